@@ -1,0 +1,299 @@
+/*
+ * runnel/engine.h - the WebAssembly engine: the whole public API in one header.
+ *
+ * The model follows the WebAssembly spec's own (section 4.2, "Runtime Structure"):
+ *
+ *   runnel_module    decoded, validated and compiled code. Immutable once made, so one module may be
+ *                    instantiated many times, in many stores, on many threads.
+ *   runnel_store     owns every runtime object (instances, memories, tables, globals, host functions)
+ *                    and the execution stacks. A store is used by one thread at a time; only
+ *                    runnel_store_interrupt() may be called from another thread. Freeing the store frees
+ *                    all it owns.
+ *   runnel_linker    a name table (module, field) -> extern used to resolve imports.
+ *   runnel_report    what went wrong: a status, a message, a byte offset, a trap kind and a backtrace.
+ *
+ * A minimal embedding:
+ *
+ *   runnel_report r = {0};
+ *   runnel_module *m = runnel_module_new(bytes, len, &r);
+ *   runnel_store *s = runnel_store_new(NULL);
+ *   runnel_instance *i = runnel_instantiate(s, m, NULL, &r);
+ *   runnel_func *f = runnel_instance_func(i, "add");
+ *   runnel_val args[2] = { RUNNEL_I32(1), RUNNEL_I32(2) }, res[1];
+ *   if (runnel_call(f, args, 2, res, 1, &r) != RUNNEL_OK) fprintf(stderr, "%s\n", r.message);
+ *   runnel_store_free(s); runnel_module_free(m); runnel_report_clear(&r);
+ *
+ * Every function that can fail returns a runnel_status (or NULL) and, when given a report, fills it.
+ */
+#ifndef RUNNEL_ENGINE_H
+#define RUNNEL_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RUNNEL_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- status and reports */
+
+typedef enum runnel_status {
+    RUNNEL_OK = 0,
+    RUNNEL_MALFORMED,  /* the bytes are not a WebAssembly binary (spec: decoding failed) */
+    RUNNEL_INVALID,    /* the module does not validate */
+    RUNNEL_UNLINKABLE, /* an import is missing or does not match */
+    RUNNEL_TRAP,       /* execution trapped (also during instantiation) */
+    RUNNEL_SUSPENDED,  /* out of fuel or interrupted: runnel_resume() goes on, runnel_abandon() gives up */
+    RUNNEL_EXIT,       /* a host function ended the run with an exit code (WASI proc_exit) */
+    RUNNEL_NOMEM,      /* the host is out of memory */
+    RUNNEL_BADARG,     /* the embedder passed something wrong (type mismatch, wrong arity, ...) */
+} runnel_status;
+
+typedef enum runnel_trap_kind {
+    RUNNEL_TRAP_NONE = 0,
+    RUNNEL_TRAP_UNREACHABLE,         /* "unreachable" */
+    RUNNEL_TRAP_MEMORY_OOB,          /* "out of bounds memory access" */
+    RUNNEL_TRAP_TABLE_OOB,           /* "out of bounds table access" / "undefined element" */
+    RUNNEL_TRAP_NULL_FUNC,           /* "uninitialized element" (call_indirect through null) */
+    RUNNEL_TRAP_SIG_MISMATCH,        /* "indirect call type mismatch" */
+    RUNNEL_TRAP_DIV_ZERO,            /* "integer divide by zero" */
+    RUNNEL_TRAP_INT_OVERFLOW,        /* "integer overflow" */
+    RUNNEL_TRAP_INVALID_CONVERSION,  /* "invalid conversion to integer" */
+    RUNNEL_TRAP_STACK_EXHAUSTED,     /* "call stack exhausted" */
+    RUNNEL_TRAP_HOST,                /* a host function trapped */
+    RUNNEL_TRAP_OUT_OF_FUEL,         /* fuel ran out and the call was abandoned */
+    RUNNEL_TRAP_INTERRUPTED,         /* interrupted (timeout) and the call was abandoned */
+} runnel_trap_kind;
+
+typedef struct runnel_frame {
+    uint32_t func_index;   /* in the module's function index space */
+    const char *func_name; /* from the name section or the export name; NULL if none (owned by the module) */
+    uint32_t offset;       /* byte offset in the module of the instruction being executed */
+} runnel_frame;
+
+typedef struct runnel_report {
+    runnel_status status;
+    runnel_trap_kind trap;   /* for RUNNEL_TRAP and RUNNEL_SUSPENDED (OUT_OF_FUEL or INTERRUPTED) */
+    int exit_code;           /* for RUNNEL_EXIT */
+    size_t offset;           /* byte offset in the module, for MALFORMED and INVALID */
+    char *message;           /* malloc'ed, NUL-terminated; NULL on success */
+    runnel_frame *frames;    /* backtrace, innermost first, for traps */
+    size_t nframes;
+} runnel_report;
+
+/* Free what a report holds and reset it to all zeros; a zeroed report needs no clearing. */
+void runnel_report_clear(runnel_report *r);
+/* Print the message and the backtrace, one frame a line. */
+void runnel_report_print(const runnel_report *r, void *file /* FILE* */);
+const char *runnel_status_name(runnel_status s);
+const char *runnel_trap_message(runnel_trap_kind k);
+
+/* ---------------------------------------------------------------- values */
+
+typedef enum runnel_valtype {
+    RUNNEL_TYPE_I32 = 0x7F,
+    RUNNEL_TYPE_I64 = 0x7E,
+    RUNNEL_TYPE_F32 = 0x7D,
+    RUNNEL_TYPE_F64 = 0x7C,
+    RUNNEL_TYPE_V128 = 0x7B,
+    RUNNEL_TYPE_FUNCREF = 0x70,
+    RUNNEL_TYPE_EXTERNREF = 0x6F,
+} runnel_valtype;
+
+typedef struct runnel_func runnel_func;
+
+/* A typed value. Floats are kept as their bits (f32_bits, f64_bits) so NaN payloads survive. An
+   externref is an opaque pointer-sized value chosen by the host; NULL is the null reference. */
+typedef struct runnel_val {
+    runnel_valtype type;
+    union {
+        int32_t i32;
+        int64_t i64;
+        float f32;
+        double f64;
+        uint32_t f32_bits;
+        uint64_t f64_bits;
+        runnel_func *funcref;
+        void *externref;
+    } of;
+} runnel_val;
+
+#define RUNNEL_I32(v) ((runnel_val){.type = RUNNEL_TYPE_I32, .of.i32 = (int32_t)(v)})
+#define RUNNEL_I64(v) ((runnel_val){.type = RUNNEL_TYPE_I64, .of.i64 = (int64_t)(v)})
+#define RUNNEL_F32(v) ((runnel_val){.type = RUNNEL_TYPE_F32, .of.f32 = (float)(v)})
+#define RUNNEL_F64(v) ((runnel_val){.type = RUNNEL_TYPE_F64, .of.f64 = (double)(v)})
+
+/* A raw value slot, as host functions see their arguments and results: the type is the one declared
+   for the function. i32 values are in .i32 (upper bytes unspecified), refs in .ref. */
+typedef union runnel_slot {
+    uint32_t i32;
+    uint64_t i64;
+    float f32;
+    double f64;
+    void *ref;
+} runnel_slot;
+
+/* ---------------------------------------------------------------- modules */
+
+typedef struct runnel_module runnel_module;
+
+typedef enum runnel_externkind {
+    RUNNEL_EXTERN_FUNC = 0,
+    RUNNEL_EXTERN_TABLE = 1,
+    RUNNEL_EXTERN_MEMORY = 2,
+    RUNNEL_EXTERN_GLOBAL = 3,
+} runnel_externkind;
+
+/* Decode, validate and compile. The bytes are copied; the caller may free them afterwards.
+   Returns NULL with r->status MALFORMED or INVALID (or NOMEM) on failure. */
+runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report *r);
+/* Drops the caller's reference; the module lives on while instances use it. */
+void runnel_module_free(runnel_module *m);
+
+/* Introspection: imports and exports, in module order. Strings are owned by the module.
+   `type` is a signature string for functions (see runnel_linker_define_func), else NULL. */
+typedef struct runnel_import_desc {
+    const char *module, *name;
+    runnel_externkind kind;
+    const char *type;
+} runnel_import_desc;
+typedef struct runnel_export_desc {
+    const char *name;
+    runnel_externkind kind;
+    uint32_t index;
+    const char *type;
+} runnel_export_desc;
+size_t runnel_module_import_count(const runnel_module *m);
+runnel_import_desc runnel_module_import(const runnel_module *m, size_t i);
+size_t runnel_module_export_count(const runnel_module *m);
+runnel_export_desc runnel_module_export(const runnel_module *m, size_t i);
+
+/* ---------------------------------------------------------------- stores and limits */
+
+typedef struct runnel_config {
+    uint32_t max_memory_pages;  /* per memory, 64 KiB pages; 0 = 65536 (4 GiB) */
+    uint32_t max_table_elems;   /* per table; 0 = 10,000,000 */
+    uint32_t stack_bytes;       /* value stack; 0 = 1 MiB */
+    uint32_t max_call_depth;    /* 0 = 10,000 */
+} runnel_config;
+
+typedef struct runnel_store runnel_store;
+typedef struct runnel_instance runnel_instance;
+typedef struct runnel_memory runnel_memory;
+typedef struct runnel_table runnel_table;
+typedef struct runnel_global runnel_global;
+
+/* NULL config = defaults. Returns NULL only when out of memory. */
+runnel_store *runnel_store_new(const runnel_config *config);
+void runnel_store_free(runnel_store *s);
+
+/* Fuel: every function entry and every loop back-edge costs one unit. Unlimited unless set.
+   When it runs out the call is suspended (RUNNEL_SUSPENDED, trap kind OUT_OF_FUEL). */
+void runnel_store_set_fuel(runnel_store *s, uint64_t fuel);
+void runnel_store_add_fuel(runnel_store *s, uint64_t fuel);
+uint64_t runnel_store_fuel(const runnel_store *s);   /* remaining; UINT64_MAX when unlimited */
+void runnel_store_unlimited_fuel(runnel_store *s);
+/* Ask the running call to stop at its next function entry or loop back-edge (suspends it, trap kind
+   INTERRUPTED). Safe to call from any thread, or from a signal handler. */
+void runnel_store_interrupt(runnel_store *s);
+/* A deadline for calls made from now on: a call running longer than ms milliseconds is suspended as
+   INTERRUPTED. 0 removes the deadline. */
+void runnel_store_set_timeout(runnel_store *s, uint64_t ms);
+
+/* Called before any memory of the store grows; returning false refuses the growth (memory.grow gives -1).
+   Lets an embedder cap the total of several memories. */
+typedef bool (*runnel_grow_hook)(void *user, runnel_memory *mem, uint64_t old_pages, uint64_t new_pages);
+void runnel_store_set_grow_hook(runnel_store *s, runnel_grow_hook hook, void *user);
+
+/* ---------------------------------------------------------------- host functions and linking */
+
+typedef struct runnel_caller runnel_caller;
+
+/* Every host function has this signature. args holds the parameters, results receives the results,
+   in the types of the function's signature. Return RUNNEL_OK to continue, or the status set by
+   runnel_caller_trap() / runnel_caller_exit(). */
+typedef runnel_status (*runnel_host_fn)(runnel_caller *caller, const runnel_slot *args, runnel_slot *results,
+                                        void *user);
+
+/* The instance whose code called the host function (NULL when called from the embedder). */
+runnel_instance *runnel_caller_instance(runnel_caller *c);
+/* The calling instance's memory 0 (NULL if it has none). */
+runnel_memory *runnel_caller_memory(runnel_caller *c);
+runnel_store *runnel_caller_store(runnel_caller *c);
+/* Trap with a message (printf-style); return its result from the host function. */
+runnel_status runnel_caller_trap(runnel_caller *c, const char *fmt, ...);
+/* End the whole run with an exit code (WASI proc_exit); return its result from the host function. */
+runnel_status runnel_caller_exit(runnel_caller *c, int code);
+
+typedef struct runnel_linker runnel_linker;
+runnel_linker *runnel_linker_new(void);
+void runnel_linker_free(runnel_linker *l);
+/* A host function. Signatures are strings of type letters, params and results separate:
+   i = i32, I = i64, f = f32, F = f64, r = funcref, x = externref; e.g. ("ii", "I").
+   Later definitions of the same (module, name) replace earlier ones. */
+runnel_status runnel_linker_define_func(runnel_linker *l, const char *module, const char *name, const char *params,
+                                        const char *results, runnel_host_fn fn, void *user);
+/* Every export of an instance, under a module name (the spec's "register"). */
+runnel_status runnel_linker_define_instance(runnel_linker *l, const char *module, runnel_instance *inst);
+runnel_status runnel_linker_define_memory(runnel_linker *l, const char *module, const char *name, runnel_memory *m);
+runnel_status runnel_linker_define_table(runnel_linker *l, const char *module, const char *name, runnel_table *t);
+runnel_status runnel_linker_define_global(runnel_linker *l, const char *module, const char *name, runnel_global *g);
+
+/* ---------------------------------------------------------------- instances */
+
+/* Resolve imports through the linker (NULL = none), allocate, initialise segments and run the start
+   function. Returns NULL with r->status UNLINKABLE, TRAP or NOMEM on failure. Owned by the store. */
+runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *m, const runnel_linker *l,
+                                    runnel_report *r);
+const runnel_module *runnel_instance_module(const runnel_instance *i);
+runnel_func *runnel_instance_func(runnel_instance *i, const char *export_name);
+/* The same for a name given with its length, which may contain NUL bytes (names are any UTF-8). */
+runnel_func *runnel_instance_func_n(runnel_instance *i, const char *export_name, size_t len);
+runnel_memory *runnel_instance_memory(runnel_instance *i, const char *export_name); /* NULL name = memory 0 */
+runnel_table *runnel_instance_table(runnel_instance *i, const char *export_name);
+runnel_global *runnel_instance_global(runnel_instance *i, const char *export_name);
+/* Per-instance user data for host functions. */
+void runnel_instance_set_user(runnel_instance *i, void *user);
+void *runnel_instance_user(const runnel_instance *i);
+
+/* ---------------------------------------------------------------- calls */
+
+size_t runnel_func_param_count(const runnel_func *f);
+size_t runnel_func_result_count(const runnel_func *f);
+runnel_valtype runnel_func_param_type(const runnel_func *f, size_t i);
+runnel_valtype runnel_func_result_type(const runnel_func *f, size_t i);
+
+/* Call f. On RUNNEL_OK the results are written. On RUNNEL_SUSPENDED the call is kept in the store:
+   runnel_resume() continues it (after runnel_store_add_fuel, say), runnel_abandon() drops it. A store
+   holds one suspended call at a time; runnel_call on a store with a suspended call is RUNNEL_BADARG. */
+runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, runnel_val *results, size_t nresults,
+                          runnel_report *r);
+runnel_status runnel_resume(runnel_store *s, runnel_val *results, size_t nresults, runnel_report *r);
+void runnel_abandon(runnel_store *s);
+bool runnel_store_suspended(const runnel_store *s);
+
+/* ---------------------------------------------------------------- memories, tables, globals */
+
+#define RUNNEL_PAGE_SIZE 65536u
+
+/* Standalone objects owned by the store (e.g. the spec tests' "spectest" module). */
+runnel_memory *runnel_memory_new(runnel_store *s, uint32_t min_pages, uint32_t max_pages, bool has_max);
+runnel_table *runnel_table_new(runnel_store *s, runnel_valtype elem, uint32_t min, uint32_t max, bool has_max);
+runnel_global *runnel_global_new(runnel_store *s, runnel_val value, bool mutable_);
+
+uint8_t *runnel_memory_data(runnel_memory *m);
+size_t runnel_memory_size(const runnel_memory *m); /* bytes */
+/* Grow by delta pages; returns the old size in pages or -1 (limits, grow hook, no memory). */
+int64_t runnel_memory_grow(runnel_memory *m, uint32_t delta);
+
+runnel_val runnel_global_get(const runnel_global *g);
+runnel_status runnel_global_set(runnel_global *g, runnel_val v);
+uint32_t runnel_table_size(const runnel_table *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

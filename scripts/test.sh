@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# test.sh - everything CI checks, in the order that fails fastest:
+#   1. a normal build (build/) and all its tests;
+#   2. a sanitizer build (build-asan/: AddressSanitizer + UndefinedBehaviorSanitizer, leaks included) and
+#      all its tests again, because memory errors often pass unnoticed in a normal build;
+#   3. when tests/fuzz exists, a clang libFuzzer build (build-fuzz/) and 60 s of fuzzing (target fuzz_run).
+# A failing build stops at once; failing tests are reported and the later stages still run, so one run
+# shows everything that is wrong. Exit status 1 if anything failed.
+#
+# Environment: RUNNEL_JOBS (parallel build/test jobs, default 2), RUNNEL_FUZZ_SECONDS (default 60; 0 skips
+# fuzzing), RUNNEL_SKIP_ASAN=1 (skip stage 2, for a quick local run).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/deps.sh
+
+jobs=${RUNNEL_JOBS:-2}
+fuzz_seconds=${RUNNEL_FUZZ_SECONDS:-60}
+failed=()
+
+stage() { printf '\n==== %s\n' "$*"; }
+
+run_ctest() { # build-dir name
+  if ! (cd "$1" && ctest --output-on-failure -j"$jobs"); then
+    failed+=("$2")
+  fi
+}
+
+stage "normal build (build/)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$jobs"
+run_ctest build "tests (build/)"
+
+if [ "${RUNNEL_SKIP_ASAN:-0}" != 1 ]; then
+  stage "sanitizer build (build-asan/)"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRUNNEL_SANITIZE=ON
+  cmake --build build-asan -j"$jobs"
+  # halt_on_error: a sanitizer report fails the test that caused it.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  run_ctest build-asan "tests (build-asan/)"
+fi
+
+if [ ! -f tests/fuzz/CMakeLists.txt ]; then
+  stage "fuzzing: skipped (no tests/fuzz yet)"
+elif [ "$fuzz_seconds" = 0 ]; then
+  stage "fuzzing: skipped (RUNNEL_FUZZ_SECONDS=0)"
+else
+  stage "fuzz build (build-fuzz/) and ${fuzz_seconds} s of fuzzing"
+  cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DRUNNEL_FUZZ=ON -DRUNNEL_SANITIZE=ON -DRUNNEL_FUZZ_SECONDS="$fuzz_seconds"
+  if ! cmake --build build-fuzz --target help | grep -qw runnel_fuzz; then
+    echo "fuzzing: skipped (tests/fuzz defines no runnel_fuzz target)"
+  else
+    cmake --build build-fuzz -j"$jobs" --target runnel_fuzz
+    # fuzz_run (tests/fuzz/CMakeLists.txt) seeds from the spec suite, then fuzzes; new inputs and
+    # crash reproducers stay under build-fuzz/tests/fuzz/, never in the source tree.
+    if ! cmake --build build-fuzz --target fuzz_run; then
+      failed+=("fuzzing")
+    fi
+  fi
+fi
+
+echo
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "all checks passed"

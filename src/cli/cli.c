@@ -1,0 +1,383 @@
+/*
+ * cli.c - the helpers every `runnel` subcommand shares (see cli.h).
+ *
+ * Values cross the command line as text both ways, so the two directions are written to be exact
+ * inverses where WebAssembly allows it:
+ *   - integers are accepted signed or as their unsigned bit pattern (spec 2.3.1 "Integers": a
+ *     WebAssembly integer has no sign of its own; `-1` and `0xffffffff` are the same i32), and printed
+ *     signed, as `wasmtime --invoke` does;
+ *   - floats are printed as the shortest `%g` text that reads back to the very same bits, so a result
+ *     can be pasted back as an argument; NaNs keep their sign and payload (spec 4.3.3 "Floating-Point
+ *     Operations": the canonical NaN prints as `nan`, any other as `nan:0xPAYLOAD`, the text format's
+ *     own spelling, spec 6.3.2);
+ *   - f32 arguments are read with strtof, never strtod then a cast, which would round twice.
+ * Range errors are rejected rather than wrapped or saturated: a typo should not silently become
+ * another number.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rn_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("runnel: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+bool rn_cli_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        rn_cli_error("cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    /* Read in growing chunks rather than trusting a size from fseek/ftell: that also works for pipes. */
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    bool ok = buf != NULL;
+    while (ok) {
+        if (n == cap) {
+            uint8_t *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (!bigger) {
+                ok = false;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (!ok)
+        rn_cli_error("cannot read %s: out of memory", path);
+    else if (ferror(f)) {
+        rn_cli_error("cannot read %s: %s", path, strerror(errno));
+        ok = false;
+    }
+    if (!is_stdin)
+        fclose(f);
+    if (!ok) {
+        free(buf);
+        return false;
+    }
+    *data = buf;
+    *len = n;
+    return true;
+}
+
+/* True if the bytes look like the text format, to add a hint to "malformed". */
+static bool looks_like_text(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')
+            continue;
+        return p[i] == '(' || p[i] == ';';
+    }
+    return false;
+}
+
+runnel_module *rn_cli_load_module(const char *path, runnel_report *r)
+{
+    uint8_t *bytes;
+    size_t len;
+    if (!rn_cli_read_file(path, &bytes, &len)) {
+        r->status = RUNNEL_BADARG;
+        return NULL;
+    }
+    runnel_module *m = runnel_module_new(bytes, len, r);
+    if (!m) {
+        const char *msg = r->message ? r->message : "(no message)";
+        if (r->status == RUNNEL_MALFORMED || r->status == RUNNEL_INVALID)
+            fprintf(stderr, "%s: %s: %s (at offset 0x%zx)\n", path, runnel_status_name(r->status), msg, r->offset);
+        else
+            fprintf(stderr, "%s: %s: %s\n", path, runnel_status_name(r->status), msg);
+        if (r->status == RUNNEL_MALFORMED && looks_like_text(bytes, len))
+            fprintf(stderr, "%s: this looks like the text format; convert it first (wat2wasm %s)\n", path, path);
+    }
+    free(bytes);
+    return m;
+}
+
+int rn_cli_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *a = argv[*i];
+    if (a[0] != '-' || a[1] != '-')
+        return 0;
+    size_t n = strlen(name);
+    if (strncmp(a + 2, name, n) != 0)
+        return 0;
+    if (a[2 + n] == '=') {
+        *value = a + 3 + n;
+        return 1;
+    }
+    if (a[2 + n] != '\0')
+        return 0;
+    if (*i + 1 >= argc) {
+        rn_cli_error("option --%s needs a value", name);
+        return -1;
+    }
+    *i += 1;
+    *value = argv[*i];
+    return 1;
+}
+
+bool rn_cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
+
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return 99;
+}
+
+/* Decimal, or hex after 0x; at least one digit; overflow of 64 bits is an error. */
+static bool parse_magnitude(const char *s, uint64_t *out)
+{
+    unsigned base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (*s == '\0')
+        return false;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        int d = digit_value(*s);
+        if (d >= (int)base)
+            return false;
+        if (v > (UINT64_MAX - (uint64_t)d) / base)
+            return false;
+        v = v * base + (uint64_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+bool rn_cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    if (!parse_magnitude(s, &v) || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* An integer of `bits` bits: -2^(bits-1) .. 2^bits - 1, returned as its bit pattern. */
+static bool parse_int(const char *s, unsigned bits, uint64_t *out)
+{
+    bool neg = false;
+    if (*s == '-' || *s == '+')
+        neg = *s++ == '-';
+    uint64_t m;
+    if (!parse_magnitude(s, &m))
+        return false;
+    uint64_t umax = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+    if (neg) {
+        if (m > UINT64_C(1) << (bits - 1))
+            return false;
+        *out = (0 - m) & umax;
+    } else {
+        if (m > umax)
+            return false;
+        *out = m;
+    }
+    return true;
+}
+
+/* NaN and infinity spelled as in the text format (spec 6.3.2), with the bits built directly so that
+   the sign and payload are exactly what was written. Returns false if s is not one of them. */
+static bool parse_special_float(const char *s, bool is64, uint64_t *bits, bool *ok)
+{
+    bool neg = false;
+    if (*s == '-' || *s == '+')
+        neg = *s++ == '-';
+    uint64_t sign = neg ? (is64 ? UINT64_C(1) << 63 : UINT64_C(1) << 31) : 0;
+    uint64_t exp = is64 ? UINT64_C(0x7ff0000000000000) : UINT64_C(0x7f800000);
+    uint64_t frac_mask = is64 ? (UINT64_C(1) << 52) - 1 : (UINT64_C(1) << 23) - 1;
+    if (strcmp(s, "inf") == 0 || strcmp(s, "infinity") == 0) {
+        *bits = sign | exp;
+        *ok = true;
+        return true;
+    }
+    if (strcmp(s, "nan") == 0) {
+        *bits = sign | exp | (frac_mask + 1) >> 1; /* the canonical NaN: only the top fraction bit */
+        *ok = true;
+        return true;
+    }
+    if (strncmp(s, "nan:", 4) == 0) {
+        uint64_t payload;
+        /* a payload must be hex and fit the fraction; 0 would be infinity, not a NaN */
+        *ok = (s[4] == '0' && (s[5] == 'x' || s[5] == 'X')) && parse_magnitude(s + 4, &payload) && payload != 0 &&
+              payload <= frac_mask;
+        if (*ok)
+            *bits = sign | exp | payload;
+        return true;
+    }
+    return false;
+}
+
+static bool parse_float(const char *s, bool is64, uint64_t *bits)
+{
+    bool ok;
+    if (parse_special_float(s, is64, bits, &ok))
+        return ok;
+    /* strtod skips leading space and reads "nan(...)"; neither is ours to accept */
+    if (*s == '\0' || strchr(" \t\n\r\f\v", *s) || strpbrk(s, "nN"))
+        return false;
+    char *end;
+    errno = 0;
+    if (is64) {
+        double d = strtod(s, &end);
+        if (*end != '\0' || (errno == ERANGE && isinf(d)))
+            return false;
+        memcpy(bits, &d, sizeof d);
+    } else {
+        float f = strtof(s, &end);
+        if (*end != '\0' || (errno == ERANGE && isinf(f)))
+            return false;
+        uint32_t b;
+        memcpy(&b, &f, sizeof b);
+        *bits = b;
+    }
+    return true;
+}
+
+bool rn_cli_parse_val(const char *s, runnel_valtype t, runnel_val *out)
+{
+    uint64_t bits;
+    switch (t) {
+    case RUNNEL_TYPE_I32:
+        if (!parse_int(s, 32, &bits))
+            return false;
+        *out = RUNNEL_I32((int32_t)(uint32_t)bits);
+        return true;
+    case RUNNEL_TYPE_I64:
+        if (!parse_int(s, 64, &bits))
+            return false;
+        *out = RUNNEL_I64((int64_t)bits);
+        return true;
+    case RUNNEL_TYPE_F32:
+        if (!parse_float(s, false, &bits))
+            return false;
+        out->type = RUNNEL_TYPE_F32;
+        out->of.f32_bits = (uint32_t)bits;
+        return true;
+    case RUNNEL_TYPE_F64:
+        if (!parse_float(s, true, &bits))
+            return false;
+        out->type = RUNNEL_TYPE_F64;
+        out->of.f64_bits = bits;
+        return true;
+    case RUNNEL_TYPE_FUNCREF:
+    case RUNNEL_TYPE_EXTERNREF:
+        if (strcmp(s, "null") != 0)
+            return false;
+        out->type = t;
+        out->of.externref = NULL;
+        if (t == RUNNEL_TYPE_FUNCREF)
+            out->of.funcref = NULL;
+        return true;
+    case RUNNEL_TYPE_V128:
+        return false;
+    }
+    return false;
+}
+
+/* NaN and infinity as the text format writes them; false for finite numbers. */
+static bool format_special_float(char *buf, size_t size, uint64_t bits, bool is64)
+{
+    unsigned fbits = is64 ? 52 : 23;
+    uint64_t frac = bits & ((UINT64_C(1) << fbits) - 1);
+    uint64_t exp = (bits >> fbits) & (is64 ? 0x7ff : 0xff);
+    const char *sign = bits >> (is64 ? 63 : 31) ? "-" : "";
+    if (exp != (is64 ? 0x7ffu : 0xffu))
+        return false;
+    if (frac == 0)
+        snprintf(buf, size, "%sinf", sign);
+    else if (frac == UINT64_C(1) << (fbits - 1))
+        snprintf(buf, size, "%snan", sign);
+    else
+        snprintf(buf, size, "%snan:0x%" PRIx64, sign, frac);
+    return true;
+}
+
+void rn_cli_format_val(char *buf, size_t size, runnel_val v)
+{
+    switch (v.type) {
+    case RUNNEL_TYPE_I32:
+        snprintf(buf, size, "%" PRId32, v.of.i32);
+        return;
+    case RUNNEL_TYPE_I64:
+        snprintf(buf, size, "%" PRId64, v.of.i64);
+        return;
+    case RUNNEL_TYPE_F32: {
+        if (format_special_float(buf, size, v.of.f32_bits, false))
+            return;
+        /* shortest precision that reads back to the same bits; 9 digits always do for binary32 */
+        for (int prec = 1; prec <= 9; prec++) {
+            snprintf(buf, size, "%.*g", prec, (double)v.of.f32);
+            float back = strtof(buf, NULL);
+            uint32_t b;
+            memcpy(&b, &back, sizeof b);
+            if (b == v.of.f32_bits)
+                return;
+        }
+        return;
+    }
+    case RUNNEL_TYPE_F64: {
+        if (format_special_float(buf, size, v.of.f64_bits, true))
+            return;
+        for (int prec = 1; prec <= 17; prec++) { /* 17 digits always do for binary64 */
+            snprintf(buf, size, "%.*g", prec, v.of.f64);
+            double back = strtod(buf, NULL);
+            uint64_t b;
+            memcpy(&b, &back, sizeof b);
+            if (b == v.of.f64_bits)
+                return;
+        }
+        return;
+    }
+    case RUNNEL_TYPE_FUNCREF:
+        snprintf(buf, size, "%s", v.of.funcref ? "funcref" : "null");
+        return;
+    case RUNNEL_TYPE_EXTERNREF:
+        if (v.of.externref)
+            snprintf(buf, size, "externref:%p", v.of.externref);
+        else
+            snprintf(buf, size, "null");
+        return;
+    case RUNNEL_TYPE_V128:
+        break;
+    }
+    snprintf(buf, size, "<%s>", rn_cli_type_name(v.type));
+}
+
+const char *rn_cli_type_name(runnel_valtype t)
+{
+    switch (t) {
+    case RUNNEL_TYPE_I32: return "i32";
+    case RUNNEL_TYPE_I64: return "i64";
+    case RUNNEL_TYPE_F32: return "f32";
+    case RUNNEL_TYPE_F64: return "f64";
+    case RUNNEL_TYPE_V128: return "v128";
+    case RUNNEL_TYPE_FUNCREF: return "funcref";
+    case RUNNEL_TYPE_EXTERNREF: return "externref";
+    }
+    return "unknown";
+}

@@ -1,0 +1,329 @@
+/*
+ * cmd_run.c - `runnel run`: instantiate a module and call one of its functions.
+ *
+ * With --invoke NAME it behaves like `wasmtime --invoke`: the arguments after the file are parsed by
+ * the types of NAME's parameters and each result is printed on a line of its own (cli.c has the
+ * text forms). Without --invoke it calls `_start`, the entry point of a WASI command; the WASI
+ * layer's imports are to be added to the linker made in link_imports() below.
+ *
+ * Options may stand before or after the file, as wasmtime allows; `--` ends them, so that a later
+ * argument that looks like an option (say a WASI program's own `--verbose`) is passed on as is. A
+ * negative number is never an option: only `-h` and arguments starting with `--` are.
+ *
+ * Limits (fuel, timeout) are set on the store before instantiation, because the start function
+ * (spec 4.5.4, "Instantiation", step 16) runs guest code too and must be held to the same budget.
+ * When fuel runs out or the deadline passes the engine suspends the call (RUNNEL_SUSPENDED); the
+ * command has no use for resuming it, so it abandons the call and reports "out of fuel" or
+ * "timeout" with the backtrace.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rn_cli_help_run(FILE *out)
+{
+    fprintf(out,
+            "usage: runnel run [OPTIONS] FILE.wasm [ARGS...]\n"
+            "       runnel run [OPTIONS] --invoke NAME FILE.wasm [ARGS...]\n\n"
+            "Instantiates the module (binary format; \"-\" reads stdin) and calls its export NAME with\n"
+            "ARGS, printing each result on its own line. Without --invoke it calls _start (a WASI\n"
+            "command's entry point). Options may come before or after FILE; \"--\" ends them.\n\n"
+            "options:\n"
+            "  --invoke NAME        the exported function to call (default: _start)\n"
+            "  --fuel N             stop after N units of fuel (one per function entry and loop\n"
+            "                       back-edge): prints \"out of fuel\" and exits 1\n"
+            "  --timeout MS         stop a run longer than MS milliseconds: prints \"timeout\", exits 1\n"
+            "  --max-memory PAGES   limit every memory to PAGES pages of 64 KiB (1..65536)\n"
+            "  --stack BYTES        size of the value stack (default 1 MiB)\n"
+            "  -h, --help           this text\n\n"
+            "arguments: i32 and i64 in decimal or 0x hex, signed (-1) or as the unsigned bit pattern\n"
+            "(0xffffffff); f32 and f64 as 1.5, -2e10, 0x1.8p1, inf, -inf, nan, nan:0x200000; references\n"
+            "only as null.\n"
+            "results: integers signed decimal; floats the shortest text that reads back to the same\n"
+            "bits; NaNs as nan or nan:0xPAYLOAD.\n\n"
+            "A trap prints \"trap: MESSAGE\" and the wasm backtrace on stderr.\n"
+            "exit status: 0 success; 1 failure (invalid module, unknown import, trap, out of fuel,\n"
+            "timeout); 2 wrong command line; a WASI proc_exit code otherwise.\n\n"
+            "example: runnel run --invoke fib build/examples/fib.wasm 25\n");
+}
+
+typedef struct run_opts {
+    const char *file;
+    const char *invoke; /* NULL: _start */
+    bool has_fuel;
+    uint64_t fuel;
+    uint64_t timeout_ms; /* 0: none */
+    runnel_config config;
+    char **args; /* the positional arguments after FILE */
+    int nargs;
+} run_opts;
+
+/* Parses the command line into o (o->args is malloc'ed). Returns -1 to go on, else an exit code. */
+static int parse_args(int argc, char **argv, run_opts *o)
+{
+    o->args = malloc(sizeof *o->args * (size_t)argc);
+    if (!o->args) {
+        rn_cli_error("out of memory");
+        return RN_CLI_FAIL;
+    }
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int got;
+        uint64_t n;
+        if (only_positional || !((a[0] == '-' && a[1] == '-') || strcmp(a, "-h") == 0)) {
+            if (!o->file)
+                o->file = a;
+            else
+                o->args[o->nargs++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_positional = true;
+        } else if (rn_cli_is_help(a)) {
+            rn_cli_help_run(stdout);
+            return RN_CLI_OK;
+        } else if ((got = rn_cli_option(argc, argv, &i, "invoke", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            o->invoke = v;
+        } else if ((got = rn_cli_option(argc, argv, &i, "fuel", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            if (!rn_cli_parse_u64(v, UINT64_MAX, &o->fuel)) {
+                rn_cli_error("run: --fuel wants a non-negative integer, not '%s'", v);
+                return RN_CLI_USAGE;
+            }
+            o->has_fuel = true;
+        } else if ((got = rn_cli_option(argc, argv, &i, "timeout", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            if (!rn_cli_parse_u64(v, UINT64_MAX, &o->timeout_ms) || o->timeout_ms == 0) {
+                rn_cli_error("run: --timeout wants a positive number of milliseconds, not '%s'", v);
+                return RN_CLI_USAGE;
+            }
+        } else if ((got = rn_cli_option(argc, argv, &i, "max-memory", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            if (!rn_cli_parse_u64(v, 65536, &n) || n == 0) {
+                rn_cli_error("run: --max-memory wants a number of 64 KiB pages in 1..65536, not '%s'", v);
+                return RN_CLI_USAGE;
+            }
+            o->config.max_memory_pages = (uint32_t)n;
+        } else if ((got = rn_cli_option(argc, argv, &i, "stack", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            if (!rn_cli_parse_u64(v, UINT32_MAX, &n) || n == 0) {
+                rn_cli_error("run: --stack wants a positive number of bytes below 4 GiB, not '%s'", v);
+                return RN_CLI_USAGE;
+            }
+            o->config.stack_bytes = (uint32_t)n;
+        } else {
+            rn_cli_error("run: unknown option %s (see runnel help run)", a);
+            return RN_CLI_USAGE;
+        }
+    }
+    if (!o->file) {
+        rn_cli_error("run: no module given (see runnel help run)");
+        return RN_CLI_USAGE;
+    }
+    return -1;
+}
+
+static const char *kind_name(runnel_externkind k)
+{
+    switch (k) {
+    case RUNNEL_EXTERN_FUNC: return "func";
+    case RUNNEL_EXTERN_TABLE: return "table";
+    case RUNNEL_EXTERN_MEMORY: return "memory";
+    case RUNNEL_EXTERN_GLOBAL: return "global";
+    }
+    return "extern";
+}
+
+/* "fib, fib_iter": the module's exported functions, for messages. */
+static void print_func_exports(FILE *out, const runnel_module *m)
+{
+    size_t n = runnel_module_export_count(m), shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        runnel_export_desc e = runnel_module_export(m, i);
+        if (e.kind == RUNNEL_EXTERN_FUNC)
+            fprintf(out, "%s%s", shown++ ? ", " : "", e.name);
+    }
+    if (!shown)
+        fputs("none", out);
+}
+
+static bool exports_func(const runnel_module *m, const char *name)
+{
+    size_t n = runnel_module_export_count(m);
+    for (size_t i = 0; i < n; i++) {
+        runnel_export_desc e = runnel_module_export(m, i);
+        if (e.kind == RUNNEL_EXTERN_FUNC && strcmp(e.name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The linker the module's imports are resolved through. Nothing is provided yet (WASI comes here),
+   so *linker stays NULL and every import is reported as unknown, all of them at once. */
+static int link_imports(const run_opts *o, const runnel_module *m, runnel_linker **linker)
+{
+    *linker = NULL;
+    size_t n = runnel_module_import_count(m);
+    for (size_t i = 0; i < n; i++) {
+        runnel_import_desc d = runnel_module_import(m, i);
+        if (d.type)
+            rn_cli_error("%s: unknown import %s.%s (%s %s)", o->file, d.module, d.name, kind_name(d.kind), d.type);
+        else
+            rn_cli_error("%s: unknown import %s.%s (%s)", o->file, d.module, d.name, kind_name(d.kind));
+    }
+    return n ? RN_CLI_FAIL : -1;
+}
+
+/* Prints why instantiation or a call failed; returns the exit code. */
+static int report_failure(const run_opts *o, const runnel_report *r)
+{
+    if (r->status == RUNNEL_EXIT)
+        return r->exit_code >= 0 && r->exit_code <= 255 ? r->exit_code : RN_CLI_FAIL;
+    if (r->trap == RUNNEL_TRAP_OUT_OF_FUEL || r->trap == RUNNEL_TRAP_INTERRUPTED) {
+        if (r->trap == RUNNEL_TRAP_OUT_OF_FUEL)
+            fprintf(stderr, "out of fuel (--fuel %llu)\n", (unsigned long long)o->fuel);
+        else
+            fprintf(stderr, "timeout (--timeout %llu ms)\n", (unsigned long long)o->timeout_ms);
+        for (size_t i = 0; i < r->nframes; i++) {
+            const runnel_frame *f = &r->frames[i];
+            fprintf(stderr, "  #%zu  %s (func %u) at offset 0x%x\n", i, f->func_name ? f->func_name : "?",
+                    f->func_index, f->offset);
+        }
+        return RN_CLI_FAIL;
+    }
+    if (r->status == RUNNEL_TRAP) {
+        runnel_report_print(r, stderr); /* "trap: MESSAGE" and the backtrace */
+        return RN_CLI_FAIL;
+    }
+    rn_cli_error("%s: %s: %s", o->file, runnel_status_name(r->status), r->message ? r->message : "(no message)");
+    return RN_CLI_FAIL;
+}
+
+/* "(i32, f64) -> i64", for messages. */
+static void print_signature(FILE *out, const runnel_func *f)
+{
+    fputc('(', out);
+    for (size_t i = 0; i < runnel_func_param_count(f); i++)
+        fprintf(out, "%s%s", i ? ", " : "", rn_cli_type_name(runnel_func_param_type(f, i)));
+    fputs(") -> (", out);
+    for (size_t i = 0; i < runnel_func_result_count(f); i++)
+        fprintf(out, "%s%s", i ? ", " : "", rn_cli_type_name(runnel_func_result_type(f, i)));
+    fputc(')', out);
+}
+
+/* Parses the arguments, calls f and prints its results. */
+static int call_and_print(const run_opts *o, runnel_store *s, runnel_func *f, const char *name, runnel_report *r)
+{
+    size_t np = runnel_func_param_count(f), nr = runnel_func_result_count(f);
+    if ((size_t)o->nargs != np) {
+        rn_cli_error("%s takes %zu argument%s, %d given; its type is ", name, np, np == 1 ? "" : "s", o->nargs);
+        print_signature(stderr, f);
+        fputc('\n', stderr);
+        return RN_CLI_USAGE;
+    }
+    /* +1: a zero-length malloc may return NULL, which is not a failure */
+    runnel_val *args = calloc(np + 1, sizeof *args), *results = calloc(nr + 1, sizeof *results);
+    int rc = RN_CLI_OK;
+    if (!args || !results) {
+        rn_cli_error("out of memory");
+        rc = RN_CLI_FAIL;
+    }
+    for (size_t i = 0; rc == RN_CLI_OK && i < np; i++) {
+        runnel_valtype t = runnel_func_param_type(f, i);
+        if (!rn_cli_parse_val(o->args[i], t, &args[i])) {
+            rn_cli_error("argument %zu of %s: '%s' is not a valid %s", i + 1, name, o->args[i], rn_cli_type_name(t));
+            rc = RN_CLI_USAGE;
+        }
+    }
+    if (rc == RN_CLI_OK) {
+        runnel_status st = runnel_call(f, args, np, results, nr, r);
+        if (st == RUNNEL_SUSPENDED)
+            runnel_abandon(s);
+        if (st != RUNNEL_OK)
+            rc = report_failure(o, r);
+        for (size_t i = 0; st == RUNNEL_OK && i < nr; i++) {
+            char text[64];
+            rn_cli_format_val(text, sizeof text, results[i]);
+            puts(text);
+        }
+    }
+    free(args);
+    free(results);
+    return rc;
+}
+
+static int run(const run_opts *o)
+{
+    runnel_report r = {0};
+    runnel_module *m = rn_cli_load_module(o->file, &r);
+    runnel_store *s = NULL;
+    runnel_linker *linker = NULL;
+    const char *name = o->invoke ? o->invoke : "_start";
+    int rc = -1;
+    if (!m)
+        rc = RN_CLI_FAIL;
+
+    /* Check the export before instantiating, so a typo costs no start function run. */
+    if (rc < 0 && !exports_func(m, name)) {
+        if (o->invoke)
+            rn_cli_error("%s exports no function %s; its functions: ", o->file, name);
+        else
+            rn_cli_error("%s exports no _start; choose a function with --invoke NAME; its functions: ", o->file);
+        print_func_exports(stderr, m);
+        fputc('\n', stderr);
+        rc = RN_CLI_FAIL;
+    }
+    if (rc < 0)
+        rc = link_imports(o, m, &linker);
+    if (rc < 0 && !(s = runnel_store_new(&o->config))) {
+        rn_cli_error("out of memory");
+        rc = RN_CLI_FAIL;
+    }
+    runnel_instance *inst = NULL;
+    if (rc < 0) {
+        if (o->has_fuel)
+            runnel_store_set_fuel(s, o->fuel);
+        if (o->timeout_ms)
+            runnel_store_set_timeout(s, o->timeout_ms);
+        inst = runnel_instantiate(s, m, linker, &r);
+        if (!inst) {
+            if (runnel_store_suspended(s)) /* the start function ran out of fuel or time */
+                runnel_abandon(s);
+            rc = report_failure(o, &r);
+        }
+    }
+    if (rc < 0) {
+        runnel_func *f = runnel_instance_func(inst, name);
+        if (!f) { /* exports_func said it is there: only a broken engine gets here */
+            rn_cli_error("%s: export %s not found after instantiation", o->file, name);
+            rc = RN_CLI_FAIL;
+        } else
+            rc = call_and_print(o, s, f, name, &r);
+    }
+    if (linker)
+        runnel_linker_free(linker);
+    if (s)
+        runnel_store_free(s);
+    if (m)
+        runnel_module_free(m);
+    runnel_report_clear(&r);
+    return rc;
+}
+
+int rn_cli_cmd_run(int argc, char **argv)
+{
+    run_opts o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc < 0)
+        rc = run(&o);
+    free(o.args);
+    return rc;
+}

@@ -1,0 +1,92 @@
+/*
+ * code.h - the internal code that compile.c makes and exec.c runs.
+ *
+ * A register machine over frame slots (DESIGN.md "Compile"). Because WebAssembly's operand stack
+ * height is known statically at every instruction (spec 3.3, validation), each stack position can
+ * be given a fixed 8-byte slot in the function's frame: slots [0, nparams) are the parameters,
+ * then the declared locals, then one slot per stack height. An instruction names its operands and
+ * its result by slot index, so `local.get` costs nothing (an operand may name a local's slot
+ * directly) and there is no stack pointer at run time.
+ *
+ * Code is an array of 32-bit words: an opcode word, then the operands the op's layout gives.
+ * Branch offsets are relative to the word holding the offset. Calls put their arguments in
+ * consecutive slots; the callee's frame starts at the first of them, so arguments are never
+ * copied, and the callee leaves its results at its frame's slots [0, nresults).
+ *
+ * The internal opcode list is generated from insn.h (numeric, load and store instructions, one op
+ * each) plus the control and table/memory ops below, each with its word count.
+ */
+#ifndef RN_CODE_H
+#define RN_CODE_H
+
+#include "insn.h"
+#include "module.h"
+
+/* X(NAME, WORDS): control and other non-numeric ops; WORDS includes the opcode word (0 = variable). */
+#define RN_CTRL_OPS(X)                                                                                               \
+    X(unreachable, 1)      /* */                                                                                     \
+    X(copy, 3)             /* dst src : 64-bit move */                                                               \
+    X(const32, 3)          /* dst imm */                                                                             \
+    X(const64, 4)          /* dst lo hi */                                                                           \
+    X(br, 2)               /* off */                                                                                 \
+    X(br_poll, 2)          /* off : a loop back-edge, counts fuel */                                                 \
+    X(br_if, 3)            /* cond off */                                                                            \
+    X(br_if_poll, 3)       /* cond off */                                                                            \
+    X(br_unless, 3)        /* cond off */                                                                            \
+    X(br_table, 0)         /* idx n off[0..n] (n+1 offsets, the last is the default) */                              \
+    X(select, 5)           /* dst cond a b : dst = cond ? a : b */                                                   \
+    X(call, 3)             /* funcidx argbase */                                                                     \
+    X(call_indirect, 5)    /* table typeidx idxslot argbase */                                                       \
+    X(ret, 3)              /* src n : copy n slots from src to slot 0 and return */                                  \
+    X(global_get, 3)       /* dst idx */                                                                             \
+    X(global_set, 3)       /* idx src */                                                                             \
+    X(ref_func, 3)         /* dst funcidx */                                                                         \
+    X(ref_is_null, 3)      /* dst src */                                                                             \
+    X(table_get, 4)        /* dst table idx */                                                                       \
+    X(table_set, 4)        /* table idx val */                                                                       \
+    X(table_size, 3)       /* dst table */                                                                           \
+    X(table_grow, 5)       /* dst table init n */                                                                    \
+    X(table_fill, 5)       /* table i val n */                                                                       \
+    X(table_copy, 6)       /* dsttable srctable d s n */                                                             \
+    X(table_init, 6)       /* table elem d s n */                                                                    \
+    X(elem_drop, 2)        /* elem */                                                                                \
+    X(memory_size, 2)      /* dst */                                                                                 \
+    X(memory_grow, 3)      /* dst delta */                                                                           \
+    X(memory_fill, 4)      /* d val n */                                                                             \
+    X(memory_copy, 4)      /* d s n */                                                                               \
+    X(memory_init, 5)      /* seg d s n */                                                                           \
+    X(data_drop, 2)        /* seg */
+
+enum rn_op {
+#define RN_OP_ENUM(name, ...) OP_##name,
+    RN_UNOPS(RN_OP_ENUM) RN_BINOPS(RN_OP_ENUM) RN_UNOPS_TRAP(RN_OP_ENUM) RN_BINOPS_TRAP(RN_OP_ENUM)
+        RN_LOADS(RN_OP_ENUM) RN_STORES(RN_OP_ENUM) RN_CTRL_OPS(RN_OP_ENUM)
+#undef RN_OP_ENUM
+            OP__COUNT
+};
+
+/* Code position -> byte offset in the module, for traps and backtraces: one entry per instruction
+   that can trap or call, in code order. */
+typedef struct rn_pcmap {
+    uint32_t pc;     /* word index of the op */
+    uint32_t offset; /* byte offset of the wasm instruction */
+} rn_pcmap;
+
+typedef struct rn_code {
+    uint32_t *words;
+    uint32_t nwords;
+    uint32_t nparams, nresults;
+    uint32_t nlocals; /* declared locals (excluding params), zeroed at entry */
+    uint32_t nslots;  /* frame size: params + locals + the maximum stack height */
+    rn_pcmap *pcmap;
+    uint32_t npcmap;
+} rn_code;
+
+/* compile.c: validate and compile defined function `fi` (index among defined functions) of m.
+   Errors: RUNNEL_INVALID (or MALFORMED for undecodable bytes) with the byte offset. */
+runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r);
+void rn_code_free(rn_code *c);
+/* The byte offset of the instruction at word pc, for backtraces. */
+uint32_t rn_code_offset(const rn_code *c, uint32_t pc);
+
+#endif

@@ -1,0 +1,1254 @@
+/*
+ * compile.c - validate a function body and compile it to register code, in one pass.
+ *
+ * Validation follows the algorithm of the spec's appendix (A.3 "Validation Algorithm"): a stack of
+ * operand types and a stack of control frames, with the stack becoming polymorphic after
+ * `unreachable`, `br`, `br_table` and `return`. Each operand stack entry also carries the frame
+ * slot holding its value (code.h explains the register machine). Usually that is the slot of its
+ * stack height, its "home"; after `local.get` it is the local's own slot, so nothing is copied. Such
+ * an alias must be made real (copied home) before the local changes, before control flow joins
+ * (entering a block, branching with values) and before a call, whose arguments must be adjacent.
+ *
+ * Peephole: when `local.set`/`local.tee` follows an instruction that wrote the top of the stack to
+ * its home slot, that instruction's destination is rewritten to the local, so `i32.add; local.set`
+ * is one instruction.
+ *
+ * Code after `unreachable`, `br` etc. up to the end of its block is validated but not emitted.
+ */
+#include "code.h"
+#include "reader.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RN_UNKNOWN 0 /* the bottom type of a polymorphic stack */
+#define RN_VT_i32 RN_I32
+#define RN_VT_i64 RN_I64
+#define RN_VT_f32 RN_F32
+#define RN_VT_f64 RN_F64
+#define NONE UINT32_MAX
+
+typedef struct vs {
+    uint8_t type;
+    uint32_t slot;
+} vs;
+
+typedef struct ctl {
+    uint8_t op; /* 0 function, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
+    bool unreachable, dead;
+    uint32_t height; /* operand stack height below the block's params */
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;
+    uint8_t single;    /* storage for a one-result block type */
+    uint32_t loop_pc;  /* loop: where its branches go */
+    uint32_t else_fix; /* if: the word of its br_unless offset */
+    uint32_t fix;      /* head of the list of branch offsets to patch with the end (index into cc.fix) */
+} ctl;
+
+typedef struct fixup {
+    uint32_t pos, next;
+} fixup;
+
+typedef struct cc {
+    rn_module *m;
+    rn_reader rd;
+    runnel_report *r;
+    runnel_status st;
+    size_t at; /* byte offset of the current instruction */
+    uint32_t base;
+    uint32_t nlocals; /* params + locals */
+    uint8_t *ltypes;
+    vs *vs;
+    uint32_t nvs, capvs, maxh;
+    ctl *ctl;
+    uint32_t nctl, capctl;
+    uint32_t *code;
+    uint32_t ncode, capcode;
+    rn_pcmap *pcm;
+    uint32_t npcm, cappcm;
+    fixup *fix;
+    uint32_t nfix, capfix;
+    uint32_t last_dst; /* code position of the dst word of the last op, if it wrote the top's home */
+} cc;
+
+static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, (size_t)n * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+static bool fail(cc *c, runnel_status st, const char *msg)
+{
+    if (c->st == RUNNEL_OK)
+        rn_fail(c->r, st, c->at, "%s", msg);
+    c->st = st;
+    return false;
+}
+#define INVALID(msg) fail(c, RUNNEL_INVALID, msg)
+#define MALFORMED(msg) fail(c, RUNNEL_MALFORMED, msg)
+#define NOMEM() fail(c, RUNNEL_NOMEM, "out of memory")
+
+static ctl *top(cc *c) { return &c->ctl[c->nctl - 1]; }
+static bool live(cc *c)
+{
+    ctl *t = top(c);
+    return !t->dead && !t->unreachable;
+}
+static uint32_t home(cc *c, uint32_t h) { return c->base + h; }
+
+/* ---------------------------------------------------------------- emission */
+
+static bool emit(cc *c, uint32_t w)
+{
+    if (!grow((void **)&c->code, &c->capcode, c->ncode + 1, sizeof *c->code))
+        return NOMEM();
+    c->code[c->ncode++] = w;
+    return true;
+}
+static bool emit2(cc *c, uint32_t a, uint32_t b) { return emit(c, a) && emit(c, b); }
+static bool emit3(cc *c, uint32_t a, uint32_t b, uint32_t d) { return emit2(c, a, b) && emit(c, d); }
+static bool emit4(cc *c, uint32_t a, uint32_t b, uint32_t d, uint32_t e) { return emit3(c, a, b, d) && emit(c, e); }
+
+/* Remember where the wasm instruction being compiled is, for traps at the op about to be emitted. */
+static bool mark(cc *c)
+{
+    if (!grow((void **)&c->pcm, &c->cappcm, c->npcm + 1, sizeof *c->pcm))
+        return NOMEM();
+    c->pcm[c->npcm++] = (rn_pcmap){c->ncode, (uint32_t)c->at};
+    return true;
+}
+
+static bool add_fix(cc *c, ctl *t, uint32_t pos)
+{
+    if (!grow((void **)&c->fix, &c->capfix, c->nfix + 1, sizeof *c->fix))
+        return NOMEM();
+    c->fix[c->nfix] = (fixup){pos, t->fix};
+    t->fix = c->nfix++;
+    return true;
+}
+
+static void patch_here(cc *c, uint32_t pos) { c->code[pos] = c->ncode - pos; }
+
+/* ---------------------------------------------------------------- operand stack */
+
+static bool push_at(cc *c, uint8_t type, uint32_t slot)
+{
+    if (!grow((void **)&c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs))
+        return NOMEM();
+    c->vs[c->nvs++] = (vs){type, slot};
+    if (c->nvs > c->maxh)
+        c->maxh = c->nvs;
+    return true;
+}
+static bool push(cc *c, uint8_t type) { return push_at(c, type, home(c, c->nvs)); }
+
+static bool pop(cc *c, uint8_t want, vs *out)
+{
+    ctl *t = top(c);
+    if (c->nvs == t->height) {
+        if (t->unreachable) {
+            *out = (vs){want, home(c, c->nvs)};
+            return true;
+        }
+        return INVALID("type mismatch: operand stack underflow");
+    }
+    vs v = c->vs[--c->nvs];
+    if (want != RN_UNKNOWN && v.type != want && v.type != RN_UNKNOWN)
+        return INVALID("type mismatch");
+    *out = v;
+    return true;
+}
+
+static bool is_ref(uint8_t t) { return t == RN_FUNCREF || t == RN_EXTERNREF; }
+static bool is_num(uint8_t t) { return t == RN_I32 || t == RN_I64 || t == RN_F32 || t == RN_F64; }
+
+/* Copy stack entry i home if it aliases a local. */
+static bool settle(cc *c, uint32_t i)
+{
+    uint32_t h = home(c, i);
+    if (c->vs[i].slot == h)
+        return true;
+    if (live(c) && !emit3(c, OP_copy, h, c->vs[i].slot))
+        return false;
+    c->vs[i].slot = h;
+    return true;
+}
+static bool settle_from(cc *c, uint32_t from)
+{
+    for (uint32_t i = from; i < c->nvs; i++)
+        if (!settle(c, i))
+            return false;
+    return true;
+}
+static bool settle_local(cc *c, uint32_t local)
+{
+    for (uint32_t i = 0; i < c->nvs; i++)
+        if (c->vs[i].slot == local && !settle(c, i))
+            return false;
+    return true;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static bool rd_u32(cc *c, uint32_t *v)
+{
+    if (!rn_read_u32(&c->rd, v))
+        return MALFORMED(rn_reader_eof(&c->rd) ? "unexpected end" : "integer representation too long");
+    return true;
+}
+static bool rd_u8(cc *c, uint8_t *v)
+{
+    if (!rn_read_u8(&c->rd, v))
+        return MALFORMED("unexpected end");
+    return true;
+}
+static bool rd_zero(cc *c)
+{
+    uint8_t b;
+    if (!rd_u8(c, &b))
+        return false;
+    if (b != 0)
+        return MALFORMED("zero byte expected");
+    return true;
+}
+
+static bool valtype_ok(uint8_t t) { return is_num(t) || is_ref(t); }
+
+typedef struct blocktype {
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;
+    uint8_t single;
+} blocktype;
+
+static bool rd_blocktype(cc *c, blocktype *bt)
+{
+    memset(bt, 0, sizeof *bt);
+    if (c->rd.p >= c->rd.end)
+        return MALFORMED("unexpected end");
+    uint8_t b = *c->rd.p;
+    if (b == 0x40) {
+        c->rd.p++;
+        return true;
+    }
+    if (valtype_ok(b) || b == RN_V128) {
+        c->rd.p++;
+        if (b == RN_V128)
+            return INVALID("SIMD is not supported");
+        bt->single = b;
+        bt->nresults = 1;
+        return true;
+    }
+    int64_t idx;
+    if (!rn_read_s33(&c->rd, &idx))
+        return MALFORMED("malformed block type");
+    if (idx < 0 || (uint64_t)idx >= c->m->ntypes)
+        return INVALID("unknown type");
+    const rn_functype *ft = &c->m->types[idx];
+    bt->nparams = ft->nparams;
+    bt->params = ft->params;
+    bt->nresults = ft->nresults;
+    bt->results = ft->results;
+    return true;
+}
+
+/* ---------------------------------------------------------------- control */
+
+static bool push_ctl(cc *c, uint8_t op, const blocktype *bt)
+{
+    bool dead = c->nctl ? (top(c)->dead || top(c)->unreachable) : false;
+    if (!grow((void **)&c->ctl, &c->capctl, c->nctl + 1, sizeof *c->ctl))
+        return NOMEM();
+    ctl *t = &c->ctl[c->nctl++];
+    memset(t, 0, sizeof *t);
+    t->op = op;
+    t->dead = dead;
+    t->height = c->nvs - bt->nparams;
+    t->nparams = bt->nparams;
+    t->nresults = bt->nresults;
+    t->params = bt->params;
+    t->single = bt->single;
+    t->results = bt->results; /* NULL for a one-result block type: see res() */
+    t->loop_pc = c->ncode;
+    t->else_fix = NONE;
+    t->fix = NONE;
+    return true;
+}
+
+/* The block's result types (the ctl array may move, so a one-result type is found afresh). */
+static const uint8_t *res(const ctl *t) { return t->single ? &t->single : t->results; }
+/* The types a branch to t carries. */
+static uint32_t label_arity(const ctl *t) { return t->op == 0x03 ? t->nparams : t->nresults; }
+static const uint8_t *label_types(const ctl *t) { return t->op == 0x03 ? t->params : res(t); }
+
+static void set_unreachable(cc *c)
+{
+    ctl *t = top(c);
+    c->nvs = t->height;
+    t->unreachable = true;
+}
+
+/* Pop n values of the given types (the last type on top), leaving them in place on the stack. */
+static bool check_top(cc *c, uint32_t n, const uint8_t *types)
+{
+    ctl *t = top(c);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t want = types[n - 1 - i];
+        if (c->nvs - t->height <= i) {
+            if (t->unreachable)
+                continue;
+            return INVALID("type mismatch: operand stack underflow");
+        }
+        uint8_t have = c->vs[c->nvs - 1 - i].type;
+        if (have != want && have != RN_UNKNOWN)
+            return INVALID("type mismatch");
+    }
+    return true;
+}
+
+/* Emit the copies that move the top n values to the homes of label t's values. */
+static bool move_to_label(cc *c, const ctl *t, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t dst = home(c, t->height + i);
+        uint32_t src = c->vs[c->nvs - n + i].slot;
+        if (dst != src && !emit3(c, OP_copy, dst, src))
+            return false;
+    }
+    return true;
+}
+
+/* Do the values already sit where label t wants them? */
+static bool in_place(cc *c, const ctl *t, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (c->vs[c->nvs - n + i].slot != home(c, t->height + i))
+            return false;
+    return true;
+}
+
+/* Emit a jump (op with offset as its last word) to label t. */
+static bool jump_to(cc *c, ctl *t, uint32_t op_fwd, uint32_t op_back, uint32_t cond, bool has_cond)
+{
+    if (t->op == 0x03) {
+        if (!emit(c, op_back) || (has_cond && !emit(c, cond)))
+            return false;
+        uint32_t pos = c->ncode;
+        return emit(c, (uint32_t)((int64_t)t->loop_pc - (int64_t)pos));
+    }
+    if (!emit(c, op_fwd) || (has_cond && !emit(c, cond)))
+        return false;
+    uint32_t pos = c->ncode;
+    return emit(c, 0) && add_fix(c, t, pos);
+}
+
+static bool do_br(cc *c, uint32_t depth)
+{
+    if (depth >= c->nctl)
+        return INVALID("unknown label");
+    ctl *t = &c->ctl[c->nctl - 1 - depth];
+    uint32_t n = label_arity(t);
+    if (!check_top(c, n, label_types(t)))
+        return false;
+    if (live(c)) {
+        if (t->op == 0 && n > 0) /* a branch to the function body is a return */
+            goto ret;
+        if (t->op == 0) {
+            if (!emit3(c, OP_ret, 0, 0))
+                return false;
+        } else if (!move_to_label(c, t, n) || !jump_to(c, t, OP_br, OP_br_poll, 0, false))
+            return false;
+    }
+    set_unreachable(c);
+    return true;
+ret:
+    if (n > 1 && !settle_from(c, c->nvs - n))
+        return false;
+    if (!emit3(c, OP_ret, c->vs[c->nvs - n].slot, n))
+        return false;
+    set_unreachable(c);
+    return true;
+}
+
+static bool do_br_if(cc *c, uint32_t depth)
+{
+    vs cond;
+    if (!pop(c, RN_I32, &cond))
+        return false;
+    if (depth >= c->nctl)
+        return INVALID("unknown label");
+    ctl *t = &c->ctl[c->nctl - 1 - depth];
+    uint32_t n = label_arity(t);
+    if (!check_top(c, n, label_types(t)))
+        return false;
+    if (top(c)->unreachable) {
+        /* the spec pops the label's types and pushes them back: unknowns become those types */
+        const uint8_t *types = label_types(t);
+        vs tmp;
+        for (uint32_t i = 0; i < n; i++)
+            if (!pop(c, RN_UNKNOWN, &tmp))
+                return false;
+        for (uint32_t i = 0; i < n; i++)
+            if (!push(c, types[i]))
+                return false;
+    }
+    if (!live(c))
+        return true;
+    if (t->op == 0) { /* conditional return */
+        uint32_t skip;
+        if (!emit2(c, OP_br_unless, cond.slot))
+            return false;
+        skip = c->ncode;
+        if (!emit(c, 0))
+            return false;
+        if (n > 1) {
+            /* copy home without changing the entries: the fall-through path keeps the aliases */
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t h = home(c, c->nvs - n + i), s = c->vs[c->nvs - n + i].slot;
+                if (h != s && !emit3(c, OP_copy, h, s))
+                    return false;
+            }
+            if (!emit3(c, OP_ret, home(c, c->nvs - n), n))
+                return false;
+        } else if (!emit3(c, OP_ret, n ? c->vs[c->nvs - 1].slot : 0, n))
+            return false;
+        patch_here(c, skip);
+        return true;
+    }
+    if (in_place(c, t, n))
+        return jump_to(c, t, OP_br_if, OP_br_if_poll, cond.slot, true);
+    uint32_t skip;
+    if (!emit2(c, OP_br_unless, cond.slot))
+        return false;
+    skip = c->ncode;
+    if (!emit(c, 0) || !move_to_label(c, t, n) || !jump_to(c, t, OP_br, OP_br_poll, 0, false))
+        return false;
+    patch_here(c, skip);
+    return true;
+}
+
+static bool do_br_table(cc *c)
+{
+    uint32_t n;
+    if (!rd_u32(c, &n))
+        return false;
+    if (n > (uint32_t)(c->rd.end - c->rd.p))
+        return MALFORMED("unexpected end");
+    uint32_t *labels = malloc(((size_t)n + 1) * sizeof *labels);
+    if (!labels)
+        return NOMEM();
+    bool ok = true;
+    for (uint32_t i = 0; ok && i <= n; i++)
+        ok = rd_u32(c, &labels[i]);
+    vs idx;
+    if (ok)
+        ok = pop(c, RN_I32, &idx);
+    uint32_t arity = 0;
+    if (ok) {
+        if (labels[n] >= c->nctl)
+            ok = INVALID("unknown label");
+        else
+            arity = label_arity(&c->ctl[c->nctl - 1 - labels[n]]);
+    }
+    for (uint32_t i = 0; ok && i <= n; i++) {
+        if (labels[i] >= c->nctl) {
+            ok = INVALID("unknown label");
+            break;
+        }
+        ctl *t = &c->ctl[c->nctl - 1 - labels[i]];
+        if (label_arity(t) != arity)
+            ok = INVALID("type mismatch: br_table arity");
+        else
+            ok = check_top(c, arity, label_types(t));
+    }
+    if (ok && live(c)) {
+        /* The table jumps to stubs that move the values and jump on; entries with nothing to move
+           jump to the target directly. */
+        ok = emit3(c, OP_br_table, idx.slot, n);
+        uint32_t table = c->ncode;
+        for (uint32_t i = 0; ok && i <= n; i++)
+            ok = emit(c, 0);
+        for (uint32_t i = 0; ok && i <= n; i++) {
+            ctl *t = &c->ctl[c->nctl - 1 - labels[i]];
+            uint32_t pos = table + i;
+            if (t->op == 0) {
+                patch_here(c, pos);
+                if (arity > 1)
+                    ok = settle_from(c, c->nvs - arity);
+                ok = ok && emit3(c, OP_ret, arity ? c->vs[c->nvs - arity].slot : 0, arity);
+            } else if (t->op == 0x03 || !in_place(c, t, arity)) {
+                patch_here(c, pos);
+                ok = move_to_label(c, t, arity) && jump_to(c, t, OP_br, OP_br_poll, 0, false);
+            } else {
+                ok = add_fix(c, t, pos);
+            }
+        }
+    }
+    free(labels);
+    if (ok)
+        set_unreachable(c);
+    return ok;
+}
+
+static bool do_return(cc *c)
+{
+    return do_br(c, c->nctl - 1);
+}
+
+static bool do_end(cc *c)
+{
+    ctl *t = top(c);
+    /* the results must be exactly the rest of the stack */
+    if (!check_top(c, t->nresults, res(t)))
+        return false;
+    if (c->nvs - t->height > t->nresults)
+        return INVALID("type mismatch: values remain on the stack at end of block");
+    if (!t->unreachable && c->nvs - t->height < t->nresults)
+        return INVALID("type mismatch");
+    if (t->op == 0x04 && !(t->nparams == t->nresults &&
+                           (t->nparams == 0 || memcmp(t->params, res(t), t->nparams) == 0)))
+        return INVALID("type mismatch: if without else must leave its params as results");
+    if (t->op == 0) {
+        if (live(c)) {
+            uint32_t n = t->nresults;
+            if (n > 1 && !settle_from(c, c->nvs - n))
+                return false;
+            if (!emit3(c, OP_ret, n ? c->vs[c->nvs - n].slot : 0, n))
+                return false;
+        }
+        c->nctl--;
+        return true;
+    }
+    if (live(c) && !settle_from(c, t->height))
+        return false;
+    /* patch forward branches (and an if's false edge) to here */
+    if (t->else_fix != NONE)
+        patch_here(c, t->else_fix);
+    for (uint32_t f = t->fix; f != NONE; f = c->fix[f].next)
+        patch_here(c, c->fix[f].pos);
+    uint32_t h = t->height, nres = t->nresults;
+    const uint8_t *types = res(t); /* stays valid: nothing is pushed on the ctl stack below */
+    c->nctl--;
+    c->nvs = h;
+    for (uint32_t i = 0; i < nres; i++)
+        if (!push(c, types[i]))
+            return false;
+    return true;
+}
+
+static bool do_else(cc *c)
+{
+    ctl *t = top(c);
+    if (t->op != 0x04)
+        return INVALID("else without if");
+    if (!check_top(c, t->nresults, res(t)))
+        return false;
+    if (c->nvs - t->height != t->nresults && !(t->unreachable && c->nvs - t->height < t->nresults))
+        return INVALID("type mismatch");
+    if (live(c)) {
+        if (!settle_from(c, t->height))
+            return false;
+        uint32_t pos;
+        if (!emit(c, OP_br))
+            return false;
+        pos = c->ncode;
+        if (!emit(c, 0) || !add_fix(c, t, pos))
+            return false;
+    }
+    if (t->else_fix != NONE) {
+        patch_here(c, t->else_fix);
+        t->else_fix = NONE;
+    }
+    t->op = 0x05;
+    t->unreachable = false;
+    c->nvs = t->height;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        if (!push(c, t->params[i]))
+            return false;
+    return true;
+}
+
+/* ---------------------------------------------------------------- simple op shapes */
+
+static bool unop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
+{
+    vs a;
+    if (!pop(c, tin, &a))
+        return false;
+    if (live(c)) {
+        if (traps && !mark(c))
+            return false;
+        if (!emit3(c, op, home(c, c->nvs), a.slot))
+            return false;
+        c->last_dst = c->ncode - 2;
+    }
+    return push(c, tout);
+}
+
+static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
+{
+    vs a, b;
+    if (!pop(c, tin, &b) || !pop(c, tin, &a))
+        return false;
+    if (live(c)) {
+        if (traps && !mark(c))
+            return false;
+        if (!emit4(c, op, home(c, c->nvs), a.slot, b.slot))
+            return false;
+        c->last_dst = c->ncode - 3;
+    }
+    return push(c, tout);
+}
+
+static bool memarg(cc *c, uint32_t natural, uint32_t *offset)
+{
+    uint32_t align;
+    if (!rd_u32(c, &align) || !rd_u32(c, offset))
+        return false;
+    if (c->m->nmems == 0)
+        return INVALID("unknown memory 0");
+    if (align > natural)
+        return INVALID("alignment must not be larger than natural");
+    return true;
+}
+
+static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
+{
+    uint32_t off;
+    vs a;
+    if (!memarg(c, natural, &off) || !pop(c, RN_I32, &a))
+        return false;
+    if (live(c)) {
+        if (!mark(c) || !emit4(c, op, home(c, c->nvs), a.slot, off))
+            return false;
+        c->last_dst = c->ncode - 3;
+    }
+    return push(c, t);
+}
+
+static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
+{
+    uint32_t off;
+    vs a, v;
+    if (!memarg(c, natural, &off) || !pop(c, t, &v) || !pop(c, RN_I32, &a))
+        return false;
+    if (live(c) && (!mark(c) || !emit4(c, op, a.slot, v.slot, off)))
+        return false;
+    return true;
+}
+
+/* Pop the given types (last on top) into out[], in order. */
+static bool pop_n(cc *c, uint32_t n, const uint8_t *types, vs *out)
+{
+    for (uint32_t i = n; i-- > 0;)
+        if (!pop(c, types[i], &out[i]))
+            return false;
+    return true;
+}
+
+static bool do_call(cc *c, const rn_functype *ft, uint32_t op, uint32_t a1, uint32_t a2, const vs *idx)
+{
+    uint32_t n = ft->nparams;
+    if (!check_top(c, n, ft->params))
+        return false;
+    /* the arguments must be in their homes, adjacent */
+    uint32_t avail = c->nvs - top(c)->height;
+    uint32_t first = c->nvs - (n < avail ? n : avail);
+    if (!settle_from(c, first))
+        return false;
+    uint32_t argbase = home(c, c->nvs >= n ? c->nvs - n : 0); /* nvs < n only in unreachable code */
+    if (live(c)) {
+        if (!mark(c))
+            return false;
+        if (op == OP_call) {
+            if (!emit3(c, op, a1, argbase))
+                return false;
+        } else if (!emit(c, op) || !emit4(c, a1, a2, idx->slot, argbase)) {
+            return false;
+        }
+    }
+    vs tmp;
+    for (uint32_t i = 0; i < n; i++)
+        if (!pop(c, RN_UNKNOWN, &tmp))
+            return false;
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        if (!push(c, ft->results[i]))
+            return false;
+    return true;
+}
+
+static bool table_index(cc *c, uint32_t *t)
+{
+    if (!rd_u32(c, t))
+        return false;
+    if (*t >= c->m->ntables)
+        return INVALID("unknown table");
+    return true;
+}
+
+/* ---------------------------------------------------------------- the instruction loop */
+
+static bool compile_insn(cc *c, uint32_t opc)
+{
+    uint32_t prev_dst = c->last_dst;
+    c->last_dst = NONE;
+    switch (opc) {
+    case 0x00: /* unreachable */
+        if (live(c) && (!mark(c) || !emit(c, OP_unreachable)))
+            return false;
+        set_unreachable(c);
+        return true;
+    case 0x01: /* nop */
+        return true;
+    case 0x02: /* block */
+    case 0x03: /* loop */
+    case 0x04: /* if */ {
+        blocktype bt;
+        vs cond = {0, 0};
+        if (!rd_blocktype(c, &bt))
+            return false;
+        if (opc == 0x04 && !pop(c, RN_I32, &cond))
+            return false;
+        if (!check_top(c, bt.nparams, bt.params))
+            return false;
+        /* values below a block stay where they are for its whole extent: make them real */
+        if (!settle_from(c, 0))
+            return false;
+        /* params from unreachable code may be missing: fill them as unknown */
+        ctl *t = top(c);
+        if (c->nvs - t->height < bt.nparams) {
+            uint32_t have = c->nvs - t->height;
+            vs tmp;
+            for (uint32_t i = 0; i < have; i++)
+                pop(c, RN_UNKNOWN, &tmp);
+            for (uint32_t i = 0; i < bt.nparams; i++)
+                if (!push(c, bt.params[i]))
+                    return false;
+        }
+        if (!push_ctl(c, (uint8_t)opc, &bt))
+            return false;
+        if (opc == 0x04 && live(c)) {
+            if (!emit2(c, OP_br_unless, cond.slot))
+                return false;
+            top(c)->else_fix = c->ncode;
+            if (!emit(c, 0))
+                return false;
+        }
+        return true;
+    }
+    case 0x05:
+        return do_else(c);
+    case 0x0B:
+        return do_end(c);
+    case 0x0C: {
+        uint32_t d;
+        return rd_u32(c, &d) && do_br(c, d);
+    }
+    case 0x0D: {
+        uint32_t d;
+        return rd_u32(c, &d) && do_br_if(c, d);
+    }
+    case 0x0E:
+        return do_br_table(c);
+    case 0x0F:
+        return do_return(c);
+    case 0x10: { /* call */
+        uint32_t f;
+        if (!rd_u32(c, &f))
+            return false;
+        if (f >= c->m->nfuncs)
+            return INVALID("unknown function");
+        return do_call(c, &c->m->types[c->m->func_types[f]], OP_call, f, 0, NULL);
+    }
+    case 0x11: { /* call_indirect */
+        uint32_t ti, tab;
+        vs idx;
+        if (!rd_u32(c, &ti) || !rd_u32(c, &tab))
+            return false;
+        if (tab >= c->m->ntables)
+            return INVALID("unknown table");
+        if (ti >= c->m->ntypes)
+            return INVALID("unknown type");
+        if (c->m->tables[tab].elem != RN_FUNCREF)
+            return INVALID("type mismatch: call_indirect on a table of externref");
+        if (!pop(c, RN_I32, &idx))
+            return false;
+        return do_call(c, &c->m->types[ti], OP_call_indirect, tab, ti, &idx);
+    }
+    case 0x1A: { /* drop */
+        vs v;
+        return pop(c, RN_UNKNOWN, &v);
+    }
+    case 0x1B: /* select */
+    case 0x1C: { /* select t */
+        uint8_t t = RN_UNKNOWN;
+        if (opc == 0x1C) {
+            uint32_t n;
+            if (!rd_u32(c, &n))
+                return false;
+            if (n != 1)
+                return INVALID("invalid result arity");
+            if (!rd_u8(c, &t))
+                return false;
+            if (t == RN_V128)
+                return INVALID("SIMD is not supported");
+            if (!valtype_ok(t))
+                return MALFORMED("malformed value type");
+        }
+        vs cond, a, b;
+        if (!pop(c, RN_I32, &cond) || !pop(c, t, &b) || !pop(c, t, &a))
+            return false;
+        if (opc == 0x1B) {
+            if ((a.type != RN_UNKNOWN && !is_num(a.type)) || (b.type != RN_UNKNOWN && !is_num(b.type)))
+                return INVALID("type mismatch: select needs numeric operands");
+            if (a.type != RN_UNKNOWN && b.type != RN_UNKNOWN && a.type != b.type)
+                return INVALID("type mismatch");
+            t = a.type != RN_UNKNOWN ? a.type : b.type;
+        }
+        if (live(c)) {
+            if (!emit(c, OP_select) || !emit4(c, home(c, c->nvs), cond.slot, a.slot, b.slot))
+                return false;
+            c->last_dst = c->ncode - 4;
+        }
+        return push(c, t);
+    }
+    case 0x20: { /* local.get */
+        uint32_t x;
+        if (!rd_u32(c, &x))
+            return false;
+        if (x >= c->nlocals)
+            return INVALID("unknown local");
+        return push_at(c, c->ltypes[x], x);
+    }
+    case 0x21:   /* local.set */
+    case 0x22: { /* local.tee */
+        uint32_t x;
+        vs v;
+        if (!rd_u32(c, &x))
+            return false;
+        if (x >= c->nlocals)
+            return INVALID("unknown local");
+        if (!pop(c, c->ltypes[x], &v))
+            return false;
+        if (!live(c))
+            return opc == 0x22 ? push(c, c->ltypes[x]) : true;
+        if (v.slot == x) /* local.get x; local.set x */
+            return opc == 0x22 ? push_at(c, c->ltypes[x], x) : true;
+        bool aliased = false;
+        for (uint32_t i = 0; i < c->nvs; i++)
+            aliased |= c->vs[i].slot == x;
+        if (!aliased && prev_dst != NONE && v.slot == home(c, c->nvs) && c->code[prev_dst] == v.slot) {
+            c->code[prev_dst] = x; /* the producer writes the local directly */
+        } else {
+            if (!settle_local(c, x) || !emit3(c, OP_copy, x, v.slot))
+                return false;
+        }
+        return opc == 0x22 ? push_at(c, c->ltypes[x], x) : true;
+    }
+    case 0x23: { /* global.get */
+        uint32_t g;
+        if (!rd_u32(c, &g))
+            return false;
+        if (g >= c->m->nglobals)
+            return INVALID("unknown global");
+        if (live(c)) {
+            if (!emit3(c, OP_global_get, home(c, c->nvs), g))
+                return false;
+            c->last_dst = c->ncode - 2;
+        }
+        return push(c, c->m->global_types[g].type);
+    }
+    case 0x24: { /* global.set */
+        uint32_t g;
+        vs v;
+        if (!rd_u32(c, &g))
+            return false;
+        if (g >= c->m->nglobals)
+            return INVALID("unknown global");
+        if (!c->m->global_types[g].mut)
+            return INVALID("global is immutable");
+        if (!pop(c, c->m->global_types[g].type, &v))
+            return false;
+        return !live(c) || emit3(c, OP_global_set, g, v.slot);
+    }
+    case 0x25: { /* table.get */
+        uint32_t t;
+        vs i;
+        if (!table_index(c, &t) || !pop(c, RN_I32, &i))
+            return false;
+        if (live(c)) {
+            if (!mark(c) || !emit4(c, OP_table_get, home(c, c->nvs), t, i.slot))
+                return false;
+            c->last_dst = c->ncode - 3;
+        }
+        return push(c, c->m->tables[t].elem);
+    }
+    case 0x26: { /* table.set */
+        uint32_t t;
+        vs i, v;
+        if (!table_index(c, &t) || !pop(c, c->m->tables[t].elem, &v) || !pop(c, RN_I32, &i))
+            return false;
+        return !live(c) || (mark(c) && emit4(c, OP_table_set, t, i.slot, v.slot));
+    }
+#define LOAD_CASE(name, opcode, T, MT, AL)                                                                           \
+    case opcode:                                                                                                     \
+        return load(c, OP_##name, RN_VT_##T, AL);
+        RN_LOADS(LOAD_CASE)
+#undef LOAD_CASE
+#define STORE_CASE(name, opcode, T, MT, AL)                                                                          \
+    case opcode:                                                                                                     \
+        return store(c, OP_##name, RN_VT_##T, AL);
+        RN_STORES(STORE_CASE)
+#undef STORE_CASE
+    case 0x3F: /* memory.size */
+        if (!rd_zero(c))
+            return false;
+        if (c->m->nmems == 0)
+            return INVALID("unknown memory");
+        if (live(c)) {
+            if (!emit2(c, OP_memory_size, home(c, c->nvs)))
+                return false;
+            c->last_dst = c->ncode - 1;
+        }
+        return push(c, RN_I32);
+    case 0x40: { /* memory.grow */
+        vs d;
+        if (!rd_zero(c))
+            return false;
+        if (c->m->nmems == 0)
+            return INVALID("unknown memory");
+        if (!pop(c, RN_I32, &d))
+            return false;
+        if (live(c)) {
+            if (!emit3(c, OP_memory_grow, home(c, c->nvs), d.slot))
+                return false;
+            c->last_dst = c->ncode - 2;
+        }
+        return push(c, RN_I32);
+    }
+    case 0x41: { /* i32.const */
+        int32_t v;
+        if (!rn_read_s32(&c->rd, &v))
+            return MALFORMED("malformed i32.const");
+        if (live(c)) {
+            if (!emit3(c, OP_const32, home(c, c->nvs), (uint32_t)v))
+                return false;
+            c->last_dst = c->ncode - 2;
+        }
+        return push(c, RN_I32);
+    }
+    case 0x42: { /* i64.const */
+        int64_t v;
+        if (!rn_read_s64(&c->rd, &v))
+            return MALFORMED("malformed i64.const");
+        if (live(c)) {
+            if (!emit4(c, OP_const64, home(c, c->nvs), (uint32_t)(uint64_t)v, (uint32_t)((uint64_t)v >> 32)))
+                return false;
+            c->last_dst = c->ncode - 3;
+        }
+        return push(c, RN_I64);
+    }
+    case 0x43: { /* f32.const */
+        uint32_t v;
+        if (!rn_read_fixed32(&c->rd, &v))
+            return MALFORMED("unexpected end");
+        if (live(c)) {
+            if (!emit3(c, OP_const32, home(c, c->nvs), v))
+                return false;
+            c->last_dst = c->ncode - 2;
+        }
+        return push(c, RN_F32);
+    }
+    case 0x44: { /* f64.const */
+        uint64_t v;
+        if (!rn_read_fixed64(&c->rd, &v))
+            return MALFORMED("unexpected end");
+        if (live(c)) {
+            if (!emit4(c, OP_const64, home(c, c->nvs), (uint32_t)v, (uint32_t)(v >> 32)))
+                return false;
+            c->last_dst = c->ncode - 3;
+        }
+        return push(c, RN_F64);
+    }
+#define UN_CASE(name, opcode, TO, TI)                                                                                \
+    case opcode:                                                                                                     \
+        return unop(c, OP_##name, RN_VT_##TI, RN_VT_##TO, false);
+        RN_UNOPS(UN_CASE)
+#undef UN_CASE
+#define UNT_CASE(name, opcode, TO, TI)                                                                               \
+    case opcode:                                                                                                     \
+        return unop(c, OP_##name, RN_VT_##TI, RN_VT_##TO, true);
+        RN_UNOPS_TRAP(UNT_CASE)
+#undef UNT_CASE
+#define BIN_CASE(name, opcode, TO, TI)                                                                               \
+    case opcode:                                                                                                     \
+        return binop(c, OP_##name, RN_VT_##TI, RN_VT_##TO, false);
+        RN_BINOPS(BIN_CASE)
+#undef BIN_CASE
+#define BINT_CASE(name, opcode, TO, TI)                                                                              \
+    case opcode:                                                                                                     \
+        return binop(c, OP_##name, RN_VT_##TI, RN_VT_##TO, true);
+        RN_BINOPS_TRAP(BINT_CASE)
+#undef BINT_CASE
+    case 0xD0: { /* ref.null */
+        uint8_t t;
+        if (!rd_u8(c, &t))
+            return false;
+        if (!is_ref(t))
+            return MALFORMED("malformed reference type");
+        if (live(c)) {
+            if (!emit4(c, OP_const64, home(c, c->nvs), 0, 0))
+                return false;
+            c->last_dst = c->ncode - 3;
+        }
+        return push(c, t);
+    }
+    case 0xD1: { /* ref.is_null */
+        vs v;
+        if (!pop(c, RN_UNKNOWN, &v))
+            return false;
+        if (v.type != RN_UNKNOWN && !is_ref(v.type))
+            return INVALID("type mismatch: ref.is_null needs a reference");
+        if (live(c)) {
+            if (!emit3(c, OP_ref_is_null, home(c, c->nvs), v.slot))
+                return false;
+            c->last_dst = c->ncode - 2;
+        }
+        return push(c, RN_I32);
+    }
+    case 0xD2: { /* ref.func */
+        uint32_t f;
+        if (!rd_u32(c, &f))
+            return false;
+        if (f >= c->m->nfuncs)
+            return INVALID("unknown function");
+        if (!c->m->func_declared || !c->m->func_declared[f])
+            return INVALID("undeclared function reference");
+        if (live(c)) {
+            if (!emit3(c, OP_ref_func, home(c, c->nvs), f))
+                return false;
+            c->last_dst = c->ncode - 2;
+        }
+        return push(c, RN_FUNCREF);
+    }
+    }
+    if (opc >= 0xFC08 && opc <= 0xFC11) {
+        static const uint8_t i32s[3] = {RN_I32, RN_I32, RN_I32};
+        vs v[3];
+        uint32_t a = 0, b = 0;
+        switch (opc) {
+        case 0xFC08: /* memory.init seg 0 */
+            if (!rd_u32(c, &a) || !rd_zero(c))
+                return false;
+            if (c->m->nmems == 0)
+                return INVALID("unknown memory 0");
+            if (!c->m->has_datacount)
+                return MALFORMED("data count section required");
+            if (a >= c->m->datacount)
+                return INVALID("unknown data segment");
+            if (!pop_n(c, 3, i32s, v))
+                return false;
+            return !live(c) || (mark(c) && emit(c, OP_memory_init) && emit4(c, a, v[0].slot, v[1].slot, v[2].slot));
+        case 0xFC09: /* data.drop */
+            if (!rd_u32(c, &a))
+                return false;
+            if (!c->m->has_datacount)
+                return MALFORMED("data count section required");
+            if (a >= c->m->datacount)
+                return INVALID("unknown data segment");
+            return !live(c) || emit2(c, OP_data_drop, a);
+        case 0xFC0A: /* memory.copy 0 0 */
+            if (!rd_zero(c) || !rd_zero(c))
+                return false;
+            if (c->m->nmems == 0)
+                return INVALID("unknown memory 0");
+            if (!pop_n(c, 3, i32s, v))
+                return false;
+            return !live(c) || (mark(c) && emit4(c, OP_memory_copy, v[0].slot, v[1].slot, v[2].slot));
+        case 0xFC0B: /* memory.fill 0 */
+            if (!rd_zero(c))
+                return false;
+            if (c->m->nmems == 0)
+                return INVALID("unknown memory 0");
+            if (!pop_n(c, 3, i32s, v))
+                return false;
+            return !live(c) || (mark(c) && emit4(c, OP_memory_fill, v[0].slot, v[1].slot, v[2].slot));
+        case 0xFC0C: /* table.init elem table */
+            if (!rd_u32(c, &a) || !table_index(c, &b))
+                return false;
+            if (a >= c->m->nelems)
+                return INVALID("unknown elem segment");
+            if (c->m->elems[a].type != c->m->tables[b].elem)
+                return INVALID("type mismatch: table.init");
+            if (!pop_n(c, 3, i32s, v))
+                return false;
+            return !live(c) || (mark(c) && emit3(c, OP_table_init, b, a) && emit3(c, v[0].slot, v[1].slot, v[2].slot));
+        case 0xFC0D: /* elem.drop */
+            if (!rd_u32(c, &a))
+                return false;
+            if (a >= c->m->nelems)
+                return INVALID("unknown elem segment");
+            return !live(c) || emit2(c, OP_elem_drop, a);
+        case 0xFC0E: /* table.copy dst src */
+            if (!table_index(c, &a) || !table_index(c, &b))
+                return false;
+            if (c->m->tables[a].elem != c->m->tables[b].elem)
+                return INVALID("type mismatch: table.copy");
+            if (!pop_n(c, 3, i32s, v))
+                return false;
+            return !live(c) || (mark(c) && emit3(c, OP_table_copy, a, b) && emit3(c, v[0].slot, v[1].slot, v[2].slot));
+        case 0xFC0F: { /* table.grow */
+            vs init, n;
+            if (!table_index(c, &a) || !pop(c, RN_I32, &n) || !pop(c, c->m->tables[a].elem, &init))
+                return false;
+            if (live(c)) {
+                if (!emit(c, OP_table_grow) || !emit4(c, home(c, c->nvs), a, init.slot, n.slot))
+                    return false;
+                c->last_dst = c->ncode - 4;
+            }
+            return push(c, RN_I32);
+        }
+        case 0xFC10: /* table.size */
+            if (!table_index(c, &a))
+                return false;
+            if (live(c)) {
+                if (!emit3(c, OP_table_size, home(c, c->nvs), a))
+                    return false;
+                c->last_dst = c->ncode - 2;
+            }
+            return push(c, RN_I32);
+        case 0xFC11: { /* table.fill */
+            vs i, val, n;
+            if (!table_index(c, &a) || !pop(c, RN_I32, &n) || !pop(c, c->m->tables[a].elem, &val) ||
+                !pop(c, RN_I32, &i))
+                return false;
+            return !live(c) || (mark(c) && emit(c, OP_table_fill) && emit4(c, a, i.slot, val.slot, n.slot));
+        }
+        }
+    }
+    if ((opc >> 8) == 0xFD)
+        return INVALID("SIMD is not supported");
+    return MALFORMED("illegal opcode");
+}
+
+static bool read_opcode(cc *c, uint32_t *opc)
+{
+    uint8_t b;
+    if (!rd_u8(c, &b))
+        return false;
+    if (b == 0xFC || b == 0xFD) {
+        uint32_t sub;
+        if (!rd_u32(c, &sub))
+            return false;
+        if (sub > 0xFF)
+            return MALFORMED("illegal opcode");
+        *opc = (uint32_t)b << 8 | sub;
+        return true;
+    }
+    *opc = b;
+    return true;
+}
+
+runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
+{
+    rn_func *f = &m->funcs[fi];
+    const rn_functype *ft = &m->types[f->type_index];
+    cc c;
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    c.r = r;
+    c.rd = (rn_reader){f->body, f->body + f->body_len, m->bytes};
+    c.at = f->body_offset;
+    c.nlocals = ft->nparams + f->nlocals;
+    c.base = c.nlocals;
+    c.last_dst = NONE;
+    c.ltypes = malloc(c.nlocals ? c.nlocals : 1);
+    if (!c.ltypes)
+        return rn_fail(r, RUNNEL_NOMEM, c.at, "out of memory");
+    if (ft->nparams)
+        memcpy(c.ltypes, ft->params, ft->nparams);
+    if (f->nlocals)
+        memcpy(c.ltypes + ft->nparams, f->local_types, f->nlocals);
+    for (uint32_t i = ft->nparams; i < c.nlocals; i++)
+        if (c.ltypes[i] == RN_V128) {
+            fail(&c, RUNNEL_INVALID, "SIMD is not supported");
+            goto out;
+        }
+
+    blocktype fbt = {0, ft->nresults, NULL, ft->results, 0};
+    if (!push_ctl(&c, 0, &fbt))
+        goto out;
+    while (c.nctl > 0) {
+        uint32_t opc;
+        c.at = rn_reader_offset(&c.rd);
+        if (rn_reader_eof(&c.rd)) {
+            fail(&c, RUNNEL_MALFORMED, "unexpected end of section or function: END opcode expected");
+            goto out;
+        }
+        if (!read_opcode(&c, &opc) || !compile_insn(&c, opc))
+            goto out;
+    }
+    if (!rn_reader_eof(&c.rd)) {
+        c.at = rn_reader_offset(&c.rd);
+        fail(&c, RUNNEL_MALFORMED, "section size mismatch: bytes after the function's final end");
+        goto out;
+    }
+    rn_code *code = calloc(1, sizeof *code);
+    if (!code) {
+        fail(&c, RUNNEL_NOMEM, "out of memory");
+        goto out;
+    }
+    code->words = c.code;
+    code->nwords = c.ncode;
+    code->nparams = ft->nparams;
+    code->nresults = ft->nresults;
+    code->nlocals = f->nlocals;
+    code->nslots = c.base + c.maxh + 1;
+    code->pcmap = c.pcm;
+    code->npcmap = c.npcm;
+    c.code = NULL;
+    c.pcm = NULL;
+    f->code = code;
+out:
+    free(c.ltypes);
+    free(c.vs);
+    free(c.ctl);
+    free(c.code);
+    free(c.pcm);
+    free(c.fix);
+    return c.st;
+}
+
+void rn_code_free(rn_code *c)
+{
+    if (!c)
+        return;
+    free(c->words);
+    free(c->pcmap);
+    free(c);
+}
+
+uint32_t rn_code_offset(const rn_code *c, uint32_t pc)
+{
+    uint32_t lo = 0, hi = c->npcmap, best = 0;
+    bool found = false;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->pcmap[mid].pc <= pc) {
+            best = mid;
+            found = true;
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return found ? c->pcmap[best].offset : 0;
+}

@@ -1,0 +1,691 @@
+/*
+ * exec.c - the interpreter.
+ *
+ * One C function runs any depth of wasm calls: a call pushes an rn_frame on the store's frame stack
+ * and jumps to the callee's code, a return pops it (spec 4.4.9 "Control Instructions" in a loop, not
+ * in C recursion). So the whole state of a running call is (ip, fp, func, depth) plus the stacks,
+ * which lets a call stop at a poll point and resume later, and makes stack exhaustion a trap.
+ *
+ * Dispatch is written once with Lua-style macros (vmloop/vmcase/vmbreak): computed goto on GCC and
+ * Clang (one indirect jump per op, at the end of each handler, which predicts well), a switch
+ * elsewhere. The handlers for numeric, load and store ops are generated from insn.h.
+ *
+ * Polls (fuel, interrupt, deadline) happen at function entry and loop back-edges, and cost a
+ * decrement and a branch: `budget` counts down a chunk of fuel, and only when a chunk is used up does
+ * the slow path look at the interrupt flag, the clock and the fuel left.
+ *
+ * Memory accesses check `addr + offset + size <= size_in_bytes` in 64-bit arithmetic, which cannot
+ * overflow for 32-bit addresses and offsets (spec 4.4.7: the effective address is 33 bits).
+ */
+#include "numeric.h"
+#include "runtime.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "runnel's interpreter assumes a little-endian host"
+#endif
+
+#define RN_FUEL_CHUNK 1024
+
+#if defined(__GNUC__) && !defined(RN_NO_COMPUTED_GOTO)
+#define vmloop                                                                                                       \
+    dispatch:                                                                                                        \
+    vmdispatch();
+#define vmdispatch() goto *labels[*ip]
+#define vmcase(name) L_##name:
+#define vmbreak(n)                                                                                                   \
+    {                                                                                                                \
+        ip += (n);                                                                                                   \
+        vmdispatch();                                                                                                \
+    }
+#define vmnext() vmdispatch()
+#define vmend
+#else
+#define vmloop                                                                                                       \
+    dispatch:                                                                                                        \
+    for (;;)                                                                                                         \
+        switch ((enum rn_op) * ip) {
+#define vmcase(name) case OP_##name:
+#define vmbreak(n)                                                                                                   \
+    {                                                                                                                \
+        ip += (n);                                                                                                   \
+        continue;                                                                                                    \
+    }
+#define vmnext() continue
+#define vmend                                                                                                        \
+    default:                                                                                                         \
+        goto bad_op;                                                                                                 \
+        }
+#endif
+
+#if defined(__GNUC__)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define UNLIKELY(x) (x)
+#endif
+
+/* Slot access by type token (insn.h). An i32 is kept zero-extended, an f32 as its bits. */
+static inline float slot_f32(rn_slot v)
+{
+    uint32_t b = (uint32_t)v;
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+static inline double slot_f64(rn_slot v)
+{
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+static inline rn_slot f32_slot(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+static inline rn_slot f64_slot(double d)
+{
+    rn_slot v;
+    memcpy(&v, &d, 8);
+    return v;
+}
+#define RD_i32(s) ((uint32_t)fp[s])
+#define RD_i64(s) (fp[s])
+#define RD_f32(s) slot_f32(fp[s])
+#define RD_f64(s) slot_f64(fp[s])
+#define WR_i32(s, v) (fp[s] = (uint32_t)(v))
+#define WR_i64(s, v) (fp[s] = (uint64_t)(v))
+#define WR_f32(s, v) (fp[s] = f32_slot(v))
+#define WR_f64(s, v) (fp[s] = f64_slot(v))
+/* Memory values: integers converted by C, floats as bits. */
+#define MEMVAL_i32(MT, v) ((uint32_t)(MT)(v))
+#define MEMVAL_i64(MT, v) ((uint64_t)(MT)(v))
+
+/* ---------------------------------------------------------------- out-of-line helpers */
+
+static int table_bounds(uint64_t i, uint64_t n, uint64_t size)
+{
+    return i + n > size ? RUNNEL_TRAP_TABLE_OOB : 0;
+}
+
+static int do_table_init(runnel_instance *inst, uint32_t t, uint32_t e, uint32_t d, uint32_t s, uint32_t n)
+{
+    runnel_table *tab = inst->tables[t];
+    if (table_bounds(s, n, inst->elem_len[e]) || table_bounds(d, n, tab->size))
+        return RUNNEL_TRAP_TABLE_OOB;
+    if (n)
+        memcpy(tab->elems + d, inst->elem_refs[e] + s, (size_t)n * sizeof(rn_slot));
+    return 0;
+}
+
+static int do_table_copy(runnel_instance *inst, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n)
+{
+    runnel_table *a = inst->tables[dt], *b = inst->tables[st];
+    if (table_bounds(s, n, b->size) || table_bounds(d, n, a->size))
+        return RUNNEL_TRAP_TABLE_OOB;
+    if (n)
+        memmove(a->elems + d, b->elems + s, (size_t)n * sizeof(rn_slot));
+    return 0;
+}
+
+static int do_table_fill(runnel_table *t, uint32_t i, rn_slot v, uint32_t n)
+{
+    if (table_bounds(i, n, t->size))
+        return RUNNEL_TRAP_TABLE_OOB;
+    for (uint32_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+    return 0;
+}
+
+static int do_memory_init(runnel_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n)
+{
+    runnel_memory *m = inst->mems[0];
+    uint32_t len = inst->data_len[seg];
+    if ((uint64_t)s + n > len || (uint64_t)d + n > m->size)
+        return RUNNEL_TRAP_MEMORY_OOB;
+    if (n)
+        memcpy(m->data + d, inst->module->mod.datas[seg].bytes + s, n);
+    return 0;
+}
+
+/* Call a host function: copy the arguments out of the frame (so that the host may write results
+   without care for aliasing) and the results back to the frame's base. */
+static runnel_status call_host(runnel_store *s, runnel_func *f, rn_slot *base, runnel_instance *caller_inst,
+                               runnel_caller *c)
+{
+    const rn_functype *t = f->type;
+    runnel_slot small_in[8], small_out[8];
+    runnel_slot *in = small_in, *out = small_out;
+    if (t->nparams > 8 && !(in = malloc(t->nparams * sizeof *in)))
+        return RUNNEL_NOMEM;
+    if (t->nresults > 8 && !(out = calloc(t->nresults, sizeof *out))) {
+        if (in != small_in)
+            free(in);
+        return RUNNEL_NOMEM;
+    }
+    memcpy(in, base, t->nparams * sizeof *in);
+    memset(out, 0, (t->nresults < 8 ? 8 : t->nresults) * sizeof *out);
+    *c = (runnel_caller){s, caller_inst, RUNNEL_OK, 0, NULL};
+    runnel_status st = f->host(c, in, out, f->user);
+    if (st == RUNNEL_OK)
+        memcpy(base, out, t->nresults * sizeof *out);
+    if (in != small_in)
+        free(in);
+    if (out != small_out)
+        free(out);
+    return st;
+}
+
+static const char *func_name(const runnel_func *f)
+{
+    const rn_module *m = &f->inst->module->mod;
+    if (m->func_names && m->func_names[f->index])
+        return m->func_names[f->index];
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].kind == RN_KIND_FUNC && m->exports[i].index == f->index)
+            return m->exports[i].name;
+    return NULL;
+}
+
+static void add_frame(runnel_report *r, const runnel_func *f, const uint32_t *ip)
+{
+    if (!f || !f->code || r->nframes >= 64)
+        return;
+    runnel_frame *fr = realloc(r->frames, (r->nframes + 1) * sizeof *fr);
+    if (!fr)
+        return;
+    r->frames = fr;
+    uint32_t pc = (uint32_t)(ip - f->code->words);
+    fr[r->nframes++] = (runnel_frame){f->index, func_name(f), rn_code_offset(f->code, pc)};
+}
+
+/* Fill the report for a trap at (func, ip) with the backtrace of the frames above the entry. */
+static runnel_status trap_report(runnel_store *s, runnel_report *r, runnel_trap_kind k, const char *msg,
+                                 runnel_func *f, const uint32_t *ip, uint32_t depth, runnel_status st)
+{
+    if (!r)
+        return st;
+    rn_fail(r, st, 0, "%s", msg ? msg : runnel_trap_message(k));
+    r->trap = k;
+    add_frame(r, f, ip);
+    for (uint32_t d = depth; d-- > s->entry_depth;) {
+        const rn_frame *fr = &s->frames[d];
+        add_frame(r, fr->func, fr->ret_ip ? fr->ret_ip - 1 : NULL);
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+runnel_status rn_exec(runnel_store *s, runnel_report *r)
+{
+#if defined(__GNUC__) && !defined(RN_NO_COMPUTED_GOTO)
+    static const void *const labels[OP__COUNT] = {
+#define LBL(name, ...) &&L_##name,
+        RN_UNOPS(LBL) RN_BINOPS(LBL) RN_UNOPS_TRAP(LBL) RN_BINOPS_TRAP(LBL) RN_LOADS(LBL) RN_STORES(LBL)
+            RN_CTRL_OPS(LBL)
+#undef LBL
+    };
+#endif
+    const uint32_t *ip = s->ip;
+    rn_slot *fp = s->fp;
+    runnel_func *fn = s->func;
+    runnel_instance *inst = fn->inst;
+    rn_frame *frames = s->frames;
+    uint32_t depth = s->depth;
+    const rn_slot *stack_end = s->stack + s->stack_slots;
+    runnel_memory *mem = inst->mems ? inst->mems[0] : NULL;
+    uint8_t *mb = mem ? mem->data : NULL;
+    uint64_t msize = mem ? mem->size : 0;
+    const bool metered = s->fuel != UINT64_MAX;
+    int64_t granted = metered && s->fuel < RN_FUEL_CHUNK ? (int64_t)s->fuel : RN_FUEL_CHUNK;
+    int64_t budget = granted;
+    runnel_trap_kind tk = RUNNEL_TRAP_NONE;
+    runnel_caller caller;
+    runnel_status st;
+    runnel_func *callee;
+    rn_slot *nfp;
+    const uint32_t *ret_ip;
+
+#define LOAD_MEM()                                                                                                   \
+    do {                                                                                                             \
+        mem = inst->mems ? inst->mems[0] : NULL;                                                                     \
+        mb = mem ? mem->data : NULL;                                                                                 \
+        msize = mem ? mem->size : 0;                                                                                 \
+    } while (0)
+#define TRAP(k)                                                                                                      \
+    do {                                                                                                             \
+        tk = (runnel_trap_kind)(k);                                                                                  \
+        goto trap;                                                                                                   \
+    } while (0)
+#define POLL()                                                                                                       \
+    do {                                                                                                             \
+        if (UNLIKELY(--budget < 0))                                                                                  \
+            goto poll_slow;                                                                                          \
+    } while (0)
+#define ACCOUNT_FUEL()                                                                                               \
+    do {                                                                                                             \
+        if (metered)                                                                                                 \
+            s->fuel -= (uint64_t)(granted - (budget < 0 ? granted : budget));                                        \
+        granted = budget = 0;                                                                                        \
+    } while (0)
+#define EA(addr, off, size)                                                                                          \
+    uint64_t ea = (uint64_t)(uint32_t)fp[addr] + (off);                                                              \
+    if (UNLIKELY(ea + (size) > msize))                                                                               \
+        TRAP(RUNNEL_TRAP_MEMORY_OOB);
+
+    vmloop
+
+#define H_UN(name, opc, TO, TI)                                                                                      \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        WR_##TO(ip[1], rn_##name(RD_##TI(ip[2])));                                                                   \
+        vmbreak(3);                                                                                                  \
+    }
+    RN_UNOPS(H_UN)
+#undef H_UN
+#define H_BIN(name, opc, TO, TI)                                                                                     \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        WR_##TO(ip[1], rn_##name(RD_##TI(ip[2]), RD_##TI(ip[3])));                                                   \
+        vmbreak(4);                                                                                                  \
+    }
+    RN_BINOPS(H_BIN)
+#undef H_BIN
+#define H_UNT(name, opc, TO, TI)                                                                                     \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        RN_CT_##TO out;                                                                                              \
+        int k = rn_##name(RD_##TI(ip[2]), &out);                                                                     \
+        if (UNLIKELY(k))                                                                                             \
+            TRAP(k);                                                                                                 \
+        WR_##TO(ip[1], out);                                                                                         \
+        vmbreak(3);                                                                                                  \
+    }
+    RN_UNOPS_TRAP(H_UNT)
+#undef H_UNT
+#define H_BINT(name, opc, TO, TI)                                                                                    \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        RN_CT_##TO out;                                                                                              \
+        int k = rn_##name(RD_##TI(ip[2]), RD_##TI(ip[3]), &out);                                                     \
+        if (UNLIKELY(k))                                                                                             \
+            TRAP(k);                                                                                                 \
+        WR_##TO(ip[1], out);                                                                                         \
+        vmbreak(4);                                                                                                  \
+    }
+    RN_BINOPS_TRAP(H_BINT)
+#undef H_BINT
+
+    /* loads: dst addr offset */
+#define H_LOAD_INT(name, T, MT)                                                                                      \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        EA(ip[2], ip[3], sizeof(MT));                                                                                \
+        MT v;                                                                                                        \
+        memcpy(&v, mb + ea, sizeof v);                                                                               \
+        fp[ip[1]] = MEMVAL_##T(MT, v);                                                                               \
+        vmbreak(4);                                                                                                  \
+    }
+    H_LOAD_INT(i32_load, i32, uint32_t)
+    H_LOAD_INT(i64_load, i64, uint64_t)
+    H_LOAD_INT(i32_load8_s, i32, int8_t)
+    H_LOAD_INT(i32_load8_u, i32, uint8_t)
+    H_LOAD_INT(i32_load16_s, i32, int16_t)
+    H_LOAD_INT(i32_load16_u, i32, uint16_t)
+    H_LOAD_INT(i64_load8_s, i64, int8_t)
+    H_LOAD_INT(i64_load8_u, i64, uint8_t)
+    H_LOAD_INT(i64_load16_s, i64, int16_t)
+    H_LOAD_INT(i64_load16_u, i64, uint16_t)
+    H_LOAD_INT(i64_load32_s, i64, int32_t)
+    H_LOAD_INT(i64_load32_u, i64, uint32_t)
+    H_LOAD_INT(f32_load, i32, uint32_t)
+    H_LOAD_INT(f64_load, i64, uint64_t)
+#undef H_LOAD_INT
+
+    /* stores: addr value offset */
+#define H_STORE(name, MT)                                                                                            \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        EA(ip[1], ip[3], sizeof(MT));                                                                                \
+        MT v = (MT)fp[ip[2]];                                                                                        \
+        memcpy(mb + ea, &v, sizeof v);                                                                               \
+        vmbreak(4);                                                                                                  \
+    }
+    H_STORE(i32_store, uint32_t)
+    H_STORE(i64_store, uint64_t)
+    H_STORE(f32_store, uint32_t)
+    H_STORE(f64_store, uint64_t)
+    H_STORE(i32_store8, uint8_t)
+    H_STORE(i32_store16, uint16_t)
+    H_STORE(i64_store8, uint8_t)
+    H_STORE(i64_store16, uint16_t)
+    H_STORE(i64_store32, uint32_t)
+#undef H_STORE
+
+    vmcase(unreachable) TRAP(RUNNEL_TRAP_UNREACHABLE);
+    vmcase(copy)
+    {
+        fp[ip[1]] = fp[ip[2]];
+        vmbreak(3);
+    }
+    vmcase(const32)
+    {
+        fp[ip[1]] = ip[2];
+        vmbreak(3);
+    }
+    vmcase(const64)
+    {
+        fp[ip[1]] = (uint64_t)ip[2] | (uint64_t)ip[3] << 32;
+        vmbreak(4);
+    }
+    vmcase(br)
+    {
+        ip += 1 + (int32_t)ip[1];
+        vmnext();
+    }
+    vmcase(br_poll)
+    {
+        ip += 1 + (int32_t)ip[1];
+        POLL();
+        vmnext();
+    }
+    vmcase(br_if)
+    {
+        if ((uint32_t)fp[ip[1]]) {
+            ip += 2 + (int32_t)ip[2];
+            vmnext();
+        }
+        vmbreak(3);
+    }
+    vmcase(br_if_poll)
+    {
+        if ((uint32_t)fp[ip[1]]) {
+            ip += 2 + (int32_t)ip[2];
+            POLL();
+            vmnext();
+        }
+        vmbreak(3);
+    }
+    vmcase(br_unless)
+    {
+        if (!(uint32_t)fp[ip[1]]) {
+            ip += 2 + (int32_t)ip[2];
+            vmnext();
+        }
+        vmbreak(3);
+    }
+    vmcase(br_table)
+    {
+        uint32_t i = (uint32_t)fp[ip[1]], n = ip[2];
+        const uint32_t *e = ip + 3 + (i < n ? i : n);
+        ip = e + (int32_t)*e;
+        vmnext();
+    }
+    vmcase(select)
+    {
+        fp[ip[1]] = (uint32_t)fp[ip[2]] ? fp[ip[3]] : fp[ip[4]];
+        vmbreak(5);
+    }
+    vmcase(call)
+    {
+        callee = inst->funcs[ip[1]];
+        nfp = fp + ip[2];
+        ret_ip = ip + 3;
+        goto do_call;
+    }
+    vmcase(call_indirect)
+    {
+        runnel_table *tab = inst->tables[ip[1]];
+        uint32_t i = (uint32_t)fp[ip[3]];
+        if (UNLIKELY(i >= tab->size))
+            TRAP(RUNNEL_TRAP_TABLE_OOB);
+        callee = (runnel_func *)(uintptr_t)tab->elems[i];
+        if (UNLIKELY(!callee))
+            TRAP(RUNNEL_TRAP_NULL_FUNC);
+        const rn_functype *want = &inst->module->mod.types[ip[2]];
+        if (UNLIKELY(callee->type->key != want->key) ||
+            UNLIKELY((want->key >> 63) && !rn_functype_equal(callee->type, want)))
+            TRAP(RUNNEL_TRAP_SIG_MISMATCH);
+        nfp = fp + ip[4];
+        ret_ip = ip + 5;
+        goto do_call;
+    }
+    vmcase(ret)
+    {
+        uint32_t src = ip[1], n = ip[2];
+        for (uint32_t i = 0; i < n; i++)
+            fp[i] = fp[src + i];
+        const rn_frame *f = &frames[--depth];
+        if (UNLIKELY(!f->ret_ip))
+            goto finished;
+        ip = f->ret_ip;
+        fp = f->fp;
+        fn = f->func;
+        inst = fn->inst;
+        LOAD_MEM();
+        vmnext();
+    }
+    vmcase(global_get)
+    {
+        fp[ip[1]] = inst->globals[ip[2]]->value;
+        vmbreak(3);
+    }
+    vmcase(global_set)
+    {
+        inst->globals[ip[1]]->value = fp[ip[2]];
+        vmbreak(3);
+    }
+    vmcase(ref_func)
+    {
+        fp[ip[1]] = (uintptr_t)inst->funcs[ip[2]];
+        vmbreak(3);
+    }
+    vmcase(ref_is_null)
+    {
+        fp[ip[1]] = fp[ip[2]] == 0;
+        vmbreak(3);
+    }
+    vmcase(table_get)
+    {
+        runnel_table *tab = inst->tables[ip[2]];
+        uint32_t i = (uint32_t)fp[ip[3]];
+        if (UNLIKELY(i >= tab->size))
+            TRAP(RUNNEL_TRAP_TABLE_OOB);
+        fp[ip[1]] = tab->elems[i];
+        vmbreak(4);
+    }
+    vmcase(table_set)
+    {
+        runnel_table *tab = inst->tables[ip[1]];
+        uint32_t i = (uint32_t)fp[ip[2]];
+        if (UNLIKELY(i >= tab->size))
+            TRAP(RUNNEL_TRAP_TABLE_OOB);
+        tab->elems[i] = fp[ip[3]];
+        vmbreak(4);
+    }
+    vmcase(table_size)
+    {
+        fp[ip[1]] = inst->tables[ip[2]]->size;
+        vmbreak(3);
+    }
+    vmcase(table_grow)
+    {
+        int64_t old = rn_table_grow(inst->tables[ip[2]], (uint32_t)fp[ip[4]], fp[ip[3]]);
+        fp[ip[1]] = (uint32_t)old;
+        vmbreak(5);
+    }
+    vmcase(table_fill)
+    {
+        int k = do_table_fill(inst->tables[ip[1]], (uint32_t)fp[ip[2]], fp[ip[3]], (uint32_t)fp[ip[4]]);
+        if (UNLIKELY(k))
+            TRAP(k);
+        vmbreak(5);
+    }
+    vmcase(table_copy)
+    {
+        int k = do_table_copy(inst, ip[1], ip[2], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]], (uint32_t)fp[ip[5]]);
+        if (UNLIKELY(k))
+            TRAP(k);
+        vmbreak(6);
+    }
+    vmcase(table_init)
+    {
+        int k = do_table_init(inst, ip[1], ip[2], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]], (uint32_t)fp[ip[5]]);
+        if (UNLIKELY(k))
+            TRAP(k);
+        vmbreak(6);
+    }
+    vmcase(elem_drop)
+    {
+        inst->elem_len[ip[1]] = 0;
+        vmbreak(2);
+    }
+    vmcase(memory_size)
+    {
+        fp[ip[1]] = mem->pages;
+        vmbreak(2);
+    }
+    vmcase(memory_grow)
+    {
+        int64_t old = rn_memory_grow(mem, (uint32_t)fp[ip[2]]);
+        fp[ip[1]] = (uint32_t)old;
+        LOAD_MEM();
+        vmbreak(3);
+    }
+    vmcase(memory_fill)
+    {
+        uint32_t d = (uint32_t)fp[ip[1]], n = (uint32_t)fp[ip[3]];
+        if (UNLIKELY((uint64_t)d + n > msize))
+            TRAP(RUNNEL_TRAP_MEMORY_OOB);
+        if (n)
+            memset(mb + d, (int)(uint8_t)fp[ip[2]], n);
+        vmbreak(4);
+    }
+    vmcase(memory_copy)
+    {
+        uint32_t d = (uint32_t)fp[ip[1]], sa = (uint32_t)fp[ip[2]], n = (uint32_t)fp[ip[3]];
+        if (UNLIKELY((uint64_t)d + n > msize || (uint64_t)sa + n > msize))
+            TRAP(RUNNEL_TRAP_MEMORY_OOB);
+        if (n)
+            memmove(mb + d, mb + sa, n);
+        vmbreak(4);
+    }
+    vmcase(memory_init)
+    {
+        int k = do_memory_init(inst, ip[1], (uint32_t)fp[ip[2]], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]]);
+        if (UNLIKELY(k))
+            TRAP(k);
+        vmbreak(5);
+    }
+    vmcase(data_drop)
+    {
+        inst->data_len[ip[1]] = 0;
+        vmbreak(2);
+    }
+    vmend
+
+do_call:
+    if (callee->code) {
+        const rn_code *code = callee->code;
+        if (UNLIKELY(depth >= s->max_depth) || UNLIKELY(nfp + code->nslots > stack_end))
+            TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
+        frames[depth++] = (rn_frame){ret_ip, fp, fn};
+        fp = nfp;
+        fn = callee;
+        if (callee->inst != inst) {
+            inst = callee->inst;
+            LOAD_MEM();
+        }
+        if (code->nlocals)
+            memset(fp + code->nparams, 0, (size_t)code->nlocals * sizeof *fp);
+        ip = code->words;
+        POLL();
+        goto dispatch;
+    }
+    /* a host function */
+    s->depth = depth;
+    s->sp = (size_t)(nfp - s->stack) + callee->type->nparams + callee->type->nresults;
+    if (UNLIKELY(s->sp > s->stack_slots))
+        TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
+    st = call_host(s, callee, nfp, inst, &caller);
+    if (UNLIKELY(st != RUNNEL_OK)) {
+        if (st == RUNNEL_EXIT) {
+            ACCOUNT_FUEL();
+            s->depth = s->entry_depth - 1;
+            if (r) {
+                rn_fail(r, RUNNEL_EXIT, 0, "exit with code %d", caller.exit_code);
+                r->exit_code = caller.exit_code;
+            }
+            free(caller.message);
+            return RUNNEL_EXIT;
+        }
+        ACCOUNT_FUEL();
+        trap_report(s, r, st == RUNNEL_TRAP ? RUNNEL_TRAP_HOST : RUNNEL_TRAP_NONE,
+                    caller.message ? caller.message : runnel_status_name(st), fn, ip, depth,
+                    st == RUNNEL_TRAP ? RUNNEL_TRAP : st);
+        free(caller.message);
+        s->depth = s->entry_depth - 1;
+        return st;
+    }
+    LOAD_MEM();
+    ip = ret_ip;
+    goto dispatch;
+
+poll_slow:
+    /* budget ran out: charge the chunk, then look at the interrupt, the deadline and the fuel */
+    if (metered)
+        s->fuel -= (uint64_t)granted;
+    granted = budget = 0;
+    if (atomic_exchange(&s->interrupt, 0)) {
+        tk = RUNNEL_TRAP_INTERRUPTED;
+        goto suspend;
+    }
+    if (s->deadline_ns && rn_now_ns() >= s->deadline_ns) {
+        tk = RUNNEL_TRAP_INTERRUPTED;
+        goto suspend;
+    }
+    if (metered && s->fuel == 0) {
+        tk = RUNNEL_TRAP_OUT_OF_FUEL;
+        goto suspend;
+    }
+    granted = metered && s->fuel < RN_FUEL_CHUNK ? (int64_t)s->fuel : RN_FUEL_CHUNK;
+    budget = granted - 1;
+    goto dispatch;
+
+suspend:
+    s->ip = ip;
+    s->fp = fp;
+    s->func = fn;
+    s->depth = depth;
+    s->suspended = true;
+    if (r) {
+        rn_fail(r, RUNNEL_SUSPENDED, 0, "%s", runnel_trap_message(tk));
+        r->trap = tk;
+    }
+    return RUNNEL_SUSPENDED;
+
+finished:
+    ACCOUNT_FUEL();
+    s->depth = depth;
+    s->suspended = false;
+    return RUNNEL_OK;
+
+trap:
+    ACCOUNT_FUEL();
+    trap_report(s, r, tk, NULL, fn, ip, depth, RUNNEL_TRAP);
+    s->depth = s->entry_depth - 1;
+    s->suspended = false;
+    return RUNNEL_TRAP;
+
+#if !(defined(__GNUC__) && !defined(RN_NO_COMPUTED_GOTO))
+bad_op:
+    tk = RUNNEL_TRAP_UNREACHABLE;
+    goto trap;
+#endif
+}

@@ -1,0 +1,135 @@
+/*
+ * runtime.h - the runtime objects behind engine.h's opaque types (internal).
+ *
+ * The spec's store (4.2.3) made concrete: a runnel_store owns instances, memories, tables,
+ * globals and functions (an arena of objects freed together), plus the execution state: one value
+ * stack of 8-byte slots and one stack of call frames. Wasm calls never recurse on the C stack
+ * (exec.c), so a call can stop anywhere (fuel, interrupt) and go on later from the same state.
+ */
+#ifndef RN_RUNTIME_H
+#define RN_RUNTIME_H
+
+#include "code.h"
+
+#include <stdatomic.h>
+
+typedef uint64_t rn_slot;
+
+struct runnel_module {
+    rn_module mod;
+    atomic_int refs;
+};
+
+struct runnel_memory {
+    uint8_t *data;
+    uint64_t size; /* bytes */
+    uint32_t pages, max_pages; /* max_pages: the growth limit, declared max and store limit in one */
+    uint32_t decl_max;         /* the declared max, for import matching */
+    bool has_max;
+    runnel_store *store;
+};
+
+struct runnel_table {
+    rn_slot *elems; /* references: runnel_func* or an externref, 0 = null */
+    uint32_t size, max; /* max: the growth limit */
+    uint32_t decl_max;
+    bool has_max;
+    uint8_t elem;
+    runnel_store *store;
+};
+
+struct runnel_global {
+    rn_slot value;
+    uint8_t type;
+    bool mut;
+};
+
+struct runnel_func {
+    const rn_functype *type;
+    runnel_store *store;
+    runnel_instance *inst; /* wasm: the defining instance; host: NULL */
+    const rn_code *code;   /* wasm */
+    uint32_t index;        /* in the defining module's function index space */
+    runnel_host_fn host;   /* host */
+    void *user;
+    rn_functype own_type; /* host functions own their type */
+};
+
+struct runnel_instance {
+    runnel_store *store;
+    runnel_module *module;
+    runnel_func **funcs;
+    runnel_table **tables;
+    runnel_memory **mems;
+    runnel_global **globals;
+    rn_slot **elem_refs; /* per element segment, its evaluated references; NULL once dropped */
+    uint32_t *elem_len;
+    uint32_t *data_len;  /* per data segment, its length; 0 once dropped */
+    void *user;
+};
+
+/* A call frame: the caller's state, restored on return. */
+typedef struct rn_frame {
+    const uint32_t *ret_ip; /* NULL: return to the embedder */
+    rn_slot *fp;
+    runnel_func *func;
+} rn_frame;
+
+struct runnel_caller {
+    runnel_store *store;
+    runnel_instance *inst;
+    runnel_status status;
+    int exit_code;
+    char *message;
+};
+
+typedef struct rn_object {
+    struct rn_object *next;
+    void (*free)(void *);
+} rn_object;
+
+struct runnel_store {
+    runnel_config cfg;
+    rn_object *objects; /* everything owned, newest first */
+
+    rn_slot *stack;
+    size_t stack_slots;
+    rn_frame *frames;
+    uint32_t max_depth;
+
+    /* execution state; kept here while a call is suspended */
+    uint32_t depth;         /* frames in use */
+    size_t sp;              /* first free slot for a new entry call */
+    const uint32_t *ip;
+    rn_slot *fp;
+    runnel_func *func;
+    uint32_t entry_depth;   /* depth of the entry call's sentinel frame */
+    rn_slot *entry_fp;
+    runnel_func *entry_func;
+    bool suspended;
+    bool running;
+
+    uint64_t fuel; /* remaining; UINT64_MAX = unlimited */
+    atomic_int interrupt;
+    uint64_t timeout_ns;
+    uint64_t deadline_ns; /* of the current call, monotonic; 0 = none */
+
+    runnel_grow_hook grow_hook;
+    void *grow_user;
+};
+
+/* store.c */
+void *rn_store_alloc(runnel_store *s, size_t size, void (*free_fn)(void *));
+uint64_t rn_now_ns(void);
+
+/* exec.c: run the store's current state until the entry frame returns, a trap, or a suspension. */
+runnel_status rn_exec(runnel_store *s, runnel_report *r);
+/* store.c: objects, growth and value conversion shared by exec.c and the API */
+runnel_memory *rn_memory_alloc(runnel_store *s, uint32_t min, uint32_t max, bool has_max);
+runnel_table *rn_table_alloc(runnel_store *s, uint8_t elem, uint32_t min, uint32_t max, bool has_max);
+int64_t rn_memory_grow(runnel_memory *m, uint64_t delta);
+int64_t rn_table_grow(runnel_table *t, uint64_t delta, rn_slot init);
+rn_slot rn_val_to_slot(runnel_val v);
+runnel_val rn_slot_to_val(rn_slot s, uint8_t type);
+
+#endif
