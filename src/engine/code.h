@@ -38,6 +38,7 @@
     X(call, 3)             /* funcidx argbase */                                                                     \
     X(call_indirect, 5)    /* table typeidx idxslot argbase */                                                       \
     X(ret, 3)              /* src n : copy n slots from src to slot 0 and return */                                  \
+    X(ret1, 2)             /* src : the same for one result */                                                       \
     X(global_get, 3)       /* dst idx */                                                                             \
     X(global_set, 3)       /* idx src */                                                                             \
     X(ref_func, 3)         /* dst funcidx */                                                                         \
@@ -57,12 +58,19 @@
     X(memory_init, 5)      /* seg d s n */                                                                           \
     X(data_drop, 2)        /* seg */
 
+/* Generated ops: NAME_imm (dst a imm) for RN_BINOPS_IMM; br_NAME (a b off) and br_NAME_imm (a imm off)
+   for RN_CMP_BRANCHES, which poll when they jump backwards (to a loop). */
 enum rn_op {
 #define RN_OP_ENUM(name, ...) OP_##name,
+#define RN_OP_ENUM_IMM(name, ...) OP_##name##_imm,
+#define RN_OP_ENUM_BR(name, ...) OP_br_##name, OP_br_##name##_imm,
     RN_UNOPS(RN_OP_ENUM) RN_BINOPS(RN_OP_ENUM) RN_UNOPS_TRAP(RN_OP_ENUM) RN_BINOPS_TRAP(RN_OP_ENUM)
-        RN_LOADS(RN_OP_ENUM) RN_STORES(RN_OP_ENUM) RN_CTRL_OPS(RN_OP_ENUM)
+        RN_LOADS(RN_OP_ENUM) RN_STORES(RN_OP_ENUM) RN_CTRL_OPS(RN_OP_ENUM) RN_BINOPS_IMM(RN_OP_ENUM_IMM)
+            RN_CMP_BRANCHES(RN_OP_ENUM_BR)
 #undef RN_OP_ENUM
-            OP__COUNT
+#undef RN_OP_ENUM_IMM
+#undef RN_OP_ENUM_BR
+                OP__COUNT
 };
 
 /* Code position -> byte offset in the module, for traps and backtraces: one entry per instruction

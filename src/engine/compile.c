@@ -31,6 +31,7 @@
 typedef struct vs {
     uint8_t type;
     uint32_t slot;
+    uint32_t cpos; /* code position of the const op that made this value, else NONE */
 } vs;
 
 typedef struct ctl {
@@ -69,7 +70,31 @@ typedef struct cc {
     fixup *fix;
     uint32_t nfix, capfix;
     uint32_t last_dst; /* code position of the dst word of the last op, if it wrote the top's home */
+    uint32_t last_cmp; /* code position of the last op, if it was an i32 comparison */
+    uint32_t label_pc; /* the last code position that became a branch target */
 } cc;
+
+/* Peephole tables, from insn.h (0 = none; op 0 is never a variant). */
+static const uint16_t imm_variant[OP__COUNT] = {
+#define IMMV(name, TO, TI, C) [OP_##name] = OP_##name##_imm,
+    RN_BINOPS_IMM(IMMV)
+#undef IMMV
+};
+static const uint8_t commutes[OP__COUNT] = {
+#define COMMV(name, TO, TI, C) [OP_##name] = C,
+    RN_BINOPS_IMM(COMMV)
+#undef COMMV
+};
+static const uint16_t branch_of[OP__COUNT] = {
+#define BRV(name, OPR, T, NEG) [OP_##name] = OP_br_##name, [OP_##name##_imm] = OP_br_##name##_imm,
+    RN_CMP_BRANCHES(BRV)
+#undef BRV
+};
+static const uint16_t negation_of[OP__COUNT] = {
+#define NEGV(name, OPR, T, NEG) [OP_##name] = OP_##NEG, [OP_##name##_imm] = OP_##NEG##_imm,
+    RN_CMP_BRANCHES(NEGV)
+#undef NEGV
+};
 
 static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 {
@@ -136,7 +161,18 @@ static bool add_fix(cc *c, ctl *t, uint32_t pos)
     return true;
 }
 
-static void patch_here(cc *c, uint32_t pos) { c->code[pos] = c->ncode - pos; }
+static void patch_here(cc *c, uint32_t pos)
+{
+    c->code[pos] = c->ncode - pos;
+    c->label_pc = c->ncode;
+}
+
+/* Is the op at pos (of len words) the last one emitted, with no branch target after it? Then it may
+   be taken back and merged into the next op. */
+static bool last_op(cc *c, uint32_t pos, uint32_t len)
+{
+    return pos != NONE && c->ncode == pos + len && c->label_pc <= pos;
+}
 
 /* ---------------------------------------------------------------- operand stack */
 
@@ -144,7 +180,7 @@ static bool push_at(cc *c, uint8_t type, uint32_t slot)
 {
     if (!grow((void **)&c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs))
         return NOMEM();
-    c->vs[c->nvs++] = (vs){type, slot};
+    c->vs[c->nvs++] = (vs){type, slot, NONE};
     if (c->nvs > c->maxh)
         c->maxh = c->nvs;
     return true;
@@ -156,7 +192,7 @@ static bool pop(cc *c, uint8_t want, vs *out)
     ctl *t = top(c);
     if (c->nvs == t->height) {
         if (t->unreachable) {
-            *out = (vs){want, home(c, c->nvs)};
+            *out = (vs){want, home(c, c->nvs), NONE};
             return true;
         }
         return INVALID("type mismatch: operand stack underflow");
@@ -278,6 +314,8 @@ static bool push_ctl(cc *c, uint8_t op, const blocktype *bt)
     t->single = bt->single;
     t->results = bt->results; /* NULL for a one-result block type: see res() */
     t->loop_pc = c->ncode;
+    if (op == 0x03)
+        c->label_pc = c->ncode;
     t->else_fix = NONE;
     t->fix = NONE;
     return true;
@@ -350,6 +388,11 @@ static bool jump_to(cc *c, ctl *t, uint32_t op_fwd, uint32_t op_back, uint32_t c
     return emit(c, 0) && add_fix(c, t, pos);
 }
 
+static bool emit_ret(cc *c, uint32_t src, uint32_t n)
+{
+    return n == 1 ? emit2(c, OP_ret1, src) : emit3(c, OP_ret, src, n);
+}
+
 static bool do_br(cc *c, uint32_t depth)
 {
     if (depth >= c->nctl)
@@ -372,13 +415,37 @@ static bool do_br(cc *c, uint32_t depth)
 ret:
     if (n > 1 && !settle_from(c, c->nvs - n))
         return false;
-    if (!emit3(c, OP_ret, c->vs[c->nvs - n].slot, n))
+    if (!emit_ret(c, c->vs[c->nvs - n].slot, n))
         return false;
     set_unreachable(c);
     return true;
 }
 
-static bool do_br_if(cc *c, uint32_t depth)
+/* If cond is the result of the comparison op at cmp, the last emitted, take that op back: its
+   branching form will test the comparison itself. */
+static bool take_cmp(cc *c, uint32_t cmp, const vs *cond, uint32_t *op, uint32_t *a, uint32_t *b)
+{
+    if (cmp == NONE || cond->slot != c->code[cmp + 1] || !last_op(c, cmp, 4))
+        return false;
+    *op = c->code[cmp];
+    *a = c->code[cmp + 2];
+    *b = c->code[cmp + 3];
+    c->ncode = cmp;
+    return true;
+}
+
+/* Emit `op a b off` jumping to label t. */
+static bool jump3_to(cc *c, ctl *t, uint32_t op, uint32_t a, uint32_t b)
+{
+    if (!emit3(c, op, a, b))
+        return false;
+    uint32_t pos = c->ncode;
+    if (t->op == 0x03)
+        return emit(c, (uint32_t)((int64_t)t->loop_pc - (int64_t)pos));
+    return emit(c, 0) && add_fix(c, t, pos);
+}
+
+static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
 {
     vs cond;
     if (!pop(c, RN_I32, &cond))
@@ -418,13 +485,17 @@ static bool do_br_if(cc *c, uint32_t depth)
             }
             if (!emit3(c, OP_ret, home(c, c->nvs - n), n))
                 return false;
-        } else if (!emit3(c, OP_ret, n ? c->vs[c->nvs - 1].slot : 0, n))
+        } else if (!emit_ret(c, n ? c->vs[c->nvs - 1].slot : 0, n))
             return false;
         patch_here(c, skip);
         return true;
     }
-    if (in_place(c, t, n))
+    if (in_place(c, t, n)) {
+        uint32_t op, a, b;
+        if (take_cmp(c, prev_cmp, &cond, &op, &a, &b))
+            return jump3_to(c, t, branch_of[op], a, b);
         return jump_to(c, t, OP_br_if, OP_br_if_poll, cond.slot, true);
+    }
     uint32_t skip;
     if (!emit2(c, OP_br_unless, cond.slot))
         return false;
@@ -483,7 +554,7 @@ static bool do_br_table(cc *c)
                 patch_here(c, pos);
                 if (arity > 1)
                     ok = settle_from(c, c->nvs - arity);
-                ok = ok && emit3(c, OP_ret, arity ? c->vs[c->nvs - arity].slot : 0, arity);
+                ok = ok && emit_ret(c, arity ? c->vs[c->nvs - arity].slot : 0, arity);
             } else if (t->op == 0x03 || !in_place(c, t, arity)) {
                 patch_here(c, pos);
                 ok = move_to_label(c, t, arity) && jump_to(c, t, OP_br, OP_br_poll, 0, false);
@@ -521,7 +592,7 @@ static bool do_end(cc *c)
             uint32_t n = t->nresults;
             if (n > 1 && !settle_from(c, c->nvs - n))
                 return false;
-            if (!emit3(c, OP_ret, n ? c->vs[c->nvs - n].slot : 0, n))
+            if (!emit_ret(c, n ? c->vs[c->nvs - n].slot : 0, n))
                 return false;
         }
         c->nctl--;
@@ -593,12 +664,45 @@ static bool unop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
     return push(c, tout);
 }
 
+/* If v is a constant whose op was the last emitted, take that op back and give its value as a 32-bit
+   immediate (sign-extended for i64). */
+static bool take_const(cc *c, const vs *v, uint32_t *imm)
+{
+    if (v->cpos == NONE || v->slot != c->code[v->cpos + 1])
+        return false;
+    if (c->code[v->cpos] == OP_const32 && last_op(c, v->cpos, 3)) {
+        *imm = c->code[v->cpos + 2];
+    } else if (c->code[v->cpos] == OP_const64 && last_op(c, v->cpos, 4)) {
+        uint64_t x = (uint64_t)c->code[v->cpos + 2] | (uint64_t)c->code[v->cpos + 3] << 32;
+        if ((int64_t)x != (int64_t)(int32_t)(uint32_t)x)
+            return false;
+        *imm = (uint32_t)x;
+    } else {
+        return false;
+    }
+    c->ncode = v->cpos;
+    return true;
+}
+
 static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
 {
     vs a, b;
     if (!pop(c, tin, &b) || !pop(c, tin, &a))
         return false;
+    uint32_t imm;
+    if (live(c) && imm_variant[op] &&
+        (take_const(c, &b, &imm) || (commutes[op] && take_const(c, &a, &imm) && (a = b, true)))) {
+        uint32_t pos = c->ncode;
+        if (!emit4(c, imm_variant[op], home(c, c->nvs), a.slot, imm))
+            return false;
+        c->last_dst = pos + 1;
+        if (branch_of[imm_variant[op]])
+            c->last_cmp = pos;
+        return push(c, tout);
+    }
     if (live(c)) {
+        if (branch_of[op])
+            c->last_cmp = c->ncode;
         if (traps && !mark(c))
             return false;
         if (!emit4(c, op, home(c, c->nvs), a.slot, b.slot))
@@ -698,8 +802,9 @@ static bool table_index(cc *c, uint32_t *t)
 
 static bool compile_insn(cc *c, uint32_t opc)
 {
-    uint32_t prev_dst = c->last_dst;
+    uint32_t prev_dst = c->last_dst, prev_cmp = c->last_cmp;
     c->last_dst = NONE;
+    c->last_cmp = NONE;
     switch (opc) {
     case 0x00: /* unreachable */
         if (live(c) && (!mark(c) || !emit(c, OP_unreachable)))
@@ -712,7 +817,7 @@ static bool compile_insn(cc *c, uint32_t opc)
     case 0x03: /* loop */
     case 0x04: /* if */ {
         blocktype bt;
-        vs cond = {0, 0};
+        vs cond = {0, 0, NONE};
         if (!rd_blocktype(c, &bt))
             return false;
         if (opc == 0x04 && !pop(c, RN_I32, &cond))
@@ -736,8 +841,13 @@ static bool compile_insn(cc *c, uint32_t opc)
         if (!push_ctl(c, (uint8_t)opc, &bt))
             return false;
         if (opc == 0x04 && live(c)) {
-            if (!emit2(c, OP_br_unless, cond.slot))
+            uint32_t op, a, b;
+            if (take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
+                if (!emit3(c, branch_of[negation_of[op]], a, b))
+                    return false;
+            } else if (!emit2(c, OP_br_unless, cond.slot)) {
                 return false;
+            }
             top(c)->else_fix = c->ncode;
             if (!emit(c, 0))
                 return false;
@@ -754,7 +864,7 @@ static bool compile_insn(cc *c, uint32_t opc)
     }
     case 0x0D: {
         uint32_t d;
-        return rd_u32(c, &d) && do_br_if(c, d);
+        return rd_u32(c, &d) && do_br_if(c, d, prev_cmp);
     }
     case 0x0E:
         return do_br_table(c);
@@ -938,23 +1048,33 @@ static bool compile_insn(cc *c, uint32_t opc)
         int32_t v;
         if (!rn_read_s32(&c->rd, &v))
             return MALFORMED("malformed i32.const");
+        uint32_t pos = c->ncode;
         if (live(c)) {
             if (!emit3(c, OP_const32, home(c, c->nvs), (uint32_t)v))
                 return false;
             c->last_dst = c->ncode - 2;
         }
-        return push(c, RN_I32);
+        if (!push(c, RN_I32))
+            return false;
+        if (live(c))
+            c->vs[c->nvs - 1].cpos = pos;
+        return true;
     }
     case 0x42: { /* i64.const */
         int64_t v;
         if (!rn_read_s64(&c->rd, &v))
             return MALFORMED("malformed i64.const");
+        uint32_t pos = c->ncode;
         if (live(c)) {
             if (!emit4(c, OP_const64, home(c, c->nvs), (uint32_t)(uint64_t)v, (uint32_t)((uint64_t)v >> 32)))
                 return false;
             c->last_dst = c->ncode - 3;
         }
-        return push(c, RN_I64);
+        if (!push(c, RN_I64))
+            return false;
+        if (live(c))
+            c->vs[c->nvs - 1].cpos = pos;
+        return true;
     }
     case 0x43: { /* f32.const */
         uint32_t v;
@@ -1170,6 +1290,7 @@ runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
     c.nlocals = ft->nparams + f->nlocals;
     c.base = c.nlocals;
     c.last_dst = NONE;
+    c.last_cmp = NONE;
     c.ltypes = malloc(c.nlocals ? c.nlocals : 1);
     if (!c.ltypes)
         return rn_fail(r, RUNNEL_NOMEM, c.at, "out of memory");

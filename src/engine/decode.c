@@ -49,7 +49,7 @@ typedef struct dec {
     const uint8_t *base, *end; /* the whole module */
     const char *where;    /* the section being decoded, for messages */
     bool in_section;      /* running out of bytes is then "unexpected end of section or function" */
-    bool has_funcsec, has_code;
+    bool has_code;
     uint32_t ncode;
     uint64_t locals_left; /* the module's budget of declared locals */
     const uint8_t *names; /* payload of the first `name` custom section, decoded last */
@@ -113,6 +113,7 @@ static runnel_status leb_fail(dec *d, rn_reader *rd, const uint8_t *start, unsig
 
 static runnel_status get_u8(dec *d, rn_reader *rd, uint8_t *out)
 {
+    *out = 0; /* defined even on failure (and gcc cannot see that eof() is never RUNNEL_OK) */
     return rn_read_u8(rd, out) ? RUNNEL_OK : eof(d, rd);
 }
 
@@ -385,7 +386,6 @@ static runnel_status sec_function(dec *d, rn_reader *rd)
     rn_module *m = d->m;
     uint32_t n;
     TRY(get_count(d, rd, &n));
-    d->has_funcsec = true;
     if (n && !(m->funcs = calloc(n, sizeof *m->funcs)))
         return nomem(d, rd);
     m->nfuncs_defined = n;
@@ -927,10 +927,11 @@ runnel_status rn_decode(rn_module *m, const uint8_t *bytes, size_t len, runnel_r
     dec d = {.m = m, .r = r, .base = m->bytes};
     uint64_t budget = (uint64_t)len * RN_LOCALS_PER_BYTE;
     d.locals_left = budget > RN_MAX_LOCALS ? budget : RN_MAX_LOCALS;
-    rn_reader rd = {m->bytes, m->bytes + len, m->bytes};
+    /* keep the reader's pointers valid for an empty input (m->bytes is NULL, and NULL + 0 is UB) */
     static const uint8_t nothing[1] = {0};
-    if (!len) /* keep the reader's pointers valid for an empty input */
-        rd = (rn_reader){nothing, nothing, nothing};
+    rn_reader rd = {nothing, nothing, nothing};
+    if (len)
+        rd = (rn_reader){m->bytes, m->bytes + len, m->bytes};
     d.base = rd.base;
     d.end = rd.end;
     runnel_status st = decode_sections(&d, &rd);

@@ -227,21 +227,25 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 #if defined(__GNUC__) && !defined(RN_NO_COMPUTED_GOTO)
     static const void *const labels[OP__COUNT] = {
 #define LBL(name, ...) &&L_##name,
+#define LBL_IMM(name, ...) &&L_##name##_imm,
+#define LBL_BR(name, ...) &&L_br_##name, &&L_br_##name##_imm,
         RN_UNOPS(LBL) RN_BINOPS(LBL) RN_UNOPS_TRAP(LBL) RN_BINOPS_TRAP(LBL) RN_LOADS(LBL) RN_STORES(LBL)
-            RN_CTRL_OPS(LBL)
+            RN_CTRL_OPS(LBL) RN_BINOPS_IMM(LBL_IMM) RN_CMP_BRANCHES(LBL_BR)
 #undef LBL
+#undef LBL_IMM
+#undef LBL_BR
     };
 #endif
     const uint32_t *ip = s->ip;
     rn_slot *fp = s->fp;
     runnel_func *fn = s->func;
     runnel_instance *inst = fn->inst;
-    rn_frame *frames = s->frames;
-    uint32_t depth = s->depth;
+    rn_frame *frame = s->frames + s->depth; /* the next free frame */
+    const rn_frame *frames_end = s->frames + s->max_depth;
     const rn_slot *stack_end = s->stack + s->stack_slots;
-    runnel_memory *mem = inst->mems ? inst->mems[0] : NULL;
-    uint8_t *mb = mem ? mem->data : NULL;
-    uint64_t msize = mem ? mem->size : 0;
+    runnel_memory *mem = inst->mem0;
+    uint8_t *mb = mem->data;
+    uint64_t msize = mem->size;
     const bool metered = s->fuel != UINT64_MAX;
     int64_t granted = metered && s->fuel < RN_FUEL_CHUNK ? (int64_t)s->fuel : RN_FUEL_CHUNK;
     int64_t budget = granted;
@@ -254,9 +258,8 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 
 #define LOAD_MEM()                                                                                                   \
     do {                                                                                                             \
-        mem = inst->mems ? inst->mems[0] : NULL;                                                                     \
-        mb = mem ? mem->data : NULL;                                                                                 \
-        msize = mem ? mem->size : 0;                                                                                 \
+        mb = mem->data;                                                                                              \
+        msize = mem->size;                                                                                           \
     } while (0)
 #define TRAP(k)                                                                                                      \
     do {                                                                                                             \
@@ -321,6 +324,40 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     RN_BINOPS_TRAP(H_BINT)
 #undef H_BINT
+#define H_BIN_IMM(name, TO, TI, COMM)                                                                                \
+    vmcase(name##_imm)                                                                                               \
+    {                                                                                                                \
+        WR_##TO(ip[1], rn_##name(RD_##TI(ip[2]), (RN_CT_##TI)(int32_t)ip[3]));                                       \
+        vmbreak(4);                                                                                                  \
+    }
+    RN_BINOPS_IMM(H_BIN_IMM)
+#undef H_BIN_IMM
+    /* compare and branch: a b off / a imm off; a backward jump is a loop back-edge and polls */
+#define H_CMP_BR(name, OPR, T, NEG)                                                                                  \
+    vmcase(br_##name)                                                                                                \
+    {                                                                                                                \
+        if ((T)(uint32_t)fp[ip[1]] OPR (T)(uint32_t)fp[ip[2]]) {                                                     \
+            int32_t off = (int32_t)ip[3];                                                                            \
+            ip += 3 + off;                                                                                           \
+            if (off <= 0)                                                                                            \
+                POLL();                                                                                              \
+            vmnext();                                                                                                \
+        }                                                                                                            \
+        vmbreak(4);                                                                                                  \
+    }                                                                                                                \
+    vmcase(br_##name##_imm)                                                                                          \
+    {                                                                                                                \
+        if ((T)(uint32_t)fp[ip[1]] OPR (T)ip[2]) {                                                                   \
+            int32_t off = (int32_t)ip[3];                                                                            \
+            ip += 3 + off;                                                                                           \
+            if (off <= 0)                                                                                            \
+                POLL();                                                                                              \
+            vmnext();                                                                                                \
+        }                                                                                                            \
+        vmbreak(4);                                                                                                  \
+    }
+    RN_CMP_BRANCHES(H_CMP_BR)
+#undef H_CMP_BR
 
     /* loads: dst addr offset */
 #define H_LOAD_INT(name, T, MT)                                                                                      \
@@ -461,15 +498,12 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         uint32_t src = ip[1], n = ip[2];
         for (uint32_t i = 0; i < n; i++)
             fp[i] = fp[src + i];
-        const rn_frame *f = &frames[--depth];
-        if (UNLIKELY(!f->ret_ip))
-            goto finished;
-        ip = f->ret_ip;
-        fp = f->fp;
-        fn = f->func;
-        inst = fn->inst;
-        LOAD_MEM();
-        vmnext();
+        goto do_return;
+    }
+    vmcase(ret1)
+    {
+        fp[0] = fp[ip[1]];
+        goto do_return;
     }
     vmcase(global_get)
     {
@@ -590,16 +624,34 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     vmend
 
+do_return:
+    --frame;
+    if (UNLIKELY(!frame->ret_ip))
+        goto finished;
+    ip = frame->ret_ip;
+    fp = frame->fp;
+    fn = frame->func;
+    if (UNLIKELY(fn->inst != inst)) {
+        inst = fn->inst;
+        mem = inst->mem0;
+    }
+    LOAD_MEM(); /* the callee may have grown the memory */
+    goto dispatch;
+
 do_call:
     if (callee->code) {
         const rn_code *code = callee->code;
-        if (UNLIKELY(depth >= s->max_depth) || UNLIKELY(nfp + code->nslots > stack_end))
+        if (UNLIKELY(frame >= frames_end) || UNLIKELY(nfp + code->nslots > stack_end))
             TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
-        frames[depth++] = (rn_frame){ret_ip, fp, fn};
+        frame->ret_ip = ret_ip;
+        frame->fp = fp;
+        frame->func = fn;
+        frame++;
         fp = nfp;
         fn = callee;
-        if (callee->inst != inst) {
+        if (UNLIKELY(callee->inst != inst)) {
             inst = callee->inst;
+            mem = inst->mem0;
             LOAD_MEM();
         }
         if (code->nlocals)
@@ -609,7 +661,7 @@ do_call:
         goto dispatch;
     }
     /* a host function */
-    s->depth = depth;
+    s->depth = (uint32_t)(frame - s->frames);
     s->sp = (size_t)(nfp - s->stack) + callee->type->nparams + callee->type->nresults;
     if (UNLIKELY(s->sp > s->stack_slots))
         TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
@@ -627,7 +679,8 @@ do_call:
         }
         ACCOUNT_FUEL();
         trap_report(s, r, st == RUNNEL_TRAP ? RUNNEL_TRAP_HOST : RUNNEL_TRAP_NONE,
-                    caller.message ? caller.message : runnel_status_name(st), fn, ip, depth,
+                    caller.message ? caller.message : runnel_status_name(st), fn, ip,
+                    (uint32_t)(frame - s->frames),
                     st == RUNNEL_TRAP ? RUNNEL_TRAP : st);
         free(caller.message);
         s->depth = s->entry_depth - 1;
@@ -662,7 +715,7 @@ suspend:
     s->ip = ip;
     s->fp = fp;
     s->func = fn;
-    s->depth = depth;
+    s->depth = (uint32_t)(frame - s->frames);
     s->suspended = true;
     if (r) {
         rn_fail(r, RUNNEL_SUSPENDED, 0, "%s", runnel_trap_message(tk));
@@ -672,13 +725,13 @@ suspend:
 
 finished:
     ACCOUNT_FUEL();
-    s->depth = depth;
+    s->depth = (uint32_t)(frame - s->frames);
     s->suspended = false;
     return RUNNEL_OK;
 
 trap:
     ACCOUNT_FUEL();
-    trap_report(s, r, tk, NULL, fn, ip, depth, RUNNEL_TRAP);
+    trap_report(s, r, tk, NULL, fn, ip, (uint32_t)(frame - s->frames), RUNNEL_TRAP);
     s->depth = s->entry_depth - 1;
     s->suspended = false;
     return RUNNEL_TRAP;

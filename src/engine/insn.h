@@ -203,4 +203,63 @@
     X(i64_store16, 0x3D, i64, uint16_t, 1)                                                                           \
     X(i64_store32, 0x3E, i64, uint32_t, 2)
 
+/* Binary ops that also exist with an immediate second operand, X(NAME, T_OUT, T_IN, COMMUTES): the
+   compiler uses them when that operand is a constant (as in `i32.add x, 1`, `i32.lt_s i, n`, masks and
+   shifts), saving the dispatch of the constant. The immediate is 32 bits, sign-extended for i64. A
+   commutative op also takes a constant first operand. */
+#define RN_BINOPS_IMM(X)                                                                                             \
+    X(i32_add, i32, i32, 1)                                                                                          \
+    X(i32_sub, i32, i32, 0)                                                                                          \
+    X(i32_mul, i32, i32, 1)                                                                                          \
+    X(i32_and, i32, i32, 1)                                                                                          \
+    X(i32_or, i32, i32, 1)                                                                                           \
+    X(i32_xor, i32, i32, 1)                                                                                          \
+    X(i32_shl, i32, i32, 0)                                                                                          \
+    X(i32_shr_s, i32, i32, 0)                                                                                        \
+    X(i32_shr_u, i32, i32, 0)                                                                                        \
+    X(i32_eq, i32, i32, 1)                                                                                           \
+    X(i32_ne, i32, i32, 1)                                                                                           \
+    X(i32_lt_s, i32, i32, 0)                                                                                         \
+    X(i32_lt_u, i32, i32, 0)                                                                                         \
+    X(i32_gt_s, i32, i32, 0)                                                                                         \
+    X(i32_gt_u, i32, i32, 0)                                                                                         \
+    X(i32_le_s, i32, i32, 0)                                                                                         \
+    X(i32_le_u, i32, i32, 0)                                                                                         \
+    X(i32_ge_s, i32, i32, 0)                                                                                         \
+    X(i32_ge_u, i32, i32, 0)                                                                                         \
+    X(i64_add, i64, i64, 1)                                                                                          \
+    X(i64_sub, i64, i64, 0)                                                                                          \
+    X(i64_mul, i64, i64, 1)                                                                                          \
+    X(i64_and, i64, i64, 1)                                                                                          \
+    X(i64_or, i64, i64, 1)                                                                                           \
+    X(i64_xor, i64, i64, 1)                                                                                          \
+    X(i64_shl, i64, i64, 0)                                                                                          \
+    X(i64_shr_s, i64, i64, 0)                                                                                        \
+    X(i64_shr_u, i64, i64, 0)                                                                                        \
+    X(i64_eq, i32, i64, 1)                                                                                           \
+    X(i64_ne, i32, i64, 1)                                                                                           \
+    X(i64_lt_s, i32, i64, 0)                                                                                         \
+    X(i64_lt_u, i32, i64, 0)                                                                                         \
+    X(i64_gt_s, i32, i64, 0)                                                                                         \
+    X(i64_gt_u, i32, i64, 0)                                                                                         \
+    X(i64_le_s, i32, i64, 0)                                                                                         \
+    X(i64_le_u, i32, i64, 0)                                                                                         \
+    X(i64_ge_s, i32, i64, 0)                                                                                         \
+    X(i64_ge_u, i32, i64, 0)
+
+/* i32 comparisons fused with the branch that tests them, X(NAME, C operator, C type, NEGATION): a
+   `br_if` or `if` right after the comparison becomes one op (with register or immediate right operand);
+   `if` jumps on the negated comparison. */
+#define RN_CMP_BRANCHES(X)                                                                                           \
+    X(i32_eq, ==, uint32_t, i32_ne)                                                                                  \
+    X(i32_ne, !=, uint32_t, i32_eq)                                                                                  \
+    X(i32_lt_s, <, int32_t, i32_ge_s)                                                                                \
+    X(i32_lt_u, <, uint32_t, i32_ge_u)                                                                               \
+    X(i32_gt_s, >, int32_t, i32_le_s)                                                                                \
+    X(i32_gt_u, >, uint32_t, i32_le_u)                                                                               \
+    X(i32_le_s, <=, int32_t, i32_gt_s)                                                                               \
+    X(i32_le_u, <=, uint32_t, i32_gt_u)                                                                              \
+    X(i32_ge_s, >=, int32_t, i32_lt_s)                                                                               \
+    X(i32_ge_u, >=, uint32_t, i32_lt_u)
+
 #endif

@@ -422,6 +422,7 @@ runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *cm, co
             goto fail;
         }
     }
+    inst->mem0 = m->nmems ? inst->mems[0] : &s->empty_mem;
     for (uint32_t k = m->nglobal_imports; k < m->nglobals; k++) {
         runnel_global *g = rn_store_alloc(s, sizeof *g, NULL);
         if (!g)

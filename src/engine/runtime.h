@@ -58,6 +58,7 @@ struct runnel_func {
 struct runnel_instance {
     runnel_store *store;
     runnel_module *module;
+    runnel_memory *mem0; /* memory 0, or the store's empty memory: never NULL, for the interpreter */
     runnel_func **funcs;
     runnel_table **tables;
     runnel_memory **mems;
@@ -116,6 +117,7 @@ struct runnel_store {
 
     runnel_grow_hook grow_hook;
     void *grow_user;
+    runnel_memory empty_mem; /* mem0 of instances without memory: size 0, so every access traps */
 };
 
 /* store.c */

@@ -59,6 +59,7 @@ runnel_store *runnel_store_new(const runnel_config *config)
         return NULL;
     }
     s->fuel = UINT64_MAX;
+    s->empty_mem.store = s;
     atomic_init(&s->interrupt, 0);
     return s;
 }
