@@ -32,7 +32,7 @@
     X(br_poll, 2)          /* off : a loop back-edge, counts fuel */                                                 \
     X(br_if, 3)            /* cond off */                                                                            \
     X(br_if_poll, 3)       /* cond off */                                                                            \
-    X(br_unless, 3)        /* cond off */                                                                            \
+    X(br_unless, 3)        /* cond off (polls when off <= 0) */                                                      \
     X(br_table, 0)         /* idx n off[0..n] (n+1 offsets, the last is the default) */                              \
     X(select, 5)           /* dst cond a b : dst = cond ? a : b */                                                   \
     X(call, 3)             /* funcidx argbase */                                                                     \
@@ -59,14 +59,17 @@
     X(data_drop, 2)        /* seg */
 
 /* Generated ops: NAME_imm (dst a imm) for RN_BINOPS_IMM; br_NAME (a b off) and br_NAME_imm (a imm off)
-   for RN_CMP_BRANCHES, which poll when they jump backwards (to a loop). */
+   for RN_CMP_BRANCHES, which poll when they jump backwards (to a loop); for every load NAME_add
+   (dst a b off) and every store NAME_add (a b value off), whose address is the i32 sum a + b. */
 enum rn_op {
 #define RN_OP_ENUM(name, ...) OP_##name,
 #define RN_OP_ENUM_IMM(name, ...) OP_##name##_imm,
 #define RN_OP_ENUM_BR(name, ...) OP_br_##name, OP_br_##name##_imm,
+#define RN_OP_ENUM_ADD(name, ...) OP_##name##_add,
     RN_UNOPS(RN_OP_ENUM) RN_BINOPS(RN_OP_ENUM) RN_UNOPS_TRAP(RN_OP_ENUM) RN_BINOPS_TRAP(RN_OP_ENUM)
         RN_LOADS(RN_OP_ENUM) RN_STORES(RN_OP_ENUM) RN_CTRL_OPS(RN_OP_ENUM) RN_BINOPS_IMM(RN_OP_ENUM_IMM)
-            RN_CMP_BRANCHES(RN_OP_ENUM_BR)
+            RN_CMP_BRANCHES(RN_OP_ENUM_BR) RN_LOADS(RN_OP_ENUM_ADD) RN_STORES(RN_OP_ENUM_ADD)
+#undef RN_OP_ENUM_ADD
 #undef RN_OP_ENUM
 #undef RN_OP_ENUM_IMM
 #undef RN_OP_ENUM_BR

@@ -31,7 +31,7 @@
 typedef struct vs {
     uint8_t type;
     uint32_t slot;
-    uint32_t cpos; /* code position of the const op that made this value, else NONE */
+    uint32_t cpos; /* code position of the const or binary op that made this value, else NONE */
 } vs;
 
 typedef struct ctl {
@@ -425,11 +425,14 @@ ret:
    branching form will test the comparison itself. */
 static bool take_cmp(cc *c, uint32_t cmp, const vs *cond, uint32_t *op, uint32_t *a, uint32_t *b)
 {
-    if (cmp == NONE || cond->slot != c->code[cmp + 1] || !last_op(c, cmp, 4))
+    if (cmp == NONE || cond->slot != c->code[cmp + 1])
+        return false;
+    bool eqz = c->code[cmp] == OP_i32_eqz;
+    if (!last_op(c, cmp, eqz ? 3 : 4))
         return false;
     *op = c->code[cmp];
     *a = c->code[cmp + 2];
-    *b = c->code[cmp + 3];
+    *b = eqz ? 0 : c->code[cmp + 3];
     c->ncode = cmp;
     return true;
 }
@@ -492,8 +495,11 @@ static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
     }
     if (in_place(c, t, n)) {
         uint32_t op, a, b;
-        if (take_cmp(c, prev_cmp, &cond, &op, &a, &b))
+        if (take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
+            if (op == OP_i32_eqz) /* br_unless polls when it jumps back */
+                return jump_to(c, t, OP_br_unless, OP_br_unless, a, true);
             return jump3_to(c, t, branch_of[op], a, b);
+        }
         return jump_to(c, t, OP_br_if, OP_br_if_poll, cond.slot, true);
     }
     uint32_t skip;
@@ -657,6 +663,8 @@ static bool unop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
     if (live(c)) {
         if (traps && !mark(c))
             return false;
+        if (op == OP_i32_eqz)
+            c->last_cmp = c->ncode;
         if (!emit3(c, op, home(c, c->nvs), a.slot))
             return false;
         c->last_dst = c->ncode - 2;
@@ -700,16 +708,33 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
             c->last_cmp = pos;
         return push(c, tout);
     }
+    uint32_t pos = NONE;
     if (live(c)) {
         if (branch_of[op])
             c->last_cmp = c->ncode;
         if (traps && !mark(c))
             return false;
+        pos = c->ncode;
         if (!emit4(c, op, home(c, c->nvs), a.slot, b.slot))
             return false;
         c->last_dst = c->ncode - 3;
     }
-    return push(c, tout);
+    if (!push(c, tout))
+        return false;
+    c->vs[c->nvs - 1].cpos = pos; /* take_add may fold it into a load or store */
+    return true;
+}
+
+/* If v is the sum made by the i32.add op last emitted, take that op back and give its operands. */
+static bool take_add(cc *c, const vs *v, uint32_t *x, uint32_t *y)
+{
+    if (v->cpos == NONE || c->code[v->cpos] != OP_i32_add || v->slot != c->code[v->cpos + 1] ||
+        !last_op(c, v->cpos, 4))
+        return false;
+    *x = c->code[v->cpos + 2];
+    *y = c->code[v->cpos + 3];
+    c->ncode = v->cpos;
+    return true;
 }
 
 static bool memarg(cc *c, uint32_t natural, uint32_t *offset)
@@ -731,9 +756,16 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
     if (!memarg(c, natural, &off) || !pop(c, RN_I32, &a))
         return false;
     if (live(c)) {
-        if (!mark(c) || !emit4(c, op, home(c, c->nvs), a.slot, off))
-            return false;
-        c->last_dst = c->ncode - 3;
+        uint32_t x, y;
+        if (take_add(c, &a, &x, &y)) {
+            if (!mark(c) || !emit(c, op + (OP_i32_load_add - OP_i32_load)) || !emit4(c, home(c, c->nvs), x, y, off))
+                return false;
+            c->last_dst = c->ncode - 4;
+        } else {
+            if (!mark(c) || !emit4(c, op, home(c, c->nvs), a.slot, off))
+                return false;
+            c->last_dst = c->ncode - 3;
+        }
     }
     return push(c, t);
 }
@@ -744,9 +776,12 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
     vs a, v;
     if (!memarg(c, natural, &off) || !pop(c, t, &v) || !pop(c, RN_I32, &a))
         return false;
-    if (live(c) && (!mark(c) || !emit4(c, op, a.slot, v.slot, off)))
-        return false;
-    return true;
+    if (!live(c))
+        return true;
+    uint32_t x, y;
+    if (take_add(c, &a, &x, &y))
+        return mark(c) && emit(c, op + (OP_i32_store_add - OP_i32_store)) && emit4(c, x, y, v.slot, off);
+    return mark(c) && emit4(c, op, a.slot, v.slot, off);
 }
 
 /* Pop the given types (last on top) into out[], in order. */
@@ -843,7 +878,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         if (opc == 0x04 && live(c)) {
             uint32_t op, a, b;
             if (take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
-                if (!emit3(c, branch_of[negation_of[op]], a, b))
+                if (op == OP_i32_eqz ? !emit2(c, OP_br_if, a) : !emit3(c, branch_of[negation_of[op]], a, b))
                     return false;
             } else if (!emit2(c, OP_br_unless, cond.slot)) {
                 return false;

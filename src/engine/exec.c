@@ -229,8 +229,10 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 #define LBL(name, ...) &&L_##name,
 #define LBL_IMM(name, ...) &&L_##name##_imm,
 #define LBL_BR(name, ...) &&L_br_##name, &&L_br_##name##_imm,
+#define LBL_ADD(name, ...) &&L_##name##_add,
         RN_UNOPS(LBL) RN_BINOPS(LBL) RN_UNOPS_TRAP(LBL) RN_BINOPS_TRAP(LBL) RN_LOADS(LBL) RN_STORES(LBL)
-            RN_CTRL_OPS(LBL) RN_BINOPS_IMM(LBL_IMM) RN_CMP_BRANCHES(LBL_BR)
+            RN_CTRL_OPS(LBL) RN_BINOPS_IMM(LBL_IMM) RN_CMP_BRANCHES(LBL_BR) RN_LOADS(LBL_ADD) RN_STORES(LBL_ADD)
+#undef LBL_ADD
 #undef LBL
 #undef LBL_IMM
 #undef LBL_BR
@@ -359,7 +361,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     RN_CMP_BRANCHES(H_CMP_BR)
 #undef H_CMP_BR
 
-    /* loads: dst addr offset */
+    /* loads: dst addr offset, and dst a b offset with the address a + b (i32 wrap-around) */
 #define H_LOAD_INT(name, T, MT)                                                                                      \
     vmcase(name)                                                                                                     \
     {                                                                                                                \
@@ -368,6 +370,16 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         memcpy(&v, mb + ea, sizeof v);                                                                               \
         fp[ip[1]] = MEMVAL_##T(MT, v);                                                                               \
         vmbreak(4);                                                                                                  \
+    }                                                                                                                \
+    vmcase(name##_add)                                                                                               \
+    {                                                                                                                \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2]] + fp[ip[3]]) + ip[4];                                           \
+        if (UNLIKELY(ea + sizeof(MT) > msize))                                                                       \
+            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
+        MT v;                                                                                                        \
+        memcpy(&v, mb + ea, sizeof v);                                                                               \
+        fp[ip[1]] = MEMVAL_##T(MT, v);                                                                               \
+        vmbreak(5);                                                                                                  \
     }
     H_LOAD_INT(i32_load, i32, uint32_t)
     H_LOAD_INT(i64_load, i64, uint64_t)
@@ -385,7 +397,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     H_LOAD_INT(f64_load, i64, uint64_t)
 #undef H_LOAD_INT
 
-    /* stores: addr value offset */
+    /* stores: addr value offset, and a b value offset with the address a + b */
 #define H_STORE(name, MT)                                                                                            \
     vmcase(name)                                                                                                     \
     {                                                                                                                \
@@ -393,6 +405,15 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         MT v = (MT)fp[ip[2]];                                                                                        \
         memcpy(mb + ea, &v, sizeof v);                                                                               \
         vmbreak(4);                                                                                                  \
+    }                                                                                                                \
+    vmcase(name##_add)                                                                                               \
+    {                                                                                                                \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1]] + fp[ip[2]]) + ip[4];                                           \
+        if (UNLIKELY(ea + sizeof(MT) > msize))                                                                       \
+            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
+        MT v = (MT)fp[ip[3]];                                                                                        \
+        memcpy(mb + ea, &v, sizeof v);                                                                               \
+        vmbreak(5);                                                                                                  \
     }
     H_STORE(i32_store, uint32_t)
     H_STORE(i64_store, uint64_t)
@@ -452,7 +473,10 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     vmcase(br_unless)
     {
         if (!(uint32_t)fp[ip[1]]) {
-            ip += 2 + (int32_t)ip[2];
+            int32_t off = (int32_t)ip[2];
+            ip += 2 + off;
+            if (off <= 0) /* a loop back-edge (br_if of an i32.eqz) */
+                POLL();
             vmnext();
         }
         vmbreak(3);
