@@ -39,6 +39,7 @@
     X(call_indirect, 5)    /* table typeidx idxslot argbase */                                                       \
     X(ret, 3)              /* src n : copy n slots from src to slot 0 and return */                                  \
     X(ret1, 2)             /* src : the same for one result */                                                       \
+    X(i32_add_imm2, 7)     /* d1 a1 k1 d2 a2 k2 : two i32.add_imm in one dispatch */                                \
     X(global_get, 3)       /* dst idx */                                                                             \
     X(global_set, 3)       /* idx src */                                                                             \
     X(ref_func, 3)         /* dst funcidx */                                                                         \
@@ -60,15 +61,20 @@
 
 /* Generated ops: NAME_imm (dst a imm) for RN_BINOPS_IMM; br_NAME (a b off) and br_NAME_imm (a imm off)
    for RN_CMP_BRANCHES, which poll when they jump backwards (to a loop); for every load NAME_add
-   (dst a b off) and every store NAME_add (a b value off), whose address is the i32 sum a + b. */
+   (dst a b off) and every store NAME_add (a b value off), whose address is the i32 sum a + b; for every
+   load NAME_pre (d1 a k dst off) and store NAME_pre (d1 a k value off), which first do i32.add_imm
+   (d1 = a + k) and then access the address d1 (a pointer bumped and used, as compilers emit it). */
 enum rn_op {
 #define RN_OP_ENUM(name, ...) OP_##name,
 #define RN_OP_ENUM_IMM(name, ...) OP_##name##_imm,
 #define RN_OP_ENUM_BR(name, ...) OP_br_##name, OP_br_##name##_imm,
 #define RN_OP_ENUM_ADD(name, ...) OP_##name##_add,
+#define RN_OP_ENUM_PRE(name, ...) OP_##name##_pre,
     RN_UNOPS(RN_OP_ENUM) RN_BINOPS(RN_OP_ENUM) RN_UNOPS_TRAP(RN_OP_ENUM) RN_BINOPS_TRAP(RN_OP_ENUM)
         RN_LOADS(RN_OP_ENUM) RN_STORES(RN_OP_ENUM) RN_CTRL_OPS(RN_OP_ENUM) RN_BINOPS_IMM(RN_OP_ENUM_IMM)
             RN_CMP_BRANCHES(RN_OP_ENUM_BR) RN_LOADS(RN_OP_ENUM_ADD) RN_STORES(RN_OP_ENUM_ADD)
+                RN_LOADS(RN_OP_ENUM_PRE) RN_STORES(RN_OP_ENUM_PRE)
+#undef RN_OP_ENUM_PRE
 #undef RN_OP_ENUM_ADD
 #undef RN_OP_ENUM
 #undef RN_OP_ENUM_IMM

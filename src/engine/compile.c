@@ -72,6 +72,7 @@ typedef struct cc {
     uint32_t last_dst; /* code position of the dst word of the last op, if it wrote the top's home */
     uint32_t last_cmp; /* code position of the last op, if it was an i32 comparison */
     uint32_t label_pc; /* the last code position that became a branch target */
+    uint32_t addimm;   /* code position of the last i32.add_imm emitted (check with last_op) */
 } cc;
 
 /* Peephole tables, from insn.h (0 = none; op 0 is never a variant). */
@@ -149,6 +150,20 @@ static bool mark(cc *c)
     if (!grow((void **)&c->pcm, &c->cappcm, c->npcm + 1, sizeof *c->pcm))
         return NOMEM();
     c->pcm[c->npcm++] = (rn_pcmap){c->ncode, (uint32_t)c->at};
+    return true;
+}
+
+/* The same for an op already emitted at pos (a fused op that may now trap): entries stay in order
+   because pos is the last op. */
+static bool mark_at(cc *c, uint32_t pos)
+{
+    if (c->npcm && c->pcm[c->npcm - 1].pc == pos) {
+        c->pcm[c->npcm - 1].offset = (uint32_t)c->at;
+        return true;
+    }
+    if (!grow((void **)&c->pcm, &c->cappcm, c->npcm + 1, sizeof *c->pcm))
+        return NOMEM();
+    c->pcm[c->npcm++] = (rn_pcmap){pos, (uint32_t)c->at};
     return true;
 }
 
@@ -672,6 +687,22 @@ static bool unop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
     return push(c, tout);
 }
 
+/* Was the last op emitted an i32.add_imm (not yet fused with anything)? */
+static bool after_addimm(cc *c)
+{
+    return c->addimm != NONE && c->code[c->addimm] == OP_i32_add_imm && last_op(c, c->addimm, 4);
+}
+
+/* If the address a was just made by an i32.add_imm, turn that op into the fused NAME_pre form of the
+   access `op` (whose remaining operands the caller appends). */
+static bool fuse_pre(cc *c, const vs *a, uint32_t op, uint32_t first_op, uint32_t first_pre)
+{
+    if (!after_addimm(c) || c->code[c->addimm + 1] != a->slot)
+        return false;
+    c->code[c->addimm] = op - first_op + first_pre;
+    return true;
+}
+
 /* If v is a constant whose op was the last emitted, take that op back and give its value as a 32-bit
    immediate (sign-extended for i64). */
 static bool take_const(cc *c, const vs *v, uint32_t *imm)
@@ -701,6 +732,15 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
     if (live(c) && imm_variant[op] &&
         (take_const(c, &b, &imm) || (commutes[op] && take_const(c, &a, &imm) && (a = b, true)))) {
         uint32_t pos = c->ncode;
+        if (op == OP_i32_add && after_addimm(c)) { /* two increments in one dispatch */
+            c->code[c->addimm] = OP_i32_add_imm2;
+            if (!emit3(c, home(c, c->nvs), a.slot, imm))
+                return false;
+            c->last_dst = pos;
+            return push(c, tout);
+        }
+        if (op == OP_i32_add)
+            c->addimm = pos;
         if (!emit4(c, imm_variant[op], home(c, c->nvs), a.slot, imm))
             return false;
         c->last_dst = pos + 1;
@@ -757,7 +797,11 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
         return false;
     if (live(c)) {
         uint32_t x, y;
-        if (take_add(c, &a, &x, &y)) {
+        if (fuse_pre(c, &a, op, OP_i32_load, OP_i32_load_pre)) {
+            if (!mark_at(c, c->addimm) || !emit2(c, home(c, c->nvs), off))
+                return false;
+            c->last_dst = c->ncode - 2;
+        } else if (take_add(c, &a, &x, &y)) {
             if (!mark(c) || !emit(c, op + (OP_i32_load_add - OP_i32_load)) || !emit4(c, home(c, c->nvs), x, y, off))
                 return false;
             c->last_dst = c->ncode - 4;
@@ -779,6 +823,8 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
     if (!live(c))
         return true;
     uint32_t x, y;
+    if (fuse_pre(c, &a, op, OP_i32_store, OP_i32_store_pre))
+        return mark_at(c, c->addimm) && emit2(c, v.slot, off);
     if (take_add(c, &a, &x, &y))
         return mark(c) && emit(c, op + (OP_i32_store_add - OP_i32_store)) && emit4(c, x, y, v.slot, off);
     return mark(c) && emit4(c, op, a.slot, v.slot, off);
@@ -1326,6 +1372,7 @@ runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
     c.base = c.nlocals;
     c.last_dst = NONE;
     c.last_cmp = NONE;
+    c.addimm = NONE;
     c.ltypes = malloc(c.nlocals ? c.nlocals : 1);
     if (!c.ltypes)
         return rn_fail(r, RUNNEL_NOMEM, c.at, "out of memory");

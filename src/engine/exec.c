@@ -230,8 +230,11 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 #define LBL_IMM(name, ...) &&L_##name##_imm,
 #define LBL_BR(name, ...) &&L_br_##name, &&L_br_##name##_imm,
 #define LBL_ADD(name, ...) &&L_##name##_add,
+#define LBL_PRE(name, ...) &&L_##name##_pre,
         RN_UNOPS(LBL) RN_BINOPS(LBL) RN_UNOPS_TRAP(LBL) RN_BINOPS_TRAP(LBL) RN_LOADS(LBL) RN_STORES(LBL)
             RN_CTRL_OPS(LBL) RN_BINOPS_IMM(LBL_IMM) RN_CMP_BRANCHES(LBL_BR) RN_LOADS(LBL_ADD) RN_STORES(LBL_ADD)
+                RN_LOADS(LBL_PRE) RN_STORES(LBL_PRE)
+#undef LBL_PRE
 #undef LBL_ADD
 #undef LBL
 #undef LBL_IMM
@@ -380,6 +383,18 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         memcpy(&v, mb + ea, sizeof v);                                                                               \
         fp[ip[1]] = MEMVAL_##T(MT, v);                                                                               \
         vmbreak(5);                                                                                                  \
+    }                                                                                                                \
+    vmcase(name##_pre)                                                                                               \
+    {                                                                                                                \
+        uint32_t p = (uint32_t)fp[ip[2]] + ip[3];                                                                    \
+        fp[ip[1]] = p;                                                                                               \
+        uint64_t ea = (uint64_t)p + ip[5];                                                                           \
+        if (UNLIKELY(ea + sizeof(MT) > msize))                                                                       \
+            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
+        MT v;                                                                                                        \
+        memcpy(&v, mb + ea, sizeof v);                                                                               \
+        fp[ip[4]] = MEMVAL_##T(MT, v);                                                                               \
+        vmbreak(6);                                                                                                  \
     }
     H_LOAD_INT(i32_load, i32, uint32_t)
     H_LOAD_INT(i64_load, i64, uint64_t)
@@ -414,6 +429,17 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         MT v = (MT)fp[ip[3]];                                                                                        \
         memcpy(mb + ea, &v, sizeof v);                                                                               \
         vmbreak(5);                                                                                                  \
+    }                                                                                                                \
+    vmcase(name##_pre)                                                                                               \
+    {                                                                                                                \
+        uint32_t p = (uint32_t)fp[ip[2]] + ip[3];                                                                    \
+        fp[ip[1]] = p;                                                                                               \
+        uint64_t ea = (uint64_t)p + ip[5];                                                                           \
+        if (UNLIKELY(ea + sizeof(MT) > msize))                                                                       \
+            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
+        MT v = (MT)fp[ip[4]];                                                                                        \
+        memcpy(mb + ea, &v, sizeof v);                                                                               \
+        vmbreak(6);                                                                                                  \
     }
     H_STORE(i32_store, uint32_t)
     H_STORE(i64_store, uint64_t)
@@ -427,6 +453,12 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 #undef H_STORE
 
     vmcase(unreachable) TRAP(RUNNEL_TRAP_UNREACHABLE);
+    vmcase(i32_add_imm2)
+    {
+        fp[ip[1]] = (uint32_t)fp[ip[2]] + ip[3];
+        fp[ip[4]] = (uint32_t)fp[ip[5]] + ip[6];
+        vmbreak(7);
+    }
     vmcase(copy)
     {
         fp[ip[1]] = fp[ip[2]];
