@@ -197,7 +197,7 @@ runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, 
         return st;
     }
 
-    s->frames[s->depth++] = (rn_frame){NULL, NULL, NULL};
+    s->frames[s->depth++] = (rn_frame){rn_halt_code, fp, f};
     s->entry_depth = s->depth;
     s->entry_fp = fp;
     s->entry_func = f;

@@ -25,6 +25,7 @@
 /* X(NAME, WORDS): control and other non-numeric ops; WORDS includes the opcode word (0 = variable). */
 #define RN_CTRL_OPS(X)                                                                                               \
     X(unreachable, 1)      /* */                                                                                     \
+    X(halt, 1)             /* the return address of an embedder's call: leave the interpreter */                     \
     X(copy, 3)             /* dst src : 64-bit move */                                                               \
     X(const32, 3)          /* dst imm */                                                                             \
     X(const64, 4)          /* dst lo hi */                                                                           \
@@ -36,6 +37,7 @@
     X(br_table, 0)         /* idx n off[0..n] (n+1 offsets, the last is the default) */                              \
     X(select, 5)           /* dst cond a b : dst = cond ? a : b */                                                   \
     X(call, 3)             /* funcidx argbase */                                                                     \
+    X(call_local, 3)       /* funcidx argbase : a function defined in this module */                                 \
     X(call_indirect, 5)    /* table typeidx idxslot argbase */                                                       \
     X(ret, 3)              /* src n : copy n slots from src to slot 0 and return */                                  \
     X(ret1, 2)             /* src : the same for one result */                                                       \

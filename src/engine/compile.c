@@ -854,7 +854,7 @@ static bool do_call(cc *c, const rn_functype *ft, uint32_t op, uint32_t a1, uint
         if (!mark(c))
             return false;
         if (op == OP_call) {
-            if (!emit3(c, op, a1, argbase))
+            if (!emit3(c, a1 >= c->m->nfunc_imports ? OP_call_local : OP_call, a1, argbase))
                 return false;
         } else if (!emit(c, op) || !emit4(c, a1, a2, idx->slot, argbase)) {
             return false;

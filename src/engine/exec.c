@@ -31,6 +31,8 @@
 
 #define RN_FUEL_CHUNK 1024
 
+const uint32_t rn_halt_code[1] = {OP_halt};
+
 #if defined(__GNUC__) && !defined(RN_NO_COMPUTED_GOTO)
 #define vmloop                                                                                                       \
     dispatch:                                                                                                        \
@@ -247,7 +249,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     runnel_instance *inst = fn->inst;
     rn_frame *frame = s->frames + s->depth; /* the next free frame */
     const rn_frame *frames_end = s->frames + s->max_depth;
-    const rn_slot *stack_end = s->stack + s->stack_slots;
+    const uintptr_t stack_end = (uintptr_t)(s->stack + s->stack_slots); /* compared as integers: no UB */
     runnel_memory *mem = inst->mem0;
     uint8_t *mb = mem->data;
     uint64_t msize = mem->size;
@@ -453,6 +455,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 #undef H_STORE
 
     vmcase(unreachable) TRAP(RUNNEL_TRAP_UNREACHABLE);
+    vmcase(halt) goto finished;
     vmcase(i32_add_imm2)
     {
         fp[ip[1]] = (uint32_t)fp[ip[2]] + ip[3];
@@ -531,6 +534,26 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         nfp = fp + ip[2];
         ret_ip = ip + 3;
         goto do_call;
+    }
+    vmcase(call_local)
+    {
+        /* the common case made short: a function of this module, so wasm code and the same instance */
+        callee = inst->funcs[ip[1]];
+        nfp = fp + ip[2];
+        const rn_code *code = callee->code;
+        if (UNLIKELY(frame >= frames_end) || UNLIKELY((uintptr_t)nfp + code->nslots * sizeof *fp > stack_end))
+            TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
+        frame->ret_ip = ip + 3;
+        frame->fp = fp;
+        frame->func = fn;
+        frame++;
+        fp = nfp;
+        fn = callee;
+        for (uint32_t i = code->nparams, e = i + code->nlocals; i < e; i++)
+            fp[i] = 0;
+        ip = code->words;
+        POLL();
+        vmnext();
     }
     vmcase(call_indirect)
     {
@@ -682,9 +705,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 
 do_return:
     --frame;
-    if (UNLIKELY(!frame->ret_ip))
-        goto finished;
-    ip = frame->ret_ip;
+    ip = frame->ret_ip; /* rn_halt_code for the embedder's frame */
     fp = frame->fp;
     fn = frame->func;
     if (UNLIKELY(fn->inst != inst)) {
@@ -697,7 +718,7 @@ do_return:
 do_call:
     if (callee->code) {
         const rn_code *code = callee->code;
-        if (UNLIKELY(frame >= frames_end) || UNLIKELY(nfp + code->nslots > stack_end))
+        if (UNLIKELY(frame >= frames_end) || UNLIKELY((uintptr_t)nfp + code->nslots * sizeof *fp > stack_end))
             TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
         frame->ret_ip = ret_ip;
         frame->fp = fp;

@@ -71,7 +71,7 @@ struct runnel_instance {
 
 /* A call frame: the caller's state, restored on return. */
 typedef struct rn_frame {
-    const uint32_t *ret_ip; /* NULL: return to the embedder */
+    const uint32_t *ret_ip; /* rn_halt_code: return to the embedder */
     rn_slot *fp;
     runnel_func *func;
 } rn_frame;
@@ -124,6 +124,8 @@ struct runnel_store {
 void *rn_store_alloc(runnel_store *s, size_t size, void (*free_fn)(void *));
 uint64_t rn_now_ns(void);
 
+/* exec.c: the code an embedder's call returns to (one `halt` op), so returns need no test. */
+extern const uint32_t rn_halt_code[1];
 /* exec.c: run the store's current state until the entry frame returns, a trap, or a suspension. */
 runnel_status rn_exec(runnel_store *s, runnel_report *r);
 /* store.c: objects, growth and value conversion shared by exec.c and the API */
