@@ -207,6 +207,7 @@ runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, 
     if (f->code->nlocals)
         memset(fp + f->code->nparams, 0, f->code->nlocals * sizeof *fp);
     if (!nested) {
+        s->poll_pending = false;
         atomic_store(&s->interrupt, 0);
         s->deadline_ns = s->timeout_ns ? rn_now_ns() + s->timeout_ns : 0;
     }
@@ -254,6 +255,7 @@ void runnel_abandon(runnel_store *s)
     if (!s->suspended || s->running)
         return;
     s->suspended = false;
+    s->poll_pending = false;
     s->depth = s->entry_depth - 1;
 }
 

@@ -254,6 +254,21 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     uint8_t *mb = mem->data;
     uint64_t msize = mem->size;
     const bool metered = s->fuel != UINT64_MAX;
+    if (s->poll_pending) { /* the poll that suspended this call costs its unit now */
+        s->poll_pending = false;
+        if (metered) {
+            if (s->fuel == 0) {
+                s->poll_pending = true;
+                if (r) {
+                    rn_fail(r, RUNNEL_SUSPENDED, 0, "%s", runnel_trap_message(RUNNEL_TRAP_OUT_OF_FUEL));
+                    r->trap = RUNNEL_TRAP_OUT_OF_FUEL;
+                }
+                s->suspended = true;
+                return RUNNEL_SUSPENDED;
+            }
+            s->fuel--;
+        }
+    }
     int64_t granted = metered && s->fuel < RN_FUEL_CHUNK ? (int64_t)s->fuel : RN_FUEL_CHUNK;
     int64_t budget = granted;
     runnel_trap_kind tk = RUNNEL_TRAP_NONE;
@@ -789,6 +804,7 @@ poll_slow:
     goto dispatch;
 
 suspend:
+    s->poll_pending = true;
     s->ip = ip;
     s->fp = fp;
     s->func = fn;

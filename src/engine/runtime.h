@@ -109,6 +109,7 @@ struct runnel_store {
     runnel_func *entry_func;
     bool suspended;
     bool running;
+    bool poll_pending; /* suspended at a poll that is charged when the call resumes */
 
     uint64_t fuel; /* remaining; UINT64_MAX = unlimited */
     atomic_int interrupt;
