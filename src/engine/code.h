@@ -27,6 +27,7 @@
     X(unreachable, 1)      /* */                                                                                     \
     X(halt, 1)             /* the return address of an embedder's call: leave the interpreter */                     \
     X(copy, 3)             /* dst src : 64-bit move */                                                               \
+    X(copy2, 5)            /* dst1 src1 dst2 src2 : two moves, in order */                                           \
     X(const32, 3)          /* dst imm */                                                                             \
     X(const64, 4)          /* dst lo hi */                                                                           \
     X(br, 2)               /* off */                                                                                 \

@@ -73,6 +73,7 @@ typedef struct cc {
     uint32_t last_cmp; /* code position of the last op, if it was an i32 comparison */
     uint32_t label_pc; /* the last code position that became a branch target */
     uint32_t addimm;   /* code position of the last i32.add_imm emitted (check with last_op) */
+    uint32_t lastcopy; /* code position of the last copy emitted (the same) */
 } cc;
 
 /* Peephole tables, from insn.h (0 = none; op 0 is never a variant). */
@@ -189,6 +190,19 @@ static bool last_op(cc *c, uint32_t pos, uint32_t len)
     return pos != NONE && c->ncode == pos + len && c->label_pc <= pos;
 }
 
+/* A 64-bit move; two in a row become one copy2 (register shuffles such as `h = g; g = f;`). */
+static bool emit_copy(cc *c, uint32_t dst, uint32_t src)
+{
+    if (c->lastcopy != NONE && c->code[c->lastcopy] == OP_copy && c->ncode == c->lastcopy + 3 &&
+        c->label_pc <= c->lastcopy) {
+        c->code[c->lastcopy] = OP_copy2;
+        c->lastcopy = NONE;
+        return emit2(c, dst, src);
+    }
+    c->lastcopy = c->ncode;
+    return emit3(c, OP_copy, dst, src);
+}
+
 /* ---------------------------------------------------------------- operand stack */
 
 static bool push_at(cc *c, uint8_t type, uint32_t slot)
@@ -228,7 +242,7 @@ static bool settle(cc *c, uint32_t i)
     uint32_t h = home(c, i);
     if (c->vs[i].slot == h)
         return true;
-    if (live(c) && !emit3(c, OP_copy, h, c->vs[i].slot))
+    if (live(c) && !emit_copy(c, h, c->vs[i].slot))
         return false;
     c->vs[i].slot = h;
     return true;
@@ -373,7 +387,7 @@ static bool move_to_label(cc *c, const ctl *t, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         uint32_t dst = home(c, t->height + i);
         uint32_t src = c->vs[c->nvs - n + i].slot;
-        if (dst != src && !emit3(c, OP_copy, dst, src))
+        if (dst != src && !emit_copy(c, dst, src))
             return false;
     }
     return true;
@@ -498,7 +512,7 @@ static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
             /* copy home without changing the entries: the fall-through path keeps the aliases */
             for (uint32_t i = 0; i < n; i++) {
                 uint32_t h = home(c, c->nvs - n + i), s = c->vs[c->nvs - n + i].slot;
-                if (h != s && !emit3(c, OP_copy, h, s))
+                if (h != s && !emit_copy(c, h, s))
                     return false;
             }
             if (!emit3(c, OP_ret, home(c, c->nvs - n), n))
@@ -1039,7 +1053,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         if (!aliased && prev_dst != NONE && v.slot == home(c, c->nvs) && c->code[prev_dst] == v.slot) {
             c->code[prev_dst] = x; /* the producer writes the local directly */
         } else {
-            if (!settle_local(c, x) || !emit3(c, OP_copy, x, v.slot))
+            if (!settle_local(c, x) || !emit_copy(c, x, v.slot))
                 return false;
         }
         return opc == 0x22 ? push_at(c, c->ltypes[x], x) : true;
@@ -1373,6 +1387,7 @@ runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
     c.last_dst = NONE;
     c.last_cmp = NONE;
     c.addimm = NONE;
+    c.lastcopy = NONE;
     c.ltypes = malloc(c.nlocals ? c.nlocals : 1);
     if (!c.ltypes)
         return rn_fail(r, RUNNEL_NOMEM, c.at, "out of memory");

@@ -482,6 +482,12 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         fp[ip[1]] = fp[ip[2]];
         vmbreak(3);
     }
+    vmcase(copy2)
+    {
+        fp[ip[1]] = fp[ip[2]];
+        fp[ip[3]] = fp[ip[4]];
+        vmbreak(5);
+    }
     vmcase(const32)
     {
         fp[ip[1]] = ip[2];

@@ -217,6 +217,8 @@
     X(i32_shl, i32, i32, 0)                                                                                          \
     X(i32_shr_s, i32, i32, 0)                                                                                        \
     X(i32_shr_u, i32, i32, 0)                                                                                        \
+    X(i32_rotl, i32, i32, 0)                                                                                         \
+    X(i32_rotr, i32, i32, 0)                                                                                         \
     X(i32_eq, i32, i32, 1)                                                                                           \
     X(i32_ne, i32, i32, 1)                                                                                           \
     X(i32_lt_s, i32, i32, 0)                                                                                         \
@@ -236,6 +238,8 @@
     X(i64_shl, i64, i64, 0)                                                                                          \
     X(i64_shr_s, i64, i64, 0)                                                                                        \
     X(i64_shr_u, i64, i64, 0)                                                                                        \
+    X(i64_rotl, i64, i64, 0)                                                                                         \
+    X(i64_rotr, i64, i64, 0)                                                                                         \
     X(i64_eq, i32, i64, 1)                                                                                           \
     X(i64_ne, i32, i64, 1)                                                                                           \
     X(i64_lt_s, i32, i64, 0)                                                                                         \
