@@ -796,6 +796,8 @@ static bool memarg(cc *c, uint32_t natural, uint32_t *offset)
     uint32_t align;
     if (!rd_u32(c, &align) || !rd_u32(c, offset))
         return false;
+    if (align >= 32) /* 2^32 and beyond cannot be an alignment: a decoding error (binary.wast, align.wast) */
+        return MALFORMED("malformed memop flags");
     if (c->m->nmems == 0)
         return INVALID("unknown memory 0");
     if (align > natural)
