@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/deps.sh
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"${RUNNEL_JOBS:-2}"
+cmake --build build -j"${RUNNEL_JOBS:-2}" --target runnel_cli wasm_fib
 
 wasm=build/examples/fib.wasm
 if [ ! -x build/runnel ] || [ ! -f "$wasm" ]; then

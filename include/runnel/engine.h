@@ -227,6 +227,12 @@ runnel_store *runnel_caller_store(runnel_caller *c);
 runnel_status runnel_caller_trap(runnel_caller *c, const char *fmt, ...);
 /* End the whole run with an exit code (WASI proc_exit); return its result from the host function. */
 runnel_status runnel_caller_exit(runnel_caller *c, int code);
+/* For host functions that wait (sleep, poll, I/O): has the running call been asked to stop
+   (runnel_store_interrupt, or its timeout passed)? If so the host function should return soon; the
+   call is then suspended (INTERRUPTED) at once, before any more guest code runs a loop or a call. */
+bool runnel_caller_interrupted(runnel_caller *c);
+/* Nanoseconds left before the running call's timeout; UINT64_MAX when it has none. */
+uint64_t runnel_caller_time_left_ns(runnel_caller *c);
 
 typedef struct runnel_linker runnel_linker;
 runnel_linker *runnel_linker_new(void);

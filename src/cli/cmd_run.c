@@ -3,8 +3,9 @@
  *
  * With --invoke NAME it behaves like `wasmtime --invoke`: the arguments after the file are parsed by
  * the types of NAME's parameters and each result is printed on a line of its own (cli.c has the
- * text forms). Without --invoke it calls `_start`, the entry point of a WASI command; the WASI
- * layer's imports are to be added to the linker made in link_imports() below.
+ * text forms). Without --invoke it calls `_start`, the entry point of a WASI command, whose argv is
+ * FILE and the arguments after it. WASI's functions are in the linker either way (wasi_opts.c has
+ * the options that grant directories and variables).
  *
  * Options may stand before or after the file, as wasmtime allows; `--` ends them, so that a later
  * argument that looks like an option (say a WASI program's own `--verbose`) is passed on as is. A
@@ -17,6 +18,7 @@
  * "timeout" with the backtrace.
  */
 #include "cli.h"
+#include "wasi_opts.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,9 @@ void rn_cli_help_run(FILE *out)
             "                       back-edge): prints \"out of fuel\" and exits 1\n"
             "  --timeout MS         stop a run longer than MS milliseconds: prints \"timeout\", exits 1\n"
             "  --max-memory PAGES   limit every memory to PAGES pages of 64 KiB (1..65536)\n"
-            "  --stack BYTES        size of the value stack (default 1 MiB)\n"
+            "  --stack BYTES        size of the value stack (default 1 MiB)\n");
+    rn_cli_wasi_help(out);
+    fprintf(out,
             "  -h, --help           this text\n\n"
             "arguments: i32 and i64 in decimal or 0x hex, signed (-1) or as the unsigned bit pattern\n"
             "(0xffffffff); f32 and f64 as 1.5, -2e10, 0x1.8p1, inf, -inf, nan, nan:0x200000; references\n"
@@ -57,6 +61,7 @@ typedef struct run_opts {
     runnel_config config;
     char **args; /* the positional arguments after FILE */
     int nargs;
+    rn_cli_wasi_opts wasi;
 } run_opts;
 
 /* Parses the command line into o (o->args is malloc'ed). Returns -1 to go on, else an exit code. */
@@ -119,6 +124,9 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 return RN_CLI_USAGE;
             }
             o->config.stack_bytes = (uint32_t)n;
+        } else if ((got = rn_cli_wasi_option(&o->wasi, argc, argv, &i)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
         } else {
             rn_cli_error("run: unknown option %s (see runnel help run)", a);
             return RN_CLI_USAGE;
@@ -142,9 +150,27 @@ static const char *kind_name(runnel_externkind k)
     return "extern";
 }
 
-/* "fib, fib_iter": the module's exported functions, for messages. */
-static void print_func_exports(FILE *out, const runnel_module *m)
+/* What print(out, arg) prints, as a malloc'ed string (NULL if out of memory): lets a list of any
+   length go into one rn_cli_error line. */
+static char *text_of(void (*print)(FILE *, const void *), const void *arg)
 {
+    char *buf = NULL;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    print(f, arg);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* "fib, fib_iter": the module's exported functions, for messages. */
+static void print_func_exports(FILE *out, const void *module)
+{
+    const runnel_module *m = module;
     size_t n = runnel_module_export_count(m), shown = 0;
     for (size_t i = 0; i < n; i++) {
         runnel_export_desc e = runnel_module_export(m, i);
@@ -166,20 +192,26 @@ static bool exports_func(const runnel_module *m, const char *name)
     return false;
 }
 
-/* The linker the module's imports are resolved through. Nothing is provided yet (WASI comes here),
-   so *linker stays NULL and every import is reported as unknown, all of them at once. */
+/* The linker the module's imports are resolved through: WASI's functions. Every other import is
+   reported as unknown, all of them at once. */
 static int link_imports(const run_opts *o, const runnel_module *m, runnel_linker **linker)
 {
-    *linker = NULL;
-    size_t n = runnel_module_import_count(m);
+    if (!(*linker = runnel_linker_new()) || runnel_wasi_define(o->wasi.ctx, *linker) != RUNNEL_OK) {
+        rn_cli_error("out of memory");
+        return RN_CLI_FAIL;
+    }
+    size_t n = runnel_module_import_count(m), unknown = 0;
     for (size_t i = 0; i < n; i++) {
         runnel_import_desc d = runnel_module_import(m, i);
+        if (strcmp(d.module, RUNNEL_WASI_MODULE) == 0)
+            continue;
+        unknown++;
         if (d.type)
             rn_cli_error("%s: unknown import %s.%s (%s %s)", o->file, d.module, d.name, kind_name(d.kind), d.type);
         else
             rn_cli_error("%s: unknown import %s.%s (%s)", o->file, d.module, d.name, kind_name(d.kind));
     }
-    return n ? RN_CLI_FAIL : -1;
+    return unknown ? RN_CLI_FAIL : -1;
 }
 
 /* Prints why instantiation or a call failed; returns the exit code. */
@@ -207,9 +239,10 @@ static int report_failure(const run_opts *o, const runnel_report *r)
     return RN_CLI_FAIL;
 }
 
-/* "(i32, f64) -> i64", for messages. */
-static void print_signature(FILE *out, const runnel_func *f)
+/* "(i32, f64) -> (i64)", for messages. */
+static void print_signature(FILE *out, const void *func)
 {
+    const runnel_func *f = func;
     fputc('(', out);
     for (size_t i = 0; i < runnel_func_param_count(f); i++)
         fprintf(out, "%s%s", i ? ", " : "", rn_cli_type_name(runnel_func_param_type(f, i)));
@@ -224,9 +257,10 @@ static int call_and_print(const run_opts *o, runnel_store *s, runnel_func *f, co
 {
     size_t np = runnel_func_param_count(f), nr = runnel_func_result_count(f);
     if ((size_t)o->nargs != np) {
-        rn_cli_error("%s takes %zu argument%s, %d given; its type is ", name, np, np == 1 ? "" : "s", o->nargs);
-        print_signature(stderr, f);
-        fputc('\n', stderr);
+        char *sig = text_of(print_signature, f);
+        rn_cli_error("%s takes %zu argument%s, %d given; its type is %s", name, np, np == 1 ? "" : "s", o->nargs,
+                     sig ? sig : "?");
+        free(sig);
         return RN_CLI_USAGE;
     }
     /* +1: a zero-length malloc may return NULL, which is not a failure */
@@ -273,12 +307,13 @@ static int run(const run_opts *o)
 
     /* Check the export before instantiating, so a typo costs no start function run. */
     if (rc < 0 && !exports_func(m, name)) {
+        char *list = text_of(print_func_exports, m);
         if (o->invoke)
-            rn_cli_error("%s exports no function %s; its functions: ", o->file, name);
+            rn_cli_error("%s exports no function %s; its functions: %s", o->file, name, list ? list : "?");
         else
-            rn_cli_error("%s exports no _start; choose a function with --invoke NAME; its functions: ", o->file);
-        print_func_exports(stderr, m);
-        fputc('\n', stderr);
+            rn_cli_error("%s exports no _start; choose a function with --invoke NAME; its functions: %s", o->file,
+                         list ? list : "?");
+        free(list);
         rc = RN_CLI_FAIL;
     }
     if (rc < 0)
@@ -322,8 +357,13 @@ int rn_cli_cmd_run(int argc, char **argv)
 {
     run_opts o = {0};
     int rc = parse_args(argc, argv, &o);
-    if (rc < 0)
+    /* A command's arguments are its WASI argv, not arguments of _start. */
+    if (rc < 0 && (rc = rn_cli_wasi_setup(&o.wasi, o.file, o.invoke ? 0 : o.nargs, o.args)) < 0) {
+        if (!o.invoke)
+            o.nargs = 0;
         rc = run(&o);
+    }
+    rn_cli_wasi_free(&o.wasi);
     free(o.args);
     return rc;
 }

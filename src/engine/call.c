@@ -93,6 +93,25 @@ runnel_status runnel_caller_trap(runnel_caller *c, const char *fmt, ...)
     return RUNNEL_TRAP;
 }
 
+bool runnel_caller_interrupted(runnel_caller *c)
+{
+    if (!c || !c->store)
+        return false;
+    runnel_store *s = c->store;
+    bool stop = atomic_load(&s->interrupt) || (s->deadline_ns && rn_now_ns() >= s->deadline_ns);
+    if (stop)
+        c->stop = true;
+    return stop;
+}
+
+uint64_t runnel_caller_time_left_ns(runnel_caller *c)
+{
+    if (!c || !c->store || !c->store->deadline_ns)
+        return UINT64_MAX;
+    uint64_t now = rn_now_ns();
+    return now >= c->store->deadline_ns ? 0 : c->store->deadline_ns - now;
+}
+
 runnel_status runnel_caller_exit(runnel_caller *c, int code)
 {
     if (c) {
@@ -174,7 +193,7 @@ runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, 
     runnel_status st;
     if (!f->code) {
         /* a host function called directly */
-        runnel_caller c = {s, NULL, RUNNEL_OK, 0, NULL};
+        runnel_caller c = {s, NULL, RUNNEL_OK, 0, NULL, false};
         runnel_slot in[16], out[16];
         if (t->nparams > 16 || t->nresults > 16)
             return rn_fail(r, RUNNEL_BADARG, 0, "too many values for a direct host call");

@@ -172,7 +172,7 @@ static runnel_status call_host(runnel_store *s, runnel_func *f, rn_slot *base, r
     }
     memcpy(in, base, t->nparams * sizeof *in);
     memset(out, 0, (t->nresults < 8 ? 8 : t->nresults) * sizeof *out);
-    *c = (runnel_caller){s, caller_inst, RUNNEL_OK, 0, NULL};
+    *c = (runnel_caller){s, caller_inst, RUNNEL_OK, 0, NULL, false};
     runnel_status st = f->host(c, in, out, f->user);
     if (st == RUNNEL_OK)
         memcpy(base, out, t->nresults * sizeof *out);
@@ -785,6 +785,10 @@ do_call:
         return st;
     }
     LOAD_MEM();
+    if (UNLIKELY(caller.stop)) { /* make the next poll take the slow path, charging only what was used */
+        granted -= budget;
+        budget = 0;
+    }
     ip = ret_ip;
     goto dispatch;
 

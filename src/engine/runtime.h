@@ -82,6 +82,7 @@ struct runnel_caller {
     runnel_status status;
     int exit_code;
     char *message;
+    bool stop; /* the host function saw an interrupt: poll at once */
 };
 
 typedef struct rn_object {

@@ -63,6 +63,7 @@ static runnel_status host_entry(runnel_caller *caller, const runnel_slot *args, 
     runnel_memory *m = runnel_caller_memory(caller);
     rn_wcall c;
     call_init(&c, b->w, m ? runnel_memory_data(m) : NULL, m ? runnel_memory_size(m) : 0, args);
+    c.caller = caller;
     uint16_t err = b->f->fn(&c);
     if (c.exited)
         return runnel_caller_exit(caller, c.exit_code);

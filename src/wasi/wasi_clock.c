@@ -27,7 +27,7 @@ int rn_wasi_host_clock(uint32_t id, int *host)
     return RN_WE_INVAL;
 }
 
-static uint64_t ns(struct timespec t)
+uint64_t rn_wasi_ns(struct timespec t)
 {
     return t.tv_sec < 0 ? 0 : (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
@@ -35,7 +35,7 @@ static uint64_t ns(struct timespec t)
 uint64_t rn_wasi_now(int host_clock)
 {
     struct timespec t;
-    return clock_gettime((clockid_t)host_clock, &t) == 0 ? ns(t) : 0;
+    return clock_gettime((clockid_t)host_clock, &t) == 0 ? rn_wasi_ns(t) : 0;
 }
 
 /* clock_res_get(id, retptr u64*) */
@@ -51,7 +51,7 @@ uint16_t rn_wasi_clock_res_get(rn_wcall *c)
         return RN_WE_FAULT;
     if (clock_getres((clockid_t)h, &t) < 0)
         return rn_wasi_errno(errno);
-    uint64_t r = ns(t);
+    uint64_t r = rn_wasi_ns(t);
     rn_st64(c->mem + c->a[1].i32, r ? r : 1); /* the spec wants a non-zero resolution */
     return 0;
 }
@@ -69,7 +69,7 @@ uint16_t rn_wasi_clock_time_get(rn_wcall *c)
         return RN_WE_FAULT;
     if (clock_gettime((clockid_t)h, &t) < 0)
         return rn_wasi_errno(errno);
-    rn_st64(c->mem + c->a[2].i32, ns(t));
+    rn_st64(c->mem + c->a[2].i32, rn_wasi_ns(t));
     return 0;
 }
 

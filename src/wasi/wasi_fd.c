@@ -171,25 +171,28 @@ static size_t capture(runnel_wasi *w, rn_wbuf *b, const uint8_t *p, size_t n)
 static uint16_t stream_write(rn_wcall *c, rn_wfd *f, uint32_t iovs, uint32_t n, uint32_t *done)
 {
     runnel_wasi *w = c->w;
-    if (!rn_w_ok(c, iovs, (uint64_t)n * 8))
-        return RN_WE_FAULT;
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < n; i++) { /* check every buffer before writing any */
-        const uint8_t *e = c->mem + iovs + (uint64_t)i * 8;
-        if (!rn_w_ok(c, rn_ld32(e), rn_ld32(e + 4)))
-            return RN_WE_FAULT;
-        total += rn_ld32(e + 4);
-    }
     uint8_t mode = w->mode[f->stream];
     if (mode == RUNNEL_WASI_STDIO_INHERIT) {
         struct iovec v[RN_WASI_IOV_MAX];
         int nv;
-        rn_w_iovecs(c, iovs, n, v, &nv);
-        ssize_t k = nv ? writev(f->stream, v, nv) : 0;
+        uint16_t err = rn_w_iovecs(c, iovs, n, v, &nv);
+        if (err)
+            return err;
+        ssize_t k = nv ? writev(f->stream, v, nv) : 0; /* the host's own 1 or 2 */
         if (k < 0)
             return rn_wasi_errno(errno);
         *done = (uint32_t)k;
         return 0;
+    }
+    /* Null and capture take every iovec, not just RN_WASI_IOV_MAX: check them all before keeping any. */
+    if (!rn_w_ok(c, iovs, (uint64_t)n * 8))
+        return RN_WE_FAULT;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *e = c->mem + iovs + (uint64_t)i * 8;
+        if (!rn_w_ok(c, rn_ld32(e), rn_ld32(e + 4)))
+            return RN_WE_FAULT;
+        total += rn_ld32(e + 4);
     }
     if (mode != RUNNEL_WASI_STDIO_CAPTURE) {
         *done = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
@@ -350,19 +353,17 @@ uint16_t rn_wasi_fd_pwrite(rn_wcall *c)
 /* fd_seek(fd, offset s64, whence u8, retptr u64*) */
 uint16_t rn_wasi_fd_seek(rn_wcall *c)
 {
-    rn_wfd *f;
-    uint32_t fd = c->a[0].i32, whence = c->a[2].i32, ret = c->a[3].i32;
+    uint32_t whence = c->a[2].i32, ret = c->a[3].i32;
     int64_t off = (int64_t)c->a[1].i64;
-    /* A seek that only asks where the offset is needs just FD_TELL (witx: fd_seek). */
-    uint64_t need = whence == RN_WHENCE_CUR && off == 0 ? RN_WR_FD_TELL : RN_WR_FD_SEEK;
-    f = rn_wfd_get(c->w, fd);
-    if (f && f->kind == RN_FD_STREAM)
+    rn_wfd *f = rn_wfd_get(c->w, c->a[0].i32);
+    if (!f)
+        return RN_WE_BADF;
+    if (f->kind == RN_FD_STREAM)
         return RN_WE_SPIPE;
-    uint16_t err = rn_wfd_check(c->w, fd, need, &f);
-    if (err && need == RN_WR_FD_TELL)
-        err = rn_wfd_check(c->w, fd, RN_WR_FD_SEEK, &f);
-    if (err)
-        return err;
+    /* A seek that only asks where the offset is needs just FD_TELL (witx: fd_seek). */
+    bool tell_only = whence == RN_WHENCE_CUR && off == 0;
+    if (!(f->rights & RN_WR_FD_SEEK) && !(tell_only && (f->rights & RN_WR_FD_TELL)))
+        return RN_WE_NOTCAPABLE;
     int how = whence == RN_WHENCE_SET ? SEEK_SET : whence == RN_WHENCE_CUR ? SEEK_CUR : whence == RN_WHENCE_END ? SEEK_END : -1;
     if (how < 0)
         return RN_WE_INVAL;
@@ -511,13 +512,6 @@ uint16_t rn_wasi_fd_fdstat_set_rights(rn_wcall *c)
 
 /* ---------------------------------------------------------------- file status */
 
-static uint64_t ns_of(struct timespec t)
-{
-    if (t.tv_sec < 0)
-        return 0;
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 void rn_w_filestat(uint8_t *p, const struct stat *st)
 {
     memset(p, 0, 64);
@@ -526,9 +520,9 @@ void rn_w_filestat(uint8_t *p, const struct stat *st)
     p[16] = rn_wasi_filetype(st->st_mode);
     rn_st64(p + 24, (uint64_t)st->st_nlink);
     rn_st64(p + 32, st->st_size > 0 ? (uint64_t)st->st_size : 0);
-    rn_st64(p + 40, ns_of(st->st_atim));
-    rn_st64(p + 48, ns_of(st->st_mtim));
-    rn_st64(p + 56, ns_of(st->st_ctim));
+    rn_st64(p + 40, rn_wasi_ns(st->st_atim));
+    rn_st64(p + 48, rn_wasi_ns(st->st_mtim));
+    rn_st64(p + 56, rn_wasi_ns(st->st_ctim));
 }
 
 uint16_t rn_wasi_fd_filestat_get(rn_wcall *c)

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------- errno (witx `errno`, u16) */
 enum {
@@ -167,6 +168,7 @@ struct runnel_wasi {
    zero-sized view of `nomem`), so that pointer arithmetic on it is always defined. */
 struct rn_wcall {
     runnel_wasi *w;
+    runnel_caller *caller; /* NULL when called directly (tests) */
     uint8_t *mem;
     size_t memsize;
     const runnel_slot *a;
@@ -228,15 +230,15 @@ bool rn_wfd_init_stdio(runnel_wasi *w);
 struct stat;
 void rn_w_filestat(uint8_t *p, const struct stat *st);
 /* wasi_path.c / wasi_fd.c: times for futimens/utimensat from (atim, mtim, fst_flags): EINVAL on bad flags */
-struct timespec;
 uint16_t rn_w_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]);
 
 /* wasi_clock.c */
 int rn_wasi_host_clock(uint32_t id, int *host); /* WASI clock id -> clockid_t; 0 or EINVAL */
 uint64_t rn_wasi_now(int host_clock);           /* nanoseconds, 0 on failure */
+uint64_t rn_wasi_ns(struct timespec t);         /* a host time as a WASI timestamp (0 before 1970) */
 
 /* wasi.c: call a WASI function by name with raw arguments against a buffer posing as guest memory (for
-   tests). Returns the errno; *exited/*code tell whether proc_exit ran. -1 if there is no such name. */
+   tests). Returns the errno; *exited and *code tell whether proc_exit ran. -1 if there is no such name. */
 int rn_wasi_invoke(runnel_wasi *w, const char *name, uint8_t *mem, size_t memsize, const runnel_slot *args,
                    bool *exited, int *code);
 

@@ -22,6 +22,7 @@
  * fine here: this is a test, not the library): a failed call or instantiation says why, a status is
  * one the function may return, and the import list agrees with the binary.
  */
+#include "module.h"
 #include "reader.h"
 #include "runnel/engine.h"
 
@@ -137,9 +138,10 @@ static bool find_import_section(const uint8_t *data, size_t size, rn_reader *rd)
     return false;
 }
 
+/* Names may contain NUL bytes (any UTF-8), so compare by the decoder's own length (module.h). */
 static bool same_name(const char *s, const uint8_t *p, uint32_t len)
 {
-    return strlen(s) == len && memcmp(s, p, len) == 0;
+    return rn_name_len(s) == len && memcmp(s, p, len) == 0;
 }
 
 /* The zero of a global's type; false for types a runnel_val cannot carry (v128). */
@@ -256,7 +258,7 @@ static void call_exports(runnel_store *s, runnel_instance *inst, const runnel_mo
         CHECK(e.name != NULL);
         if (e.kind != RUNNEL_EXTERN_FUNC)
             continue;
-        runnel_func *f = runnel_instance_func(inst, e.name);
+        runnel_func *f = runnel_instance_func_n(inst, e.name, rn_name_len(e.name));
         CHECK(f != NULL);
         size_t np = runnel_func_param_count(f), nr = runnel_func_result_count(f);
         bool numeric = true;
@@ -297,7 +299,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Introspection must give sound strings for every entry. */
     for (size_t i = 0, n = runnel_module_export_count(m); i < n; i++) {
         runnel_export_desc e = runnel_module_export(m, i);
-        CHECK(e.name && strlen(e.name) <= size);
+        CHECK(e.name && rn_name_len(e.name) <= size && strlen(e.name) <= rn_name_len(e.name));
         CHECK(e.kind != RUNNEL_EXTERN_FUNC || (e.type && strchr(e.type, ':')));
     }
 

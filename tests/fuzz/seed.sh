@@ -16,5 +16,5 @@ if [ ! -d "$src" ]; then
 fi
 mkdir -p "$out"
 # Spec modules named NAME.N.wasm keep their names, so a crash on a seed points at its .wast script.
-find "$src" -maxdepth 1 -name '*.wasm' -exec cp {} "$out"/ \;
+cp "$src"/*.wasm "$out"/
 echo "seed.sh: $(find "$out" -maxdepth 1 -type f | wc -l) seeds in $out"
