@@ -1407,7 +1407,7 @@ runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
     if (!push_ctl(&c, 0, &fbt))
         goto out;
     while (c.nctl > 0) {
-        uint32_t opc;
+        uint32_t opc = 0;
         c.at = rn_reader_offset(&c.rd);
         if (rn_reader_eof(&c.rd)) {
             fail(&c, RUNNEL_MALFORMED, "unexpected end of section or function: END opcode expected");

@@ -431,7 +431,7 @@ static runnel_status sec_memory(dec *d, rn_reader *rd)
 static bool known_opcode(uint8_t op, rn_reader *rd)
 {
     if (op == 0xFC) {
-        uint32_t sub;
+        uint32_t sub = 0;
         return rn_read_u32(rd, &sub) && sub <= 17;
     }
     return op <= 0x05 || (op >= 0x0B && op <= 0x11) || (op >= 0x1A && op <= 0x1C) || (op >= 0x20 && op <= 0x26) ||
