@@ -558,20 +558,21 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     vmcase(call_local)
     {
-        /* the common case made short: a function of this module, so wasm code and the same instance */
-        callee = inst->funcs[ip[1]];
-        nfp = fp + ip[2];
-        const rn_code *code = callee->code;
-        if (UNLIKELY(frame >= frames_end) || UNLIKELY((uintptr_t)nfp + code->nslots * sizeof *fp > stack_end))
+        /* the common case made short: a function of this module, so wasm code and the same instance;
+           block-local names keep the values in registers */
+        runnel_func *f = inst->funcs[ip[1]];
+        rn_slot *nf = fp + ip[2];
+        const rn_code *code = f->code;
+        if (UNLIKELY(frame >= frames_end) || UNLIKELY((uintptr_t)nf + code->nslots * sizeof *fp > stack_end))
             TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
         frame->ret_ip = ip + 3;
         frame->fp = fp;
         frame->func = fn;
         frame++;
-        fp = nfp;
-        fn = callee;
+        fp = nf;
+        fn = f;
         for (uint32_t i = code->nparams, e = i + code->nlocals; i < e; i++)
-            fp[i] = 0;
+            fp[i] = 0; /* a loop, not memset: few locals, and no call to spill registers around */
         ip = code->words;
         POLL();
         vmnext();
