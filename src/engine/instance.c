@@ -269,11 +269,17 @@ static void *resolve(runnel_store *s, const runnel_linker *l, const rn_import *i
         if (d->kind != RN_KIND_FUNC)
             return d->ext;
         if (!made[k]) {
-            runnel_func *f = rn_store_alloc(s, sizeof *f, NULL);
+            /* the function owns a copy of its type: the linker may change or go after instantiation */
+            uint32_t np = d->type.nparams, nr = d->type.nresults;
+            runnel_func *f = rn_store_alloc(s, sizeof *f + np + nr, NULL);
             if (!f)
                 return NULL;
+            uint8_t *types = (uint8_t *)(f + 1);
+            memcpy(types, d->type.params, np);
+            memcpy(types + np, d->type.results, nr);
+            f->own_type = (rn_functype){np, nr, types, types + np, d->type.key, NULL};
             f->store = s;
-            f->type = &d->type; /* the linker must outlive instances that use its host functions */
+            f->type = &f->own_type;
             f->host = d->fn;
             f->user = d->user;
             made[k] = f;

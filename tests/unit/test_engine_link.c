@@ -280,6 +280,40 @@ static runnel_status host_triple(runnel_caller *c, const runnel_slot *args, runn
     return RUNNEL_OK;
 }
 
+/* wat2wasm host_later.wat:
+ * (module
+ *   (import "env" "triple" (func $t (param i32) (result i32)))
+ *   (func (export "run") (param i32) (result i32) (call $t (local.get 0))))
+ */
+static const uint8_t host_later_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x02, 0x0e, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x74, 0x72, 0x69, 0x70, 0x6c, 0x65, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x72, 0x75, 0x6e, 0x00, 0x01, 0x0a, 0x08, 0x01,
+    0x06, 0x00, 0x20, 0x00, 0x10, 0x00, 0x0b,
+};
+
+/* A host function made from a linker keeps working when the linker grows afterwards (its entries
+   move) and when it is freed: the function owns a copy of its type. */
+static void test_linker_changes_after_instantiation(void **state)
+{
+    (void)state;
+    runnel_module *m = load(host_later_wasm, sizeof host_later_wasm);
+    runnel_store *s = runnel_store_new(NULL);
+    runnel_linker *l = runnel_linker_new();
+    assert_int_equal(runnel_linker_define_func(l, "env", "triple", "i", "i", host_triple, NULL), RUNNEL_OK);
+    runnel_instance *i = instantiate(s, m, l);
+    for (int k = 0; k < 200; k++) { /* enough definitions to move the linker's table several times */
+        char name[32];
+        snprintf(name, sizeof name, "f%d", k);
+        assert_int_equal(runnel_linker_define_func(l, "env", name, "IIII", "FF", host_triple, NULL), RUNNEL_OK);
+    }
+    assert_int_equal(ok_i32(i, "run", 14, RUNNEL_OK, RUNNEL_TRAP_NONE), 42);
+    runnel_linker_free(l);
+    assert_int_equal(ok_i32(i, "run", -5, RUNNEL_OK, RUNNEL_TRAP_NONE), -15);
+    runnel_store_free(s);
+    runnel_module_free(m);
+}
+
 /* The same imports satisfied one by one by objects the embedder made (runnel_memory_new & co.): b's
    effects land in them. The table is empty, so b's call_indirect traps, after the rest was done. */
 static void test_link_standalone_objects(void **state)
@@ -516,6 +550,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_link_instances),
         cmocka_unit_test(test_link_standalone_objects),
+        cmocka_unit_test(test_linker_changes_after_instantiation),
         cmocka_unit_test(test_link_errors),
         cmocka_unit_test(test_module_introspection),
         cmocka_unit_test(test_malformed),

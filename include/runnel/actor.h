@@ -1,0 +1,298 @@
+/*
+ * runnel/actor.h - Reflow actors: messages, metadata, state and the `process` call.
+ *
+ * A Reflow actor plugin is an Extism plugin (runnel/plugin.h) with two exports and three host functions
+ * (../shared/abi/reflow.md has the whole ABI):
+ *
+ *   get_metadata   () -> JSON PluginMetadata: component, description, in/out-ports, config_schema
+ *   process        JSON ActorContext {payload, config, state} -> JSON ActorResult {outputs, state}
+ *   __send_output  (extism:host/user) emit {port: plain JSON} at once, during the call
+ *   __get_state / __set_state   read and write one key of the actor's state, held by the host
+ *
+ * This header has three parts:
+ *
+ *   runnel_msg      one Reflow message (Flow, Event, Boolean, Integer, Float, String, Object, Array,
+ *                   Stream, Optional, Any, Error) as a C value, with its tagged JSON form
+ *                   {"type": T, "data": D} and the untyped ("plain") form that __send_output uses.
+ *                   The one message type of runnel: the actor layer, graphs and the CLI all use it.
+ *   runnel_actor_metadata   what get_metadata says, parsed and checked.
+ *   runnel_actor    a plugin plus what the host holds for it: state (a JSON object that outlives wasm
+ *                   instances), configuration (the node's config and resolved environment), metadata
+ *                   and limits. runnel_actor_process() makes one `process` call and delivers every
+ *                   output through a callback, in order.
+ *
+ * JSON values are jansson's json_t (jansson keeps integers as exact 64-bit values, never through a
+ * double, which Reflow's Integer requires). Functions taking a json_t never steal the caller's
+ * reference unless they say so; functions returning one return a new reference.
+ *
+ * Errors are values. A failing `process` (trap, timeout, memory limit, an error set by the plugin, a
+ * malformed result, an output on an undeclared port) never takes the host down: it is delivered as an
+ * Error message on the actor's `error` out-port, returned as a status with a report, and the actor
+ * stays usable for the next message (with the state it had before the failing call).
+ */
+#ifndef RUNNEL_ACTOR_H
+#define RUNNEL_ACTOR_H
+
+#include "runnel/engine.h"
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ================================================================ messages */
+
+/* The twelve message types of Reflow, in the order of its Message enum. */
+typedef enum runnel_msg_type {
+    RUNNEL_MSG_FLOW = 0, /* a control signal without data */
+    RUNNEL_MSG_EVENT,    /* any JSON */
+    RUNNEL_MSG_BOOLEAN,
+    RUNNEL_MSG_INTEGER,  /* signed 64-bit, exact */
+    RUNNEL_MSG_FLOAT,    /* IEEE double */
+    RUNNEL_MSG_STRING,   /* UTF-8 */
+    RUNNEL_MSG_OBJECT,   /* a JSON object */
+    RUNNEL_MSG_ARRAY,    /* a JSON array */
+    RUNNEL_MSG_STREAM,   /* bytes; on the wire an array of numbers 0..255 */
+    RUNNEL_MSG_OPTIONAL, /* nothing, or any JSON */
+    RUNNEL_MSG_ANY,      /* any JSON */
+    RUNNEL_MSG_ERROR,    /* a UTF-8 message */
+} runnel_msg_type;
+#define RUNNEL_MSG_TYPE_COUNT 12
+
+/* One message. A value type: copy it with runnel_msg_copy, release it with runnel_msg_clear. Which member
+   of `as` is valid depends on `type`:
+     Boolean  as.boolean             Integer  as.integer           Float  as.number
+     String, Error   as.str   (ptr is NUL-terminated at ptr[len]; the text may itself contain NULs)
+     Stream          as.bytes (ptr may be NULL when len is 0)
+     Event, Object, Array, Any   as.json (one reference owned by the message; never NULL: a JSON null
+                                 is json_null(); Object holds an object, Array an array)
+     Optional        as.json, NULL for "nothing" (a JSON null reads as nothing, as serde's Option does)
+     Flow            nothing
+   A zeroed runnel_msg is a valid Flow message. */
+typedef struct runnel_msg {
+    runnel_msg_type type;
+    union {
+        bool boolean;
+        int64_t integer;
+        double number;
+        struct {
+            char *ptr;
+            size_t len;
+        } str;
+        struct {
+            uint8_t *ptr;
+            size_t len;
+        } bytes;
+        json_t *json;
+    } as;
+} runnel_msg;
+
+/* "Flow", "Integer", ...: the names used on the wire. */
+const char *runnel_msg_type_name(runnel_msg_type t);
+/* The type with that exact name; false if there is none. */
+bool runnel_msg_type_from_name(const char *name, runnel_msg_type *out);
+
+/* Constructors. Those that allocate return RUNNEL_NOMEM (leaving *out a Flow) when memory runs out. */
+runnel_msg runnel_msg_flow(void);
+runnel_msg runnel_msg_boolean(bool v);
+runnel_msg runnel_msg_integer(int64_t v);
+runnel_msg runnel_msg_float(double v);
+/* String or Error from len bytes (copied). Does not check UTF-8; runnel_msg_to_json does. */
+runnel_status runnel_msg_text(runnel_msg *out, runnel_msg_type t, const char *s, size_t len);
+runnel_status runnel_msg_string(runnel_msg *out, const char *s); /* NUL-terminated */
+runnel_status runnel_msg_error(runnel_msg *out, const char *s);  /* NUL-terminated */
+runnel_status runnel_msg_stream(runnel_msg *out, const void *bytes, size_t len);
+/* Event, Object, Array, Optional or Any holding value (the message takes a new reference; the caller
+   keeps its own). RUNNEL_BADARG when value does not fit the type (Object needs an object, Array an
+   array; NULL is allowed only for Optional). */
+runnel_status runnel_msg_json(runnel_msg *out, runnel_msg_type t, json_t *value);
+
+/* Releases what m holds and makes it a Flow. */
+void runnel_msg_clear(runnel_msg *m);
+/* A deep copy (JSON values are copied too, so the two never share mutable data). */
+runnel_status runnel_msg_copy(runnel_msg *dst, const runnel_msg *src);
+/* Same type and same data (JSON compared by value; floats by value, NaN equal to NaN). */
+bool runnel_msg_equal(const runnel_msg *a, const runnel_msg *b);
+
+/* The tagged form {"type": T, "data": D} (Flow: "data": null). NULL when out of memory or when a
+   String/Error is not valid UTF-8 (JSON cannot carry it). A Float that is not finite has no JSON
+   number: it is written as null, as serde_json does, and reads back as NaN. */
+json_t *runnel_msg_to_json(const runnel_msg *m);
+/* D alone: the message's data as plain JSON (Flow and nothing-Optional: null). */
+json_t *runnel_msg_data_json(const runnel_msg *m);
+/* Reads the tagged form. Accepts what Reflow's plugins write: "data" may be absent for Flow (the Rust
+   SDK writes {"type":"Flow"}) and Optional; Integer data must be an integer in the signed 64-bit range
+   (a float with an integral value in range is accepted); Float data any number (null reads as NaN).
+   Other keys are ignored. Fails with RUNNEL_BADARG and a message naming what is wrong. */
+runnel_status runnel_msg_from_json(runnel_msg *out, const json_t *tagged, runnel_report *r);
+/* Types a plain JSON value by its shape, as __send_output's values are: null -> Optional (nothing),
+   true/false -> Boolean, integer -> Integer, other number -> Float, string -> String, array -> Array,
+   object -> Object. */
+runnel_status runnel_msg_from_plain(runnel_msg *out, const json_t *value, runnel_report *r);
+/* A value as a user writes it (command line, graph IIPs): an object of the exact shape
+   {"type": <a message type name>[, "data": D]} is read as tagged, anything else as plain. */
+runnel_status runnel_msg_from_value(runnel_msg *out, const json_t *value, runnel_report *r);
+
+/* Text forms. runnel_msg_to_text gives the compact tagged JSON (malloc'ed; NULL as runnel_msg_to_json).
+   runnel_msg_parse reads JSON text with runnel_msg_from_value (tagged or plain). */
+char *runnel_msg_to_text(const runnel_msg *m);
+runnel_status runnel_msg_parse(runnel_msg *out, const char *text, size_t len, runnel_report *r);
+
+/* ================================================================ metadata */
+
+typedef struct runnel_port_def {
+    const char *name;
+    const char *description; /* "" when absent */
+    const char *port_type;   /* as written: a message type name or "Any"; "Any" when absent */
+    bool required;
+} runnel_port_def;
+
+/* What get_metadata returned, checked: a component name, ports with names, port types that name a
+   message type, a config_schema that is an object. Strings are owned by the metadata. */
+typedef struct runnel_actor_metadata {
+    const char *component;
+    const char *description;
+    const runnel_port_def *inports;
+    size_t ninports;
+    const runnel_port_def *outports;
+    size_t noutports;
+    const json_t *config_schema; /* NULL when the plugin has none */
+    const json_t *json;          /* the whole document as the plugin returned it */
+} runnel_actor_metadata;
+
+/* Parses and checks a metadata document. NULL with the reason in r (RUNNEL_BADARG) when it is not one. */
+runnel_actor_metadata *runnel_actor_metadata_parse(const json_t *doc, runnel_report *r);
+void runnel_actor_metadata_free(runnel_actor_metadata *m);
+/* The port of that name, or NULL. */
+const runnel_port_def *runnel_actor_metadata_inport(const runnel_actor_metadata *m, const char *name);
+const runnel_port_def *runnel_actor_metadata_outport(const runnel_actor_metadata *m, const char *name);
+
+/* Checks a value against a JSON Schema (the subset actors use: type, properties, required,
+   additionalProperties, items, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
+   minLength, maxLength, minItems, maxItems, anyOf, oneOf, allOf; other keywords are ignored).
+   RUNNEL_OK when it matches, else RUNNEL_BADARG with a message naming the place, e.g.
+   "config.factor: expected a number, got a string". `what` names the root in messages ("config"). */
+runnel_status runnel_json_schema_check(const json_t *schema, const json_t *value, const char *what, runnel_report *r);
+/* A copy of the object `value` with each property the schema's "properties" give a "default" for and
+   value lacks filled in (one level, as JSON Schema defaults are usually written). NULL when out of
+   memory. value may be NULL (treated as {}). */
+json_t *runnel_json_schema_defaults(const json_t *schema, const json_t *value);
+
+/* ================================================================ actors */
+
+/* The out-port every actor has for its failures, declared or not (Reflow's ScriptActor emits
+   {"error": Error(message)}). */
+#define RUNNEL_ACTOR_ERROR_PORT "error"
+
+/* Default limits; an actor runs under them unless its options say otherwise. */
+#define RUNNEL_ACTOR_DEFAULT_TIMEOUT_MS 10000u /* per `process` call */
+#define RUNNEL_ACTOR_DEFAULT_MAX_PAGES  4096u  /* memory growth, 64 KiB pages: 256 MiB */
+/* Give this as timeout_ms, max_memory_pages or fuel for "no limit" (Reflow's own behaviour). */
+#define RUNNEL_ACTOR_UNLIMITED UINT64_MAX
+
+typedef struct runnel_actor_options {
+    /* What the actor context's `config` holds (abi/reflow.md). All copied; NULL = the default. */
+    const char *node_id;        /* default: the component name (or "actor" without metadata) */
+    const char *namespace_;     /* default: JSON null */
+    const json_t *config;       /* the node's configuration, an object; default {} */
+    const json_t *resolved_env; /* the environment the node declared and the host resolved; default {} */
+    const char *entry_point;    /* default "process" */
+
+    /* Limits. 0 = the plugin's own (when it is given as a manifest with timeout_ms or memory.max_pages),
+       else the default above; RUNNEL_ACTOR_UNLIMITED = none. */
+    uint64_t timeout_ms;
+    uint64_t max_memory_pages;
+    uint64_t fuel; /* engine fuel per call; 0 = unlimited (no default budget) */
+
+    bool keep_warm;          /* keep the wasm instance between calls (faster; guest globals persist).
+                                Default: a fresh instance per call, as Reflow does. After a failed call
+                                the instance is always replaced. */
+    bool inherit_stdio;      /* the plugin's stdout/stderr go to the host's (Reflow: to stderr);
+                                default: dropped */
+    bool strict_ports;       /* refuse __send_output to a port the metadata does not declare (an Error
+                                message instead). Off by default: Reflow delivers such messages, and its
+                                own Go plugins send status messages on undeclared ports. A result's
+                                outputs must always use declared ports. */
+    bool skip_config_check;  /* do not check config against config_schema (for inspection) */
+    bool no_config_defaults; /* do not fill in config_schema defaults the config lacks */
+} runnel_actor_options;
+
+/* An actor is used by one thread at a time (as an actor processes one message at a time); different
+   actors may run on different threads. */
+typedef struct runnel_actor runnel_actor;
+
+/* Makes an actor from a wasm module (or an Extism JSON manifest): compiles it with WASI and the three
+   host functions, reads its metadata and checks the config against the metadata's config_schema.
+   A plugin whose get_metadata is missing or fails is still an actor (see runnel_actor_metadata_error);
+   a config that does not match the schema is not (NULL, RUNNEL_BADARG, the mismatch in r). */
+runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_options *opts, runnel_report *r);
+/* The same from a file. */
+runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *opts, runnel_report *r);
+void runnel_actor_free(runnel_actor *a);
+
+/* The checked metadata, or NULL when the plugin has none; then runnel_actor_metadata_error says why
+   ("no get_metadata export", the trap or error of get_metadata, or what is wrong with its JSON). */
+const runnel_actor_metadata *runnel_actor_get_metadata(const runnel_actor *a);
+const char *runnel_actor_metadata_error(const runnel_actor *a);
+/* The text get_metadata returned (NULL if the call failed), for `runnel inspect --json`. */
+const char *runnel_actor_metadata_text(const runnel_actor *a);
+/* True for a plugin of the older Reflow ABI (no get_metadata; host functions that return a handle):
+   it is called with the payload as a plain object and its result is read as plain outputs. */
+bool runnel_actor_is_legacy(const runnel_actor *a);
+/* The node config the actor runs with (the options' config with the schema's defaults filled in). */
+const json_t *runnel_actor_config(const runnel_actor *a);
+
+/* The actor's state: always an object (borrowed; valid until the next call that changes it). */
+const json_t *runnel_actor_state(const runnel_actor *a);
+/* Replaces the state with a copy of state (an object; NULL = {}). */
+runnel_status runnel_actor_set_state(runnel_actor *a, const json_t *state, runnel_report *r);
+
+/* How an output came out of a `process` call. */
+typedef enum runnel_emit_kind {
+    RUNNEL_EMIT_SENT = 0, /* through __send_output, during the call */
+    RUNNEL_EMIT_RESULT,   /* in the result's `outputs`, after the call */
+    RUNNEL_EMIT_ERROR,    /* the call failed: an Error message on RUNNEL_ACTOR_ERROR_PORT */
+} runnel_emit_kind;
+
+/* Receives each output, in order. msg is borrowed (copy it to keep it). The callback runs during the call
+   (for outputs sent with __send_output) and must not call runnel_actor_process on the same actor. */
+typedef void (*runnel_actor_emit_fn)(void *user, const char *port, const runnel_msg *msg, runnel_emit_kind kind);
+
+/* One input: a message for an in-port. */
+typedef struct runnel_port_msg {
+    const char *port;
+    runnel_msg msg;
+} runnel_port_msg;
+
+/* One `process` call with these inputs as the payload (Reflow sends one port per call; several make one
+   payload). Outputs go to emit (may be NULL) in order: what the plugin sends through __send_output, as it
+   sends it; then the returned outputs, in the order the plugin wrote them. A returned `state` object
+   replaces the state; otherwise what __set_state wrote stays.
+   Returns RUNNEL_OK when the call succeeded and its result was valid. Otherwise the failure is emitted
+   as an Error message on RUNNEL_ACTOR_ERROR_PORT (kind RUNNEL_EMIT_ERROR), described in r, and the
+   status says what kind: RUNNEL_TRAP (trap, timeout, memory limit, fuel), RUNNEL_EXIT (proc_exit with a
+   non-zero code), RUNNEL_BADARG (the plugin reported an error, or returned something that is not a valid
+   result: its outputs are not delivered and its state is not kept). An input on a port that the metadata
+   does not declare is refused before any call (RUNNEL_BADARG, nothing emitted). */
+runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *inputs, size_t ninputs,
+                                   runnel_actor_emit_fn emit, void *user, runnel_report *r);
+
+/* A collector for outputs: pass runnel_actor_collect as emit and a zeroed runnel_actor_outputs as user. */
+typedef struct runnel_actor_output {
+    char *port;
+    runnel_msg msg;
+    runnel_emit_kind kind;
+} runnel_actor_output;
+typedef struct runnel_actor_outputs {
+    runnel_actor_output *items;
+    size_t count, cap;
+    bool nomem; /* set when a copy could not be made (that output is missing) */
+} runnel_actor_outputs;
+void runnel_actor_collect(void *outputs, const char *port, const runnel_msg *msg, runnel_emit_kind kind);
+void runnel_actor_outputs_clear(runnel_actor_outputs *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

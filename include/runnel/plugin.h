@@ -1,0 +1,227 @@
+/*
+ * runnel/plugin.h - the Extism-compatible plugin host.
+ *
+ * An Extism plugin is one or more WebAssembly modules that exchange bytes with their host through a
+ * separate "Extism memory" reached only by i64 handles, with imports from the module `extism:host/env`
+ * (../shared/abi/extism.md has the whole ABI). This layer runs such plugins unchanged: it implements
+ * the kernel imports natively in C, the host built-ins (config, vars, logging, HTTP), the manifest,
+ * the calling convention and the limits (time, memory, fuel, cancellation).
+ *
+ * Two objects, as in Extism itself:
+ *
+ *   runnel_compiled_plugin   the manifest, decoded and compiled modules, host functions and options.
+ *                            Immutable and reference counted: compile once, make many plugins, on many
+ *                            threads.
+ *   runnel_plugin            one running plugin: its store and instances (made on the first call and
+ *                            kept, so guest globals persist), Extism memory, vars, config, output, error.
+ *                            Used by one thread at a time; only the cancel handle may be used from another.
+ *
+ *   runnel_report r = {0};
+ *   runnel_plugin *p = runnel_plugin_new(manifest_json, strlen(manifest_json), NULL, &r);
+ *   if (!p) { fprintf(stderr, "%s\n", r.message); ... }
+ *   int32_t rc = runnel_plugin_call(p, "count_vowels", "hello", 5, NULL);
+ *   size_t n; const uint8_t *out = runnel_plugin_output(p, &n);
+ *   const char *err = runnel_plugin_error(p);
+ *   if (rc != 0 || err) fprintf(stderr, "rc %d: %s\n", rc, err ? err : "(no message)");
+ *   runnel_plugin_free(p);
+ *
+ * Host functions (imports a plugin declares beyond `extism:host/env`) receive a runnel_current_plugin,
+ * through which they read and write Extism memory by handle, exactly as the plugin does.
+ *
+ * docs/plugins.md is the user's guide; include/extism.h offers libextism's C API over this one.
+ */
+#ifndef RUNNEL_PLUGIN_H
+#define RUNNEL_PLUGIN_H
+
+#include "runnel/engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- logging */
+
+/* The five levels of Extism's log_* imports, and "off". The numbers are what get_log_level gives a
+   plugin (0 trace .. 4 error; off is 2147483647, as in Extism). */
+typedef enum runnel_log_level {
+    RUNNEL_LOG_TRACE = 0,
+    RUNNEL_LOG_DEBUG = 1,
+    RUNNEL_LOG_INFO = 2,
+    RUNNEL_LOG_WARN = 3,
+    RUNNEL_LOG_ERROR = 4,
+    RUNNEL_LOG_OFF = 2147483647,
+    /* For runnel_plugin_set_log_level: take the level from the environment variable RUNNEL_LOG
+       (trace, debug, info, warn, error, off; like Reflow's RUST_LOG), else off. */
+    RUNNEL_LOG_FROM_ENV = -1,
+} runnel_log_level;
+
+/* Parses "trace" .. "error", "warning", "off"/"none" (any case), or a filter such as
+   "extism=debug,other=info" (the first `runnel=`/`extism=` or bare level wins). Returns false if
+   nothing in s names a level. */
+bool runnel_log_level_parse(const char *s, runnel_log_level *out);
+const char *runnel_log_level_name(runnel_log_level l);
+
+/* A log sink. Called for each message at or above the plugin's level; msg is not NUL-terminated. */
+typedef void (*runnel_log_fn)(void *user, runnel_log_level level, const char *plugin_name, const char *msg,
+                              size_t len);
+
+/* ---------------------------------------------------------------- host functions */
+
+typedef struct runnel_plugin runnel_plugin;
+typedef struct runnel_compiled_plugin runnel_compiled_plugin;
+/* The plugin as a host function sees it, valid only during that host function's call. */
+typedef struct runnel_current_plugin runnel_current_plugin;
+
+/* A host function. args/results are typed by the function's declared signature. Return RUNNEL_OK, or
+   the result of runnel_current_fail() to make the plugin's call fail with a message. */
+typedef runnel_status (*runnel_plugin_host_fn)(runnel_current_plugin *cur, const runnel_val *args, size_t nargs,
+                                               runnel_val *results, size_t nresults, void *user);
+
+/* The default namespace of user host functions, as in Extism. */
+#define RUNNEL_PLUGIN_USER_NAMESPACE "extism:host/user"
+/* The namespace of the kernel and the host built-ins. */
+#define RUNNEL_PLUGIN_ENV_NAMESPACE "extism:host/env"
+
+typedef struct runnel_plugin_function {
+    const char *namespace_;  /* NULL = "extism:host/user"; any module name may be chosen */
+    const char *name;
+    const char *params;      /* type letters as in runnel_linker_define_func: "I" = one i64 */
+    const char *results;     /* e.g. "I", or "" for none */
+    runnel_plugin_host_fn fn;
+    void *user;              /* passed to fn; owned by the caller, must outlive every plugin using it */
+} runnel_plugin_function;
+
+/* Extism memory, by handle. A handle is an offset into Extism memory; 0 is never a block. */
+/* A new block of n bytes (uninitialised); 0 when n is 0 or the memory limit is reached. */
+uint64_t runnel_current_alloc(runnel_current_plugin *cur, uint64_t n);
+/* A new block holding a copy of data[0..n); 0 as for runnel_current_alloc. */
+uint64_t runnel_current_alloc_bytes(runnel_current_plugin *cur, const void *data, size_t n);
+/* Frees a block; 0 and handles that are not live blocks are ignored. */
+void runnel_current_free(runnel_current_plugin *cur, uint64_t handle);
+/* The length of the live block starting at handle, else 0. */
+uint64_t runnel_current_length(runnel_current_plugin *cur, uint64_t handle);
+/* The bytes of the live block starting at handle (and its length in *len), or NULL (and *len 0).
+   Valid until the next allocation (which may move Extism memory). */
+uint8_t *runnel_current_block(runnel_current_plugin *cur, uint64_t handle, size_t *len);
+/* The base of Extism memory (handle h is at base + h) and its size in bytes; as libextism's
+   extism_current_plugin_memory. Valid until the next allocation. */
+uint8_t *runnel_current_memory(runnel_current_plugin *cur, size_t *size);
+/* Sets the call's error text (as the plugin's error_set does): the call fails with it. */
+runnel_status runnel_current_set_error(runnel_current_plugin *cur, const char *msg, size_t len);
+/* Makes the host function fail: the plugin's call stops and fails with this message (printf-style).
+   Return its result from the host function. */
+runnel_status runnel_current_fail(runnel_current_plugin *cur, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The host_context given to runnel_plugin_call (NULL if none). */
+void *runnel_current_host_context(runnel_current_plugin *cur);
+/* The plugin being called (for its vars, config and name; calling it again from here is refused). */
+runnel_plugin *runnel_current_plugin_of(runnel_current_plugin *cur);
+
+/* ---------------------------------------------------------------- creating plugins */
+
+typedef struct runnel_plugin_options {
+    bool wasi;                       /* provide WASI preview 1 (wasi_snapshot_preview1) */
+    bool wasi_inherit_stdio;         /* with wasi: the guest's stdout/stderr go to the host's (else dropped) */
+    uint64_t fuel;                   /* instruction budget per call (engine fuel units); 0 = unlimited */
+    bool http_response_headers;      /* let http_headers return the last response's headers */
+    const runnel_plugin_function *functions; /* user host functions (the array and strings are copied) */
+    size_t nfunctions;
+    const char *base_dir;            /* relative manifest paths (wasm, allowed_paths) are relative to this;
+                                        NULL = the current directory */
+    bool has_log_level;              /* false: the level comes from RUNNEL_LOG (else off) */
+    runnel_log_level log_level;      /* when has_log_level */
+    runnel_log_fn log_fn;            /* NULL: log lines go to log_file, else to stderr */
+    void *log_user;
+    const char *log_file;            /* opened for appending when the plugin is made; NULL = stderr */
+    bool allow_network_sources;      /* fetch manifest wasm {"url": ...} sources with libcurl (default off) */
+} runnel_plugin_options;
+
+/* Compiles a plugin from a JSON manifest (see docs/plugins.md) or, when the bytes start with the wasm
+   magic "\0asm", from one raw module (named "main"). NULL options = defaults (no WASI, no functions).
+   Fails (NULL, reason in r) on a bad manifest (unknown fields, bad types), an unreadable or invalid
+   module, a hash mismatch, or an import that neither the host nor the linked modules provide. */
+runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len, const runnel_plugin_options *opts,
+                                                   runnel_report *r);
+/* Drops the caller's reference; plugins made from it keep it alive. */
+void runnel_compiled_plugin_free(runnel_compiled_plugin *c);
+
+/* A plugin from a compiled plugin (thread-safe: many threads may call this on one compiled plugin).
+   The first call instantiates; nothing runs before it. */
+runnel_plugin *runnel_plugin_new_from_compiled(runnel_compiled_plugin *c, runnel_report *r);
+/* runnel_compiled_plugin_new + runnel_plugin_new_from_compiled. */
+runnel_plugin *runnel_plugin_new(const void *data, size_t len, const runnel_plugin_options *opts, runnel_report *r);
+void runnel_plugin_free(runnel_plugin *p);
+
+/* A name for log lines (default: the main module's name, "main"). Copied. */
+void runnel_plugin_set_name(runnel_plugin *p, const char *name);
+const char *runnel_plugin_name(const runnel_plugin *p);
+/* 16 random bytes identifying the plugin (a UUID v4, as extism_plugin_id). */
+const uint8_t *runnel_plugin_id(const runnel_plugin *p);
+
+/* ---------------------------------------------------------------- calling */
+
+/* Calls the export func with input bytes (copied; NULL with len 0 = empty input). Returns the call's
+   code as Extism gives it: 0 success; the guest's return value; 134 when the guest trapped or was
+   stopped by the timeout or a cancel (error "timeout"); a WASI proc_exit code; -1 when the host
+   refused or failed the call (function not found, "oom", "plugin ran out of fuel", a failing host
+   function). The call succeeded exactly when it returned 0 and runnel_plugin_error() is NULL: a guest
+   may set an error and return 0, and one that returns non-zero without setting an error leaves the
+   error NULL, as in libextism. host_context is handed to host functions (runnel_current_host_context). */
+int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input, size_t len, void *host_context);
+/* The last call's output (valid until the next call or runnel_plugin_free); never NULL. */
+const uint8_t *runnel_plugin_output(const runnel_plugin *p, size_t *len);
+/* The last call's error text, or NULL if it succeeded (valid until the next call). */
+const char *runnel_plugin_error(const runnel_plugin *p);
+/* Does the main module export a function of this name? */
+bool runnel_plugin_function_exists(const runnel_plugin *p, const char *func);
+/* Empties Extism memory: every handle becomes invalid, and the last output with it (libextism's
+   extism_plugin_reset). Instances, vars and config stay. Not allowed during a call (returns false). */
+bool runnel_plugin_reset(runnel_plugin *p);
+
+/* ---------------------------------------------------------------- cancellation */
+
+typedef struct runnel_cancel_handle runnel_cancel_handle;
+/* Valid as long as the plugin. */
+runnel_cancel_handle *runnel_plugin_cancel_handle(runnel_plugin *p);
+/* Stops the plugin's running call, if any, within milliseconds: it fails with error "timeout" (as in
+   Extism, where cancellation and timeouts share one mechanism) and rc 134. Safe from any thread.
+   Returns true when a call was running (and is now being stopped). */
+bool runnel_plugin_cancel(runnel_cancel_handle *h);
+
+/* ---------------------------------------------------------------- config, vars, limits */
+
+/* Merges a JSON object into the plugin's config: string values are set, null removes a key. Anything
+   else is an error (RUNNEL_BADARG with the reason). */
+runnel_status runnel_plugin_config_update(runnel_plugin *p, const char *json, size_t len, runnel_report *r);
+/* Sets one key (value NULL removes it). */
+runnel_status runnel_plugin_config_set(runnel_plugin *p, const char *key, const char *value);
+/* The value of a config key, or NULL (valid until the config changes). */
+const char *runnel_plugin_config_get(const runnel_plugin *p, const char *key);
+
+/* Plugin variables (what var_get/var_set see); keys and values are bytes. get: NULL when absent
+   (valid until the variables change). set: NULL value deletes. The host is trusted: max_var_bytes
+   limits what the plugin stores, not what the host presets. */
+const uint8_t *runnel_plugin_var_get(const runnel_plugin *p, const void *key, size_t klen, size_t *len);
+runnel_status runnel_plugin_var_set(runnel_plugin *p, const void *key, size_t klen, const void *value, size_t len);
+
+/* Limits of one plugin, initialised from its manifest. Changing them applies from the next call (a
+   changed max_pages gives a whole new memory budget); not allowed during a call (ignored). */
+typedef struct runnel_plugin_limits {
+    uint64_t timeout_ms;             /* wall-clock limit per call; 0 = none */
+    bool has_max_pages;
+    uint32_t max_pages;              /* growth after instantiation, over all memories incl. Extism memory */
+    uint64_t max_var_bytes;          /* keys + values of all vars; default 1 MiB; 0 disables vars */
+    uint64_t max_http_response_bytes;/* default 50 MiB */
+    uint64_t fuel;                   /* per call; 0 = unlimited */
+} runnel_plugin_limits;
+runnel_plugin_limits runnel_plugin_get_limits(const runnel_plugin *p);
+void runnel_plugin_set_limits(runnel_plugin *p, const runnel_plugin_limits *l);
+/* Lets http_headers return the last response's headers (extism_plugin_allow_http_response_headers). */
+void runnel_plugin_allow_http_response_headers(runnel_plugin *p, bool allow);
+/* Changes the log level (RUNNEL_LOG_FROM_ENV re-reads RUNNEL_LOG). */
+void runnel_plugin_set_log_level(runnel_plugin *p, runnel_log_level level);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,592 @@
+/*
+ * actor.c - a Reflow actor: a plugin plus the state, configuration and metadata the host holds for it.
+ *
+ * How Reflow's host runs an actor (abi/reflow.md, "How Reflow's host runs an actor") and what we keep:
+ *   - WASI on, the three host functions, a fresh plugin instance for every call: state lives only in
+ *     the host. We keep that as the default (a new runnel_plugin from the compiled plugin for each
+ *     call), because a plugin written for Reflow may rely on its globals starting fresh; keep_warm
+ *     trades that for speed.
+ *   - One `process` call per message, its outputs sent on as one packet, after what __send_output sent
+ *     during the call.
+ *   - No limits at all. We run with a default timeout and memory cap (RUNNEL_ACTOR_DEFAULT_*), so that
+ *     a runaway actor cannot take a graph down; both are options.
+ *   - The first error stops a Reflow actor. Ours reports the error (an Error message on the `error`
+ *     out-port, a status, a report) and stays usable: the failed call's instance is dropped and its
+ *     state changes are discarded, so the next message meets the actor exactly as it was before.
+ *
+ * State transactions: the call works on a copy of the state (__set_state writes there); on success the
+ * result's `state` object replaces it, or, when the result has none, the copy with __set_state's
+ * writes becomes the state. On failure the copy is dropped.
+ */
+#include "actor_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- ports */
+
+bool rn_actor_outport_ok(const runnel_actor *a, const char *port)
+{
+    if (!a->meta || strcmp(port, RUNNEL_ACTOR_ERROR_PORT) == 0)
+        return true;
+    return runnel_actor_metadata_outport(a->meta, port) != NULL;
+}
+
+static char *port_list(const runnel_port_def *p, size_t n)
+{
+    size_t size = 1;
+    for (size_t i = 0; i < n; i++)
+        size += strlen(p[i].name) + 2;
+    char *s = malloc(size);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(s, ", ");
+        strcat(s, p[i].name);
+    }
+    return s;
+}
+
+char *rn_actor_outport_list(const runnel_actor *a)
+{
+    return a->meta ? port_list(a->meta->outports, a->meta->noutports) : strdup("");
+}
+
+/* ---------------------------------------------------------------- making an actor */
+
+/* The failure of the plugin's last call, as one line that says what happened in the user's terms, with
+   the plugin's own text (abi/extism.md, "Calling an export", gives the texts the plugin layer uses). */
+static char *call_failure(const runnel_actor *a, int32_t rc, const char *func)
+{
+    const char *err = runnel_plugin_error(a->plugin);
+    if (!err)
+        err = "no error text";
+    if (strcmp(err, "timeout") == 0)
+        return rn_actor_format("%s timed out: it ran longer than the actor's limit of %llu ms", func,
+                               (unsigned long long)a->timeout_ms);
+    if (strcmp(err, "oom") == 0)
+        return rn_actor_format("%s ran out of memory: it needed more than the actor's limit of %llu pages of 64 KiB",
+                               func, (unsigned long long)a->max_pages);
+    if (strcmp(err, "plugin ran out of fuel") == 0)
+        return rn_actor_format("%s ran out of fuel (the actor's limit is %llu units)", func,
+                               (unsigned long long)a->fuel);
+    if (strncmp(err, "Exited with i32 exit status ", 28) == 0)
+        return rn_actor_format("%s exited (WASI proc_exit) with code %d", func, (int)rc);
+    if (rc == 134)
+        return rn_actor_format("%s trapped: %s", func, err);
+    return rn_actor_format("%s failed: %s", func, err);
+}
+
+static void read_metadata(runnel_actor *a)
+{
+    if (!runnel_plugin_function_exists(a->plugin, "get_metadata")) {
+        a->meta_error = strdup(a->abi == RN_ABI_LEGACY
+                                   ? "the plugin exports no get_metadata: it is a plugin of the older Reflow ABI "
+                                     "(its host functions return handles); it runs, with unknown ports"
+                                   : "the plugin exports no get_metadata; its ports are unknown");
+        return;
+    }
+    json_t *empty = json_object();
+    rn_actor_call call = {.actor = a, .state = empty};
+    int32_t rc = runnel_plugin_call(a->plugin, "get_metadata", NULL, 0, &call);
+    json_decref(empty);
+    free(call.failure);
+    if (runnel_plugin_error(a->plugin)) {
+        a->meta_error = call_failure(a, rc, "get_metadata");
+        return;
+    }
+    size_t len = 0;
+    const uint8_t *out = runnel_plugin_output(a->plugin, &len);
+    a->meta_text = malloc(len + 1);
+    if (!a->meta_text)
+        return;
+    memcpy(a->meta_text, out, len);
+    a->meta_text[len] = '\0';
+    json_error_t err;
+    json_t *doc = json_loadb(a->meta_text, len, 0, &err);
+    if (!doc) {
+        char *text = rn_actor_quote(out, len, 300);
+        a->meta_error = rn_actor_format("get_metadata returned something that is not a JSON object (%s): %s", err.text,
+                                        text ? text : "");
+        free(text);
+        return;
+    }
+    runnel_report r = {0};
+    a->meta = runnel_actor_metadata_parse(doc, &r);
+    json_decref(doc);
+    if (!a->meta)
+        a->meta_error = strdup(r.message ? r.message : "bad metadata");
+    runnel_report_clear(&r);
+}
+
+static json_t *string_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* The node config (with schema defaults) checked against the schema, and the context's `config`. */
+static runnel_status make_config(runnel_actor *a, const runnel_actor_options *o, runnel_report *r)
+{
+    const json_t *schema = a->meta ? a->meta->config_schema : NULL;
+    if (o->config && !json_is_object(o->config))
+        return rn_actor_fail(r, RUNNEL_BADARG, "the actor's config must be a JSON object");
+    if (o->resolved_env && !json_is_object(o->resolved_env))
+        return rn_actor_fail(r, RUNNEL_BADARG, "the actor's resolved_env must be a JSON object");
+    json_t *config = (schema && !o->no_config_defaults) ? runnel_json_schema_defaults(schema, o->config)
+                                                        : (o->config ? json_deep_copy(o->config) : json_object());
+    if (!config)
+        return rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+    if (schema && !o->skip_config_check) {
+        runnel_report sub = {0};
+        if (runnel_json_schema_check(schema, config, "config", &sub) != RUNNEL_OK) {
+            runnel_status st =
+                rn_actor_fail(r, RUNNEL_BADARG, "%s: the node's config does not match its config_schema: %s",
+                              a->meta->component, sub.message ? sub.message : "mismatch");
+            runnel_report_clear(&sub);
+            json_decref(config);
+            return st;
+        }
+    }
+    const char *component = a->meta ? a->meta->component : "actor";
+    json_t *cc = json_object();
+    json_t *env = o->resolved_env ? json_deep_copy(o->resolved_env) : json_object();
+    if (!cc || !env) {
+        json_decref(env);
+        env = NULL;
+    }
+    if (!cc || !env || json_object_set_new(cc, "node_id", json_string(o->node_id ? o->node_id : component)) != 0 ||
+        json_object_set_new(cc, "component", json_string(component)) != 0 ||
+        json_object_set_new(cc, "resolved_env", env) != 0 || json_object_set(cc, "config", config) != 0 ||
+        json_object_set_new(cc, "namespace", string_or_null(o->namespace_)) != 0) {
+        json_decref(cc);
+        json_decref(config);
+        return rn_actor_fail(r, RUNNEL_NOMEM, "out of memory (or a node_id that is not UTF-8)");
+    }
+    a->context_config = cc;
+    a->config = config;
+    json_decref(config); /* cc holds it */
+    return RUNNEL_OK;
+}
+
+/* ---------------------------------------------------------------- limits, through a manifest */
+
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* RFC 4648 base64 with padding (malloc'ed). */
+static char *b64_encode(const uint8_t *p, size_t n)
+{
+    if (n > (SIZE_MAX - 4) / 4 * 3)
+        return NULL;
+    char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+    if (!out)
+        return NULL;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        *o++ = b64chars[v >> 18], *o++ = b64chars[(v >> 12) & 63], *o++ = b64chars[(v >> 6) & 63],
+        *o++ = b64chars[v & 63];
+    }
+    if (i < n) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+        *o++ = b64chars[v >> 18], *o++ = b64chars[(v >> 12) & 63];
+        *o++ = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Sets or removes (UNLIMITED) one limit: an explicit option wins, then what the manifest says, then
+   the default. Returns the value in force (0 = none). */
+static uint64_t apply_limit(json_t *obj, const char *key, uint64_t option, uint64_t dflt, uint64_t max)
+{
+    const json_t *cur = json_object_get(obj, key);
+    uint64_t v = option ? option : cur ? (json_is_integer(cur) ? (uint64_t)json_integer_value(cur) : 0) : dflt;
+    if (option || !cur) {
+        if (v == RUNNEL_ACTOR_UNLIMITED || v == 0) {
+            json_object_del(obj, key);
+            return 0;
+        }
+        if (v > max)
+            v = max;
+        json_object_set_new(obj, key, json_integer((json_int_t)v));
+    }
+    return v == RUNNEL_ACTOR_UNLIMITED ? 0 : v;
+}
+
+/* The plugin's source as an Extism manifest carrying the actor's time and memory limits.
+   Why a manifest and not runnel_plugin_set_limits: a manifest's limits are part of the compiled plugin,
+   so every plugin made from it (one per call, see fresh_plugin) has them from its first instruction,
+   memory budget included. A raw module becomes {"wasm":[{"data": base64}]}; a manifest gets the limits
+   merged in. NULL with the reason in r when memory runs out; *text NULL (and RUNNEL_OK) when the source
+   is neither, to be handed to the plugin layer as is (which says what is wrong with it). */
+static runnel_status source_with_limits(runnel_actor *a, const void *data, size_t len, const runnel_actor_options *o,
+                                        char **text, runnel_report *r)
+{
+    *text = NULL;
+    json_t *doc = NULL;
+    if (len >= 4 && memcmp(data, "\0asm", 4) == 0) {
+        char *b64 = b64_encode(data, len);
+        doc = b64 ? json_pack("{s:[{s:s}]}", "wasm", "data", b64) : NULL;
+        free(b64);
+        if (!doc)
+            return rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+    } else {
+        doc = json_loadb(data, len, 0, NULL);
+        if (!json_is_object(doc)) {
+            json_decref(doc);
+            a->timeout_ms = o->timeout_ms == RUNNEL_ACTOR_UNLIMITED ? 0 : o->timeout_ms;
+            a->max_pages = o->max_memory_pages == RUNNEL_ACTOR_UNLIMITED ? 0 : o->max_memory_pages;
+            return RUNNEL_OK;
+        }
+    }
+    json_t *mem = json_object_get(doc, "memory");
+    if (!mem) {
+        mem = json_object();
+        json_object_set_new(doc, "memory", mem);
+    }
+    a->timeout_ms = apply_limit(doc, "timeout_ms", o->timeout_ms, RUNNEL_ACTOR_DEFAULT_TIMEOUT_MS, UINT64_MAX - 1);
+    a->max_pages = json_is_object(mem)
+                       ? apply_limit(mem, "max_pages", o->max_memory_pages, RUNNEL_ACTOR_DEFAULT_MAX_PAGES, 65536)
+                       : 0;
+    *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    return *text ? RUNNEL_OK : rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+}
+
+/* A new plugin from the compiled one: a fresh instance, as Reflow gives every call. */
+static runnel_status fresh_plugin(runnel_actor *a, runnel_report *r)
+{
+    runnel_plugin *p = runnel_plugin_new_from_compiled(a->compiled, r);
+    if (!p)
+        return r && r->status != RUNNEL_OK ? r->status : RUNNEL_NOMEM;
+    if (a->meta)
+        runnel_plugin_set_name(p, a->meta->component);
+    runnel_plugin_free(a->plugin);
+    a->plugin = p;
+    a->warm = false;
+    return RUNNEL_OK;
+}
+
+runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_options *opts, runnel_report *r)
+{
+    runnel_actor_options none = {0};
+    const runnel_actor_options *o = opts ? opts : &none;
+    runnel_actor *a = calloc(1, sizeof *a);
+    if (!a || (!wasm && len)) {
+        free(a);
+        rn_actor_fail(r, a ? RUNNEL_BADARG : RUNNEL_NOMEM, a ? "no plugin bytes" : "out of memory");
+        return NULL;
+    }
+    a->abi = rn_actor_detect_abi(wasm, len);
+    a->keep_warm = o->keep_warm;
+    a->strict_ports = o->strict_ports;
+    a->entry_point = strdup(o->entry_point ? o->entry_point : "process");
+    a->state = json_object();
+    if (!a->entry_point || !a->state) {
+        rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+        goto fail;
+    }
+
+    char *source = NULL;
+    if (source_with_limits(a, wasm, len, o, &source, r) != RUNNEL_OK)
+        goto fail;
+    runnel_plugin_options po = {0};
+    po.wasi = true;
+    po.wasi_inherit_stdio = o->inherit_stdio;
+    po.fuel = a->fuel = o->fuel == RUNNEL_ACTOR_UNLIMITED ? 0 : o->fuel;
+    po.functions = rn_actor_host_functions(a->abi, &po.nfunctions);
+    a->compiled = source ? runnel_compiled_plugin_new(source, strlen(source), &po, r)
+                         : runnel_compiled_plugin_new(wasm, len, &po, r);
+    free(source);
+    if (!a->compiled || fresh_plugin(a, r) != RUNNEL_OK)
+        goto fail;
+
+    if (!runnel_plugin_function_exists(a->plugin, a->entry_point)) {
+        rn_actor_fail(r, RUNNEL_UNLINKABLE, "the plugin exports no function \"%s\" (the actor's entry point)",
+                      a->entry_point);
+        goto fail;
+    }
+    read_metadata(a);
+    if (make_config(a, o, r) != RUNNEL_OK)
+        goto fail;
+    return a;
+fail:
+    runnel_actor_free(a);
+    return NULL;
+}
+
+runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *opts, runnel_report *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rn_actor_fail(r, RUNNEL_BADARG, "%s: cannot open", path);
+        return NULL;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                rn_actor_fail(r, RUNNEL_NOMEM, "%s: out of memory", path);
+                return NULL;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        rn_actor_fail(r, RUNNEL_BADARG, "%s: read error", path);
+        return NULL;
+    }
+    runnel_actor *a = runnel_actor_new(buf, len, opts, r);
+    free(buf);
+    return a;
+}
+
+void runnel_actor_free(runnel_actor *a)
+{
+    if (!a)
+        return;
+    runnel_plugin_free(a->plugin);
+    runnel_compiled_plugin_free(a->compiled);
+    runnel_actor_metadata_free(a->meta);
+    free(a->meta_error);
+    free(a->meta_text);
+    json_decref(a->state);
+    json_decref(a->context_config);
+    free(a->entry_point);
+    free(a);
+}
+
+const runnel_actor_metadata *runnel_actor_get_metadata(const runnel_actor *a)
+{
+    return a->meta;
+}
+const char *runnel_actor_metadata_error(const runnel_actor *a)
+{
+    return a->meta ? NULL : a->meta_error;
+}
+const char *runnel_actor_metadata_text(const runnel_actor *a)
+{
+    return a->meta_text;
+}
+bool runnel_actor_is_legacy(const runnel_actor *a)
+{
+    return a->abi == RN_ABI_LEGACY;
+}
+const json_t *runnel_actor_config(const runnel_actor *a)
+{
+    return a->config;
+}
+const json_t *runnel_actor_state(const runnel_actor *a)
+{
+    return a->state;
+}
+
+runnel_status runnel_actor_set_state(runnel_actor *a, const json_t *state, runnel_report *r)
+{
+    if (a->in_call)
+        return rn_actor_fail(r, RUNNEL_BADARG, "the actor's state cannot be replaced while it processes a message");
+    if (state && !json_is_object(state))
+        return rn_actor_fail(r, RUNNEL_BADARG, "an actor's state must be a JSON object");
+    json_t *copy = state ? json_deep_copy(state) : json_object();
+    if (!copy)
+        return rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+    json_decref(a->state);
+    a->state = copy;
+    return RUNNEL_OK;
+}
+
+/* ---------------------------------------------------------------- process */
+
+/* The ActorContext for these inputs: {"payload": {port: tagged message}, "config": ..., "state": ...}.
+   A legacy plugin reads a plain object: {port: data}. */
+static char *context_text(const runnel_actor *a, const runnel_port_msg *in, size_t n, runnel_report *r)
+{
+    json_t *payload = json_object();
+    for (size_t i = 0; payload && i < n; i++) {
+        json_t *m = a->abi == RN_ABI_LEGACY ? runnel_msg_data_json(&in[i].msg) : runnel_msg_to_json(&in[i].msg);
+        if (!m || json_object_set_new(payload, in[i].port, m) != 0) {
+            json_decref(payload);
+            rn_actor_fail(r, RUNNEL_BADARG,
+                          "input on port \"%s\" cannot be written as JSON (a String that is not UTF-8?)", in[i].port);
+            return NULL;
+        }
+    }
+    if (!payload) {
+        rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+        return NULL;
+    }
+    json_t *doc = payload;
+    if (a->abi == RN_ABI_CURRENT) {
+        doc = json_object();
+        if (!doc || json_object_set_new(doc, "payload", payload) != 0 ||
+            json_object_set(doc, "config", a->context_config) != 0 || json_object_set(doc, "state", a->state) != 0) {
+            if (!doc)
+                json_decref(payload);
+            json_decref(doc);
+            rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+            return NULL;
+        }
+    }
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!text)
+        rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+    return text;
+}
+
+/* What kind of failure the plugin's error is (see runnel_actor_process in actor.h). */
+static runnel_status failure_status(int32_t rc, const char *err)
+{
+    if (rc == 134 || strcmp(err, "timeout") == 0 || strcmp(err, "oom") == 0 ||
+        strcmp(err, "plugin ran out of fuel") == 0)
+        return RUNNEL_TRAP;
+    if (strncmp(err, "Exited with i32 exit status ", 28) == 0)
+        return RUNNEL_EXIT;
+    return RUNNEL_BADARG;
+}
+
+/* Reports and emits a failure; drops the instance so that the next call starts clean. */
+static runnel_status fail_process(runnel_actor *a, runnel_status st, const char *text, runnel_actor_emit_fn emit,
+                                  void *user, runnel_report *r)
+{
+    rn_actor_emit_error(emit, user, text);
+    a->warm = false; /* the next call gets a fresh instance */
+    return rn_actor_fail(r, st, "%s", text);
+}
+
+runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *inputs, size_t ninputs,
+                                   runnel_actor_emit_fn emit, void *user, runnel_report *r)
+{
+    if (!a || (ninputs && !inputs))
+        return rn_actor_fail(r, RUNNEL_BADARG, "runnel_actor_process: no actor or no inputs");
+    /* An emit callback that calls back into the same actor would free the plugin that is running. */
+    if (a->in_call)
+        return rn_actor_fail(r, RUNNEL_BADARG,
+                             "runnel_actor_process: the actor is already processing a message "
+                             "(called again from its own output callback?)");
+    for (size_t i = 0; i < ninputs; i++) {
+        if (!inputs[i].port)
+            return rn_actor_fail(r, RUNNEL_BADARG, "an input without a port name");
+        if (a->meta && !runnel_actor_metadata_inport(a->meta, inputs[i].port)) {
+            char *list = port_list(a->meta->inports, a->meta->ninports);
+            runnel_status st = rn_actor_fail(r, RUNNEL_BADARG, "%s has no in-port \"%s\" (its in-ports: %s)",
+                                             a->meta->component, inputs[i].port, list && *list ? list : "none");
+            free(list);
+            return st;
+        }
+    }
+    char *input = context_text(a, inputs, ninputs, r);
+    if (!input)
+        return r ? r->status : RUNNEL_BADARG;
+
+    rn_actor_call call = {.actor = a, .emit = emit, .user = user, .state = json_deep_copy(a->state)};
+    if (!call.state) {
+        free(input);
+        return rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+    }
+    /* get_metadata ran in the first plugin: `process` always starts from a fresh one, and so does every
+       call unless the actor is kept warm */
+    if ((!a->warm || !a->keep_warm) && fresh_plugin(a, r) != RUNNEL_OK) {
+        free(input);
+        json_decref(call.state);
+        rn_actor_emit_error(emit, user, r && r->message ? r->message : "cannot make a plugin instance");
+        return r ? r->status : RUNNEL_NOMEM;
+    }
+    a->in_call = true;
+    int32_t rc = runnel_plugin_call(a->plugin, a->entry_point, input, strlen(input), &call);
+    free(input);
+    a->warm = true;
+
+    runnel_status st = RUNNEL_OK;
+    const char *err = runnel_plugin_error(a->plugin);
+    if (err) {
+        /* A host function's own message is the clearest account of what went wrong. */
+        char *text = call.failure ? rn_actor_format("%s failed: %s", a->entry_point, call.failure)
+                                  : call_failure(a, rc, a->entry_point);
+        st = fail_process(a, call.failure ? RUNNEL_BADARG : failure_status(rc, err), text ? text : "process failed",
+                          emit, user, r);
+        free(text);
+        goto done;
+    }
+    size_t len = 0;
+    const uint8_t *out = runnel_plugin_output(a->plugin, &len);
+    rn_result res;
+    runnel_report sub = {0};
+    if (rn_actor_read_result(a, out, len, &res, &sub) != RUNNEL_OK) {
+        st = fail_process(a, sub.status, sub.message ? sub.message : "invalid result", emit, user, r);
+        runnel_report_clear(&sub);
+        goto done;
+    }
+    /* Commit, then deliver: the state is the actor's before any receiver sees the outputs. */
+    json_decref(a->state);
+    if (res.state) {
+        a->state = res.state;
+        res.state = NULL;
+    } else {
+        a->state = call.state;
+        call.state = NULL;
+    }
+    for (size_t i = 0; emit && i < res.count; i++)
+        emit(user, res.ports[i], &res.msgs[i], RUNNEL_EMIT_RESULT);
+    rn_result_clear(&res);
+    if (r)
+        runnel_report_clear(r);
+done:
+    a->in_call = false;
+    json_decref(call.state);
+    free(call.failure);
+    return st;
+}
+
+/* ---------------------------------------------------------------- collecting outputs */
+
+void runnel_actor_collect(void *user, const char *port, const runnel_msg *msg, runnel_emit_kind kind)
+{
+    runnel_actor_outputs *o = user;
+    if (o->count == o->cap) {
+        size_t ncap = o->cap ? o->cap * 2 : 8;
+        runnel_actor_output *n = realloc(o->items, ncap * sizeof *n);
+        if (!n) {
+            o->nomem = true;
+            return;
+        }
+        o->items = n;
+        o->cap = ncap;
+    }
+    runnel_actor_output *it = &o->items[o->count];
+    it->port = strdup(port);
+    if (!it->port || runnel_msg_copy(&it->msg, msg) != RUNNEL_OK) {
+        free(it->port);
+        o->nomem = true;
+        return;
+    }
+    it->kind = kind;
+    o->count++;
+}
+
+void runnel_actor_outputs_clear(runnel_actor_outputs *o)
+{
+    for (size_t i = 0; i < o->count; i++) {
+        free(o->items[i].port);
+        runnel_msg_clear(&o->items[i].msg);
+    }
+    free(o->items);
+    memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,356 @@
+/*
+ * cmd_send.c - `runnel send`: one `process` call of an actor plugin, from the command line.
+ *
+ * The quickest way to try an actor: give it a message per in-port, see every output as the actor emits
+ * it (what it sends through __send_output during the call first, then what it returns), then its new
+ * state. With --state FILE the state is read before and written after the call, so a sequence of
+ * `runnel send` commands behaves like a sequence of messages to one actor in a graph:
+ *
+ *   runnel send counter.wasm increment --state s.json      ->  out count {"type":"Integer","data":1}
+ *   runnel send counter.wasm increment --state s.json      ->  out count {"type":"Integer","data":2}
+ *
+ * Values (runnel_msg_from_value): a tagged message {"type":"Integer","data":5}, or plain JSON typed by its
+ * shape (5 is an Integer, 2.5 a Float, "x" a String, [..] an Array, {..} an Object, null an Optional);
+ * for convenience a word that is not JSON at all is a String (operation=increment), and a port without
+ * "=VALUE" gets a Flow.
+ *
+ * Output, one line each, so that scripts can read it: "sent PORT MESSAGE", "out PORT MESSAGE",
+ * "error error MESSAGE" and last "state STATE"; or with --json one JSON object per line.
+ */
+#include "cli.h"
+#include "runnel/actor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rn_cli_help_send(FILE *out)
+{
+    fprintf(out,
+            "usage: runnel send [OPTIONS] PLUGIN.wasm PORT[=VALUE]...\n\n"
+            "Makes one process call of a Reflow actor plugin with a message on each PORT, and prints every\n"
+            "output as the actor emits it, then its new state:\n"
+            "  sent PORT MESSAGE     sent through __send_output during the call\n"
+            "  out PORT MESSAGE      returned by process\n"
+            "  error error MESSAGE   the call failed (also reported on stderr)\n"
+            "  state STATE           the actor's state after the call\n\n"
+            "VALUE is a tagged message ({\"type\":\"Integer\",\"data\":5}) or plain JSON typed by its shape\n"
+            "(5 Integer, 2.5 Float, \"x\" String, true Boolean, [..] Array, {..} Object, null Optional). A word\n"
+            "that is not JSON is a String (operation=increment); PORT alone sends a Flow.\n\n"
+            "options:\n"
+            "  --config JSON        the node's configuration (a JSON object), checked against the plugin's\n"
+            "                       config_schema; its defaults fill in what is missing\n"
+            "  --state FILE         read the state from FILE (if it exists) and write the new state back\n"
+            "  --env NAME=VALUE     a resolved environment variable of the node (repeatable)\n"
+            "  --node-id ID         the node id in the actor context (default: the component name)\n"
+            "  --timeout MS         limit the call to MS milliseconds (default %u; 0 = no limit)\n"
+            "  --max-memory PAGES   limit memory growth to PAGES pages of 64 KiB (default %u; 0 = no limit)\n"
+            "  --fuel N             limit the call to N units of fuel\n"
+            "  --strict-ports       refuse __send_output to ports the metadata does not declare\n"
+            "  --wasi-stdio         let the plugin write to this process's stdout and stderr\n"
+            "  --json               print one JSON object per line instead\n"
+            "  -h, --help           this text\n\n"
+            "exit status: 0 the call succeeded; 1 it failed (trap, timeout, memory limit, an error from\n"
+            "the plugin, an invalid result) or the plugin could not be loaded; 2 wrong command line.\n\n"
+            "example: runnel send build/examples/actors/my_actor.wasm input=21\n",
+            RUNNEL_ACTOR_DEFAULT_TIMEOUT_MS, RUNNEL_ACTOR_DEFAULT_MAX_PAGES);
+}
+
+typedef struct send_opts {
+    const char *file;
+    const char *config, *state_file, *node_id;
+    json_t *env;
+    uint64_t timeout_ms, max_pages, fuel;
+    bool strict_ports, wasi_stdio, json_out;
+    char **inputs;
+    int ninputs;
+} send_opts;
+
+/* A limit option: 0 means "no limit", which the actor API spells RUNNEL_ACTOR_UNLIMITED. */
+static bool parse_limit(const char *name, const char *v, uint64_t max, uint64_t *out)
+{
+    uint64_t n;
+    if (!rn_cli_parse_u64(v, max, &n)) {
+        rn_cli_error("send: --%s wants a non-negative integer (0 = no limit), not '%s'", name, v);
+        return false;
+    }
+    *out = n == 0 ? RUNNEL_ACTOR_UNLIMITED : n;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, send_opts *o)
+{
+    o->inputs = calloc((size_t)argc, sizeof *o->inputs);
+    o->env = json_object();
+    if (!o->inputs || !o->env) {
+        rn_cli_error("out of memory");
+        return RN_CLI_FAIL;
+    }
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int got;
+        if (only_positional || !((a[0] == '-' && a[1] == '-') || strcmp(a, "-h") == 0)) {
+            if (!o->file)
+                o->file = a;
+            else
+                o->inputs[o->ninputs++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_positional = true;
+        } else if (rn_cli_is_help(a)) {
+            rn_cli_help_send(stdout);
+            return RN_CLI_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            o->json_out = true;
+        } else if (strcmp(a, "--strict-ports") == 0) {
+            o->strict_ports = true;
+        } else if (strcmp(a, "--wasi-stdio") == 0) {
+            o->wasi_stdio = true;
+        } else if ((got = rn_cli_option(argc, argv, &i, "config", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            o->config = v;
+        } else if ((got = rn_cli_option(argc, argv, &i, "state", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            o->state_file = v;
+        } else if ((got = rn_cli_option(argc, argv, &i, "node-id", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            o->node_id = v;
+        } else if ((got = rn_cli_option(argc, argv, &i, "env", &v)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v) {
+                rn_cli_error("send: --env wants NAME=VALUE, not '%s'", v);
+                return RN_CLI_USAGE;
+            }
+            json_t *val = json_string(eq + 1);
+            if (!val || json_object_setn_new(o->env, v, (size_t)(eq - v), val) != 0) {
+                rn_cli_error("send: --env %s: not valid UTF-8", v);
+                return RN_CLI_USAGE;
+            }
+        } else if ((got = rn_cli_option(argc, argv, &i, "timeout", &v)) != 0) {
+            if (got < 0 || !parse_limit("timeout", v, UINT64_MAX - 1, &o->timeout_ms))
+                return RN_CLI_USAGE;
+        } else if ((got = rn_cli_option(argc, argv, &i, "max-memory", &v)) != 0) {
+            if (got < 0 || !parse_limit("max-memory", v, 65536, &o->max_pages))
+                return RN_CLI_USAGE;
+        } else if ((got = rn_cli_option(argc, argv, &i, "fuel", &v)) != 0) {
+            if (got < 0 || !parse_limit("fuel", v, UINT64_MAX - 1, &o->fuel))
+                return RN_CLI_USAGE;
+        } else {
+            rn_cli_error("send: unknown option %s (see runnel help send)", a);
+            return RN_CLI_USAGE;
+        }
+    }
+    if (!o->file) {
+        rn_cli_error("send: no plugin given (see runnel help send)");
+        return RN_CLI_USAGE;
+    }
+    return -1;
+}
+
+/* Could text be meant as JSON? Its first character says: anything else is taken as a plain word. */
+static bool looks_like_json(const char *s)
+{
+    if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0 || strcmp(s, "null") == 0)
+        return true;
+    return strchr("{[\"-0123456789", s[0]) != NULL && s[0] != '\0';
+}
+
+/* PORT[=VALUE] into in; false (after printing why) on a bad value. */
+static bool parse_input(const char *arg, runnel_port_msg *in, char **port)
+{
+    const char *eq = strchr(arg, '=');
+    size_t plen = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (plen == 0) {
+        rn_cli_error("send: '%s' names no port (PORT=VALUE)", arg);
+        return false;
+    }
+    *port = strndup(arg, plen);
+    if (!*port) {
+        rn_cli_error("out of memory");
+        return false;
+    }
+    in->port = *port;
+    if (!eq) {
+        in->msg = runnel_msg_flow();
+        return true;
+    }
+    const char *value = eq + 1;
+    if (!looks_like_json(value)) {
+        if (runnel_msg_string(&in->msg, value) != RUNNEL_OK) {
+            rn_cli_error("out of memory");
+            return false;
+        }
+        return true;
+    }
+    runnel_report r = {0};
+    if (runnel_msg_parse(&in->msg, value, strlen(value), &r) != RUNNEL_OK) {
+        rn_cli_error("send: %s: %s", *port, r.message ? r.message : "bad value");
+        runnel_report_clear(&r);
+        return false;
+    }
+    return true;
+}
+
+typedef struct printer {
+    bool json;
+} printer;
+
+static void print_output(void *user, const char *port, const runnel_msg *msg, runnel_emit_kind kind)
+{
+    const printer *p = user;
+    const char *k = kind == RUNNEL_EMIT_SENT ? "sent" : kind == RUNNEL_EMIT_RESULT ? "out" : "error";
+    json_t *m = runnel_msg_to_json(msg);
+    char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    if (p->json) {
+        json_t *line = json_pack("{s:s, s:s, s:O?}", "kind", k, "port", port, "message", m);
+        char *l = line ? json_dumps(line, JSON_COMPACT) : NULL;
+        printf("%s\n", l ? l : "{\"kind\":\"error\",\"port\":\"error\",\"message\":null}");
+        free(l);
+        json_decref(line);
+    } else {
+        printf("%s %s %s\n", k, port, text ? text : "(a message JSON cannot carry: not UTF-8)");
+    }
+    /* each line is out as it is emitted, also when stdout is a pipe */
+    fflush(stdout);
+    free(text);
+    json_decref(m);
+}
+
+static json_t *read_state(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return json_object(); /* no file yet: a first run */
+    json_error_t err;
+    json_t *s = json_loadf(f, JSON_ALLOW_NUL, &err);
+    fclose(f);
+    if (!s)
+        rn_cli_error("send: --state %s: not JSON (%s at line %d)", path, err.text, err.line);
+    else if (!json_is_object(s)) {
+        rn_cli_error("send: --state %s: the state must be a JSON object", path);
+        json_decref(s);
+        s = NULL;
+    }
+    return s;
+}
+
+/* Writes the state next to the file and renames it over, so an interrupted write loses nothing. */
+static bool write_state(const char *path, const json_t *state)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return false;
+    snprintf(tmp, n, "%s.tmp", path);
+    bool ok = json_dump_file(state, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
+    if (!ok) {
+        rn_cli_error("send: --state %s: cannot write it", path);
+        remove(tmp);
+    }
+    free(tmp);
+    return ok;
+}
+
+static int run(send_opts *o)
+{
+    runnel_actor_options ao = {
+        .node_id = o->node_id,
+        .resolved_env = o->env,
+        .timeout_ms = o->timeout_ms,
+        .max_memory_pages = o->max_pages,
+        .fuel = o->fuel,
+        .strict_ports = o->strict_ports,
+        .inherit_stdio = o->wasi_stdio,
+    };
+    json_t *config = NULL, *state = NULL;
+    runnel_port_msg *in = calloc((size_t)o->ninputs + 1, sizeof *in);
+    char **ports = calloc((size_t)o->ninputs + 1, sizeof *ports);
+    runnel_actor *a = NULL;
+    int rc = RN_CLI_USAGE;
+    if (!in || !ports) {
+        rn_cli_error("out of memory");
+        rc = RN_CLI_FAIL;
+        goto done;
+    }
+    if (o->config) {
+        json_error_t err;
+        config = json_loads(o->config, 0, &err);
+        if (!config || !json_is_object(config)) {
+            rn_cli_error("send: --config must be a JSON object%s%s", config ? "" : ": ", config ? "" : err.text);
+            goto done;
+        }
+        ao.config = config;
+    }
+    for (int i = 0; i < o->ninputs; i++)
+        if (!parse_input(o->inputs[i], &in[i], &ports[i]))
+            goto done;
+    rc = RN_CLI_FAIL;
+    if (o->state_file && !(state = read_state(o->state_file)))
+        goto done;
+
+    uint8_t *bytes;
+    size_t len;
+    if (!rn_cli_read_file(o->file, &bytes, &len))
+        goto done;
+    runnel_report r = {0};
+    a = runnel_actor_new(bytes, len, &ao, &r);
+    free(bytes);
+    if (!a) {
+        rn_cli_error("%s: %s", o->file, r.message ? r.message : "cannot load the plugin");
+        runnel_report_clear(&r);
+        goto done;
+    }
+    if (state && runnel_actor_set_state(a, state, &r) != RUNNEL_OK) {
+        rn_cli_error("send: %s", r.message);
+        runnel_report_clear(&r);
+        goto done;
+    }
+    printer p = {o->json_out};
+    runnel_status st = runnel_actor_process(a, in, (size_t)o->ninputs, print_output, &p, &r);
+    if (st == RUNNEL_BADARG && r.message && strstr(r.message, "has no in-port")) {
+        rn_cli_error("send: %s", r.message); /* refused before the call: a command-line mistake */
+        runnel_report_clear(&r);
+        rc = RN_CLI_USAGE;
+        goto done;
+    }
+    if (st != RUNNEL_OK)
+        rn_cli_error("%s", r.message ? r.message : runnel_status_name(st));
+    runnel_report_clear(&r);
+    char *s = json_dumps(runnel_actor_state(a), JSON_COMPACT);
+    if (o->json_out)
+        printf("{\"state\":%s}\n", s ? s : "null");
+    else
+        printf("state %s\n", s ? s : "?");
+    free(s);
+    if (o->state_file && !write_state(o->state_file, runnel_actor_state(a)))
+        goto done;
+    rc = st == RUNNEL_OK ? RN_CLI_OK : RN_CLI_FAIL;
+done:
+    for (int i = 0; in && i < o->ninputs; i++)
+        runnel_msg_clear(&in[i].msg);
+    for (int i = 0; ports && i < o->ninputs; i++)
+        free(ports[i]);
+    free(in);
+    free(ports);
+    json_decref(config);
+    json_decref(state);
+    runnel_actor_free(a);
+    return rc;
+}
+
+int rn_cli_cmd_send(int argc, char **argv)
+{
+    send_opts o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc < 0)
+        rc = run(&o);
+    free(o.inputs);
+    json_decref(o.env);
+    return rc;
+}

@@ -1,0 +1,158 @@
+/*
+ * codec.c - SHA-256 and base64, the two encodings the manifest needs.
+ *
+ * A manifest may pin a module by its SHA-256 (`hash`, lowercase hex, compared as text the way Extism
+ * does) and may carry a module inline as base64 (`data`). Both are small and fully specified, so they
+ * are written here from their specifications rather than adding a crypto library to the dependencies:
+ * SHA-256 from FIPS 180-4 (sections 4.1.2, 4.2.2, 5.1.1, 6.2), base64 from RFC 4648 section 4 (the
+ * standard alphabet, with padding, as Rust's base64 STANDARD engine decodes it: no whitespace, no
+ * missing padding).
+ */
+#include "plugin_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- SHA-256 (FIPS 180-4) */
+
+/* 4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes */
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t rotr(uint32_t x, unsigned n) { return x >> n | x << (32 - n); }
+
+/* 6.2.2: one 512-bit block */
+static void sha256_block(uint32_t h[8], const uint8_t *p)
+{
+    uint32_t w[64];
+    for (int t = 0; t < 16; t++)
+        w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 | (uint32_t)p[4 * t + 2] << 8 | p[4 * t + 3];
+    for (int t = 16; t < 64; t++) {
+        uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+        uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int t = 0; t < 64; t++) {
+        uint32_t S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+        uint32_t ch = (e & f) ^ (~e & g);
+        uint32_t t1 = hh + S1 + ch + K[t] + w[t];
+        uint32_t S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+        uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+        uint32_t t2 = S0 + maj;
+        hh = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
+}
+
+void rn_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    /* 5.3.3: the initial hash value */
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    const uint8_t *p = data;
+    size_t full = len / 64;
+    for (size_t i = 0; i < full; i++)
+        sha256_block(h, p + 64 * i);
+    /* 5.1.1: a 1 bit, zeros, and the length in bits as 64-bit big endian, to a multiple of 512 bits */
+    uint8_t tail[128] = {0};
+    size_t rest = len % 64;
+    if (rest)
+        memcpy(tail, p + 64 * full, rest);
+    tail[rest] = 0x80;
+    size_t tlen = rest < 56 ? 64 : 128;
+    uint64_t bits = (uint64_t)len * 8;
+    for (int i = 0; i < 8; i++)
+        tail[tlen - 1 - i] = (uint8_t)(bits >> (8 * i));
+    sha256_block(h, tail);
+    if (tlen == 128)
+        sha256_block(h, tail + 64);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)h[i];
+    }
+}
+
+/* ---------------------------------------------------------------- base64 (RFC 4648 section 4) */
+
+static int b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+bool rn_base64_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    if (n % 4)
+        return false;
+    size_t pad = 0;
+    if (n >= 1 && s[n - 1] == '=')
+        pad++;
+    if (n >= 2 && s[n - 2] == '=')
+        pad++;
+    size_t len = n / 4 * 3 - pad;
+    uint8_t *buf = malloc(len + 1);
+    if (!buf)
+        return false;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        bool last = i + 4 == n;
+        for (int j = 0; j < 4; j++) {
+            unsigned char c = (unsigned char)s[i + j];
+            /* '=' only as the last one or two characters */
+            if (c == '=' && last && (j == 3 || (j == 2 && s[i + 3] == '=')))
+                v[j] = 0;
+            else if ((v[j] = b64_value(c)) < 0) {
+                free(buf);
+                return false;
+            }
+        }
+        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        size_t k = last ? 3 - pad : 3;
+        /* canonical encoding: the bits the padding drops must be zero */
+        if (last && ((pad == 1 && (w & 0xFF)) || (pad == 2 && (w & 0xFFFF)))) {
+            free(buf);
+            return false;
+        }
+        for (size_t j = 0; j < k; j++)
+            buf[o++] = (uint8_t)(w >> (16 - 8 * j));
+    }
+    *out = buf;
+    *outlen = o;
+    return true;
+}
