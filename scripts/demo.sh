@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
-# demo.sh - build runnel and show it running a WebAssembly module: the quickest look at what it does.
-# Installs what it needs (scripts/deps.sh), builds in build/ (only the command and the examples, not the
-# tests) and runs the recursive Fibonacci example with the runnel command.
+# demo.sh - build runnel and show what it does: run a WebAssembly module, an Extism plugin and a Reflow
+# actor. Installs what it needs (scripts/deps.sh), builds in build/ (only the command and the examples it
+# uses, not the tests) and runs each with the runnel command.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/deps.sh
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"${RUNNEL_JOBS:-2}" --target runnel_cli wasm_fib
+cmake --build build -j"${RUNNEL_JOBS:-2}" --target runnel_cli wasm_fib wasm_actor_counter
 
-wasm=build/examples/fib.wasm
-if [ ! -x build/runnel ] || [ ! -f "$wasm" ]; then
-  echo "demo: build/runnel or $wasm was not built" >&2
-  exit 1
+shared=${RUNNEL_SHARED:-../shared}
+show() { # print a command, then run it
+  echo
+  echo "\$ $*"
+  "$@"
+}
+
+# 1. The engine: a module compiled from C, one exported function called.
+show build/runnel run --invoke fib build/examples/fib.wasm 25
+
+# 2. An Extism plugin, unchanged: the Rust PDK's count_vowels, as `extism call` would run it.
+if [ -f "$shared/extism-plugins/code.wasm" ]; then
+  show build/runnel call "$shared/extism-plugins/code.wasm" count_vowels --input "Hello, World!"
 fi
 
-echo
-echo "\$ build/runnel run --invoke fib $wasm 25"
-build/runnel run --invoke fib "$wasm" 25
+# 3. A Reflow actor written with runnel's C SDK: its ports, then three messages, its state kept by the host.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+state=$tmp/counter-state.json
+show build/runnel inspect build/examples/actors/counter.wasm
+for port in increment increment decrement; do
+  show build/runnel send build/examples/actors/counter.wasm "$port" --state "$state"
+done
