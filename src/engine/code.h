@@ -43,6 +43,8 @@
     X(ret, 3)              /* src n : copy n slots from src to slot 0 and return */                                  \
     X(ret1, 2)             /* src : the same for one result */                                                       \
     X(i32_add_imm2, 7)     /* d1 a1 k1 d2 a2 k2 : two i32.add_imm in one dispatch */                                \
+    X(i32_madd, 5)         /* dst x y z : x * y + z (i32.mul then i32.add) */                                       \
+    X(i32_add3_imm, 5)     /* dst x y k : x + y + k (i32.add then i32.add_imm) */                                   \
     X(global_get, 3)       /* dst idx */                                                                             \
     X(global_set, 3)       /* idx src */                                                                             \
     X(ref_func, 3)         /* dst funcidx */                                                                         \
@@ -66,17 +68,20 @@
    for RN_CMP_BRANCHES, which poll when they jump backwards (to a loop); for every load NAME_add
    (dst a b off) and every store NAME_add (a b value off), whose address is the i32 sum a + b; for every
    load NAME_pre (d1 a k dst off) and store NAME_pre (d1 a k value off), which first do i32.add_imm
-   (d1 = a + k) and then access the address d1 (a pointer bumped and used, as compilers emit it). */
+   (d1 = a + k) and then access the address d1 (a pointer bumped and used, as compilers emit it); for
+   RN_FUSED_IMM NAME (dst a k1 k2). */
 enum rn_op {
 #define RN_OP_ENUM(name, ...) OP_##name,
 #define RN_OP_ENUM_IMM(name, ...) OP_##name##_imm,
 #define RN_OP_ENUM_BR(name, ...) OP_br_##name, OP_br_##name##_imm,
 #define RN_OP_ENUM_ADD(name, ...) OP_##name##_add,
 #define RN_OP_ENUM_PRE(name, ...) OP_##name##_pre,
+#define RN_OP_ENUM_FUSED(name, ...) OP_##name,
     RN_UNOPS(RN_OP_ENUM) RN_BINOPS(RN_OP_ENUM) RN_UNOPS_TRAP(RN_OP_ENUM) RN_BINOPS_TRAP(RN_OP_ENUM)
         RN_LOADS(RN_OP_ENUM) RN_STORES(RN_OP_ENUM) RN_CTRL_OPS(RN_OP_ENUM) RN_BINOPS_IMM(RN_OP_ENUM_IMM)
             RN_CMP_BRANCHES(RN_OP_ENUM_BR) RN_LOADS(RN_OP_ENUM_ADD) RN_STORES(RN_OP_ENUM_ADD)
-                RN_LOADS(RN_OP_ENUM_PRE) RN_STORES(RN_OP_ENUM_PRE)
+                RN_LOADS(RN_OP_ENUM_PRE) RN_STORES(RN_OP_ENUM_PRE) RN_FUSED_IMM(RN_OP_ENUM_FUSED)
+#undef RN_OP_ENUM_FUSED
 #undef RN_OP_ENUM_PRE
 #undef RN_OP_ENUM_ADD
 #undef RN_OP_ENUM

@@ -87,6 +87,17 @@ static const uint8_t commutes[OP__COUNT] = {
     RN_BINOPS_IMM(COMMV)
 #undef COMMV
 };
+/* The fused op for `second(first(a, k1), k2)`, or 0 (RN_FUSED_IMM). */
+static uint32_t fused_imm(uint32_t first, uint32_t second)
+{
+#define FUSEDV(name, FIRST, SECOND)                                                                                  \
+    if (first == OP_##FIRST##_imm && second == OP_##SECOND##_imm)                                                    \
+        return OP_##name;
+    RN_FUSED_IMM(FUSEDV)
+#undef FUSEDV
+    return 0;
+}
+
 static const uint16_t branch_of[OP__COUNT] = {
 #define BRV(name, OPR, T, NEG) [OP_##name] = OP_br_##name, [OP_##name##_imm] = OP_br_##name##_imm,
     RN_CMP_BRANCHES(BRV)
@@ -717,6 +728,13 @@ static bool fuse_pre(cc *c, const vs *a, uint32_t op, uint32_t first_op, uint32_
     return true;
 }
 
+/* Was v made by the last op emitted (of len words), into its home slot, so that op may be merged with
+   the one consuming v? */
+static bool made_by_last(cc *c, const vs *v, uint32_t len)
+{
+    return v->cpos != NONE && v->slot == c->code[v->cpos + 1] && last_op(c, v->cpos, len);
+}
+
 /* If v is a constant whose op was the last emitted, take that op back and give its value as a 32-bit
    immediate (sign-extended for i64). */
 static bool take_const(cc *c, const vs *v, uint32_t *imm)
@@ -746,6 +764,15 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
     if (live(c) && imm_variant[op] &&
         (take_const(c, &b, &imm) || (commutes[op] && take_const(c, &a, &imm) && (a = b, true)))) {
         uint32_t pos = c->ncode;
+        uint32_t first = made_by_last(c, &a, 4) ? c->code[a.cpos] : 0;
+        uint32_t fused = first ? fused_imm(first, imm_variant[op]) : 0;
+        if (fused || (first == OP_i32_add && op == OP_i32_add)) {
+            /* [first dst x k1] becomes [fused dst x k1 k2] (or [add3 dst x y k]) */
+            c->code[a.cpos] = fused ? fused : OP_i32_add3_imm;
+            c->code[a.cpos + 1] = home(c, c->nvs);
+            c->last_dst = a.cpos + 1;
+            return emit(c, imm) && push(c, tout);
+        }
         if (op == OP_i32_add && after_addimm(c)) { /* two increments in one dispatch */
             c->code[c->addimm] = OP_i32_add_imm2;
             if (!emit3(c, home(c, c->nvs), a.slot, imm))
@@ -760,7 +787,20 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
         c->last_dst = pos + 1;
         if (branch_of[imm_variant[op]])
             c->last_cmp = pos;
-        return push(c, tout);
+        if (!push(c, tout))
+            return false;
+        c->vs[c->nvs - 1].cpos = pos; /* may become the first of a fused pair */
+        return true;
+    }
+    if (live(c) && op == OP_i32_add) { /* x * y + z in one op */
+        bool in_a = made_by_last(c, &a, 4) && c->code[a.cpos] == OP_i32_mul;
+        if (in_a || (made_by_last(c, &b, 4) && c->code[b.cpos] == OP_i32_mul)) {
+            const vs *m = in_a ? &a : &b, *z = in_a ? &b : &a;
+            c->code[m->cpos] = OP_i32_madd;
+            c->code[m->cpos + 1] = home(c, c->nvs);
+            c->last_dst = m->cpos + 1;
+            return emit(c, z->slot) && push(c, tout);
+        }
     }
     uint32_t pos = NONE;
     if (live(c)) {

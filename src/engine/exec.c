@@ -233,9 +233,11 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 #define LBL_BR(name, ...) &&L_br_##name, &&L_br_##name##_imm,
 #define LBL_ADD(name, ...) &&L_##name##_add,
 #define LBL_PRE(name, ...) &&L_##name##_pre,
+#define LBL_FUSED(name, ...) &&L_##name,
         RN_UNOPS(LBL) RN_BINOPS(LBL) RN_UNOPS_TRAP(LBL) RN_BINOPS_TRAP(LBL) RN_LOADS(LBL) RN_STORES(LBL)
             RN_CTRL_OPS(LBL) RN_BINOPS_IMM(LBL_IMM) RN_CMP_BRANCHES(LBL_BR) RN_LOADS(LBL_ADD) RN_STORES(LBL_ADD)
-                RN_LOADS(LBL_PRE) RN_STORES(LBL_PRE)
+                RN_LOADS(LBL_PRE) RN_STORES(LBL_PRE) RN_FUSED_IMM(LBL_FUSED)
+#undef LBL_FUSED
 #undef LBL_PRE
 #undef LBL_ADD
 #undef LBL
@@ -354,6 +356,24 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     RN_BINOPS_IMM(H_BIN_IMM)
 #undef H_BIN_IMM
+#define H_FUSED_IMM(name, FIRST, SECOND)                                                                             \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        WR_i32(ip[1], rn_##SECOND(rn_##FIRST(RD_i32(ip[2]), ip[3]), ip[4]));                                         \
+        vmbreak(5);                                                                                                  \
+    }
+    RN_FUSED_IMM(H_FUSED_IMM)
+#undef H_FUSED_IMM
+    vmcase(i32_madd)
+    {
+        WR_i32(ip[1], RD_i32(ip[2]) * RD_i32(ip[3]) + RD_i32(ip[4]));
+        vmbreak(5);
+    }
+    vmcase(i32_add3_imm)
+    {
+        WR_i32(ip[1], RD_i32(ip[2]) + RD_i32(ip[3]) + ip[4]);
+        vmbreak(5);
+    }
     /* compare and branch: a b off / a imm off; a backward jump is a loop back-edge and polls */
 #define H_CMP_BR(name, OPR, T, NEG)                                                                                  \
     vmcase(br_##name)                                                                                                \
