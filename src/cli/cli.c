@@ -13,6 +13,11 @@
  *   - f32 arguments are read with strtof, never strtod then a cast, which would round twice.
  * Range errors are rejected rather than wrapped or saturated: a typo should not silently become
  * another number.
+ *
+ * The rest is what would otherwise be written once per subcommand and drift: reading files and
+ * modules, loading actor plugins, and the parser of the command lines whose options may stand before
+ * or after the positional arguments (run, send), so that "--", -h and the messages for an unknown
+ * option or a missing file are the same in both.
  */
 #include "cli.h"
 
@@ -110,6 +115,21 @@ runnel_module *rn_cli_load_module(const char *path, runnel_report *r)
     return m;
 }
 
+runnel_actor *rn_cli_load_actor(const char *path, const runnel_actor_options *opts)
+{
+    uint8_t *bytes;
+    size_t len;
+    if (!rn_cli_read_file(path, &bytes, &len))
+        return NULL;
+    runnel_report r = {0};
+    runnel_actor *a = runnel_actor_new(bytes, len, opts, &r);
+    free(bytes);
+    if (!a)
+        rn_cli_error("%s: %s", path, r.message ? r.message : "cannot load the plugin");
+    runnel_report_clear(&r);
+    return a;
+}
+
 int rn_cli_option(int argc, char **argv, int *i, const char *name, const char **value)
 {
     const char *a = argv[*i];
@@ -134,6 +154,53 @@ int rn_cli_option(int argc, char **argv, int *i, const char *name, const char **
 }
 
 bool rn_cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
+
+bool rn_cli_next_option(int argc, char **argv, int *i, const char *name, const char **value, int *got)
+{
+    if (*got != 0)
+        return false;
+    *got = rn_cli_option(argc, argv, i, name, value);
+    return *got > 0;
+}
+
+int rn_cli_parse_args(const rn_cli_syntax *syntax, int argc, char **argv, void *opts, rn_cli_args *args)
+{
+    *args = (rn_cli_args){0};
+    args->rest = malloc(sizeof *args->rest * (size_t)argc);
+    if (!args->rest) {
+        rn_cli_error("out of memory");
+        return RN_CLI_FAIL;
+    }
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_positional || !((a[0] == '-' && a[1] == '-') || strcmp(a, "-h") == 0)) {
+            if (!args->file)
+                args->file = a;
+            else
+                args->rest[args->nrest++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_positional = true;
+            continue;
+        }
+        if (rn_cli_is_help(a)) {
+            syntax->help(stdout);
+            return RN_CLI_OK;
+        }
+        int got = syntax->option(opts, argc, argv, &i);
+        if (got == 0)
+            rn_cli_error("%s: unknown option %s (see runnel help %s)", syntax->command, a, syntax->command);
+        if (got <= 0)
+            return RN_CLI_USAGE;
+    }
+    if (!args->file) {
+        rn_cli_error("%s: no %s given (see runnel help %s)", syntax->command, syntax->file, syntax->command);
+        return RN_CLI_USAGE;
+    }
+    return -1;
+}
 
 static int digit_value(char c)
 {
@@ -232,6 +299,26 @@ static bool parse_special_float(const char *s, bool is64, uint64_t *bits, bool *
     return false;
 }
 
+/* The number at the start of text as the bits of an f32 or f64: f32 is read with strtof, never strtod
+   then a cast, which would round twice. *end is set after the number, *too_large if it overflowed
+   the type (an underflow to zero or a subnormal is a value, not an error). */
+static uint64_t read_float(const char *text, bool is64, char **end, bool *too_large)
+{
+    errno = 0;
+    if (is64) {
+        double d = strtod(text, end);
+        *too_large = errno == ERANGE && isinf(d);
+        uint64_t b;
+        memcpy(&b, &d, sizeof b);
+        return b;
+    }
+    float f = strtof(text, end);
+    *too_large = errno == ERANGE && isinf(f);
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
 static bool parse_float(const char *s, bool is64, uint64_t *bits)
 {
     bool ok;
@@ -241,20 +328,11 @@ static bool parse_float(const char *s, bool is64, uint64_t *bits)
     if (*s == '\0' || strchr(" \t\n\r\f\v", *s) || strpbrk(s, "nN"))
         return false;
     char *end;
-    errno = 0;
-    if (is64) {
-        double d = strtod(s, &end);
-        if (*end != '\0' || (errno == ERANGE && isinf(d)))
-            return false;
-        memcpy(bits, &d, sizeof d);
-    } else {
-        float f = strtof(s, &end);
-        if (*end != '\0' || (errno == ERANGE && isinf(f)))
-            return false;
-        uint32_t b;
-        memcpy(&b, &f, sizeof b);
-        *bits = b;
-    }
+    bool too_large;
+    uint64_t b = read_float(s, is64, &end, &too_large);
+    if (*end != '\0' || too_large)
+        return false;
+    *bits = b;
     return true;
 }
 
@@ -317,6 +395,30 @@ static bool format_special_float(char *buf, size_t size, uint64_t bits, bool is6
     return true;
 }
 
+/* A float as the shortest %g text that reads back to the same bits (9 significant digits always do
+   for binary32, 17 for binary64), or NaN and infinity as the text format writes them. */
+static void format_float(char *buf, size_t size, uint64_t bits, bool is64)
+{
+    if (format_special_float(buf, size, bits, is64))
+        return;
+    double value; /* an f32 widens to double exactly */
+    if (is64) {
+        memcpy(&value, &bits, sizeof value);
+    } else {
+        uint32_t b = (uint32_t)bits;
+        float f;
+        memcpy(&f, &b, sizeof f);
+        value = f;
+    }
+    for (int prec = 1; prec <= (is64 ? 17 : 9); prec++) {
+        snprintf(buf, size, "%.*g", prec, value);
+        char *end;
+        bool too_large;
+        if (read_float(buf, is64, &end, &too_large) == bits)
+            return;
+    }
+}
+
 void rn_cli_format_val(char *buf, size_t size, runnel_val v)
 {
     switch (v.type) {
@@ -326,33 +428,12 @@ void rn_cli_format_val(char *buf, size_t size, runnel_val v)
     case RUNNEL_TYPE_I64:
         snprintf(buf, size, "%" PRId64, v.of.i64);
         return;
-    case RUNNEL_TYPE_F32: {
-        if (format_special_float(buf, size, v.of.f32_bits, false))
-            return;
-        /* shortest precision that reads back to the same bits; 9 digits always do for binary32 */
-        for (int prec = 1; prec <= 9; prec++) {
-            snprintf(buf, size, "%.*g", prec, (double)v.of.f32);
-            float back = strtof(buf, NULL);
-            uint32_t b;
-            memcpy(&b, &back, sizeof b);
-            if (b == v.of.f32_bits)
-                return;
-        }
+    case RUNNEL_TYPE_F32:
+        format_float(buf, size, v.of.f32_bits, false);
         return;
-    }
-    case RUNNEL_TYPE_F64: {
-        if (format_special_float(buf, size, v.of.f64_bits, true))
-            return;
-        for (int prec = 1; prec <= 17; prec++) { /* 17 digits always do for binary64 */
-            snprintf(buf, size, "%.*g", prec, v.of.f64);
-            double back = strtod(buf, NULL);
-            uint64_t b;
-            memcpy(&b, &back, sizeof b);
-            if (b == v.of.f64_bits)
-                return;
-        }
+    case RUNNEL_TYPE_F64:
+        format_float(buf, size, v.of.f64_bits, true);
         return;
-    }
     case RUNNEL_TYPE_FUNCREF:
         snprintf(buf, size, "%s", v.of.funcref ? "funcref" : "null");
         return;

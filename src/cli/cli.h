@@ -10,7 +10,9 @@
  *     either signed or as the unsigned bit pattern; floats as C's strtod/strtof read them, plus
  *     `nan`, `nan:0xPAYLOAD` and `inf`), and printed back the way `wasmtime --invoke` prints them
  *     (integers signed decimal, floats as the shortest text that reads back to the same bits);
- *   - failures go to stderr with one prefix, "runnel: ", and map onto three exit codes.
+ *   - failures go to stderr with one prefix, "runnel: ", and map onto three exit codes;
+ *   - `run` and `send` take their options before or after their positional arguments, as wasmtime
+ *     does, through one parser (rn_cli_parse_args), so that the two cannot drift apart.
  *
  * Exit codes (documented in `runnel --help`): 0 success; 1 the module or the run failed (malformed,
  * invalid, unlinkable, trap, out of fuel, timeout, unreadable file); 2 the command line was wrong. A
@@ -19,6 +21,7 @@
 #ifndef RN_CLI_H
 #define RN_CLI_H
 
+#include "runnel/actor.h"
 #include "runnel/engine.h"
 
 #include <stdbool.h>
@@ -44,12 +47,47 @@ bool rn_cli_read_file(const char *path, uint8_t **data, size_t *len);
    offset 0xN)" on stderr, fills r and returns NULL. */
 runnel_module *rn_cli_load_module(const char *path, runnel_report *r);
 
+/* Reads an actor plugin and makes the actor (runnel_actor_new). On failure prints "PATH: MESSAGE"
+   (or why the file cannot be read) and returns NULL. */
+runnel_actor *rn_cli_load_actor(const char *path, const runnel_actor_options *opts);
+
 /* Command-line options of the forms `--name VALUE` and `--name=VALUE`. If argv[*i] is the option
    `name`, stores its value in *value (advancing *i past a separate value) and returns 1; returns 0 if
    argv[*i] is another argument; returns -1 (after printing why) if the value is missing. */
 int rn_cli_option(int argc, char **argv, int *i, const char *name, const char **value);
 /* -h or --help */
 bool rn_cli_is_help(const char *arg);
+/* rn_cli_option for a chain of alternatives sharing *got (0 before the first): does nothing and
+   returns false once *got is non-zero (an earlier option of the chain matched, or lacked its value);
+   else sets *got as rn_cli_option returns and is true if argv[*i] is the option `name` with a value.
+   A command's options become a list of `if (rn_cli_next_option(...)) { use the value }`, and *got
+   says at the end whether any matched (1), none did (0) or one lacked its value (-1). */
+bool rn_cli_next_option(int argc, char **argv, int *i, const char *name, const char **value, int *got);
+
+/* The positional arguments of a command parsed by rn_cli_parse_args. */
+typedef struct rn_cli_args {
+    const char *file; /* the first one (the module or plugin) */
+    char **rest;      /* the ones after it, malloc'ed (free it, also after a failed parse) */
+    int nrest;
+} rn_cli_args;
+
+/* A command line as rn_cli_parse_args reads it. */
+typedef struct rn_cli_syntax {
+    const char *command; /* "run": the prefix of its messages */
+    const char *file;    /* "module": what the first positional argument is, for "no module given" */
+    rn_cli_help_fn help;
+    /* Takes argv[*i] if it is one of the command's options, with rn_cli_option's convention: 1 taken
+       (advancing *i past a separate value), 0 not an option of the command, -1 after printing why its
+       value is missing or wrong. */
+    int (*option)(void *opts, int argc, char **argv, int *i);
+} rn_cli_syntax;
+
+/* Parses a command line whose options may stand before or after the positional arguments, as
+   wasmtime's do: only -h and arguments starting with "--" are options (a negative number is an
+   argument), "--" ends them, and -h/--help prints the help. Returns -1 to go on, else the exit code:
+   RN_CLI_OK after the help, RN_CLI_USAGE for a wrong command line (after saying why), RN_CLI_FAIL
+   when out of memory. */
+int rn_cli_parse_args(const rn_cli_syntax *syntax, int argc, char **argv, void *opts, rn_cli_args *args);
 
 /* Unsigned integers in decimal or 0x hex, at most `max`. No sign, no spaces, nothing after. */
 bool rn_cli_parse_u64(const char *s, uint64_t max, uint64_t *out);

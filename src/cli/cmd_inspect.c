@@ -216,19 +216,10 @@ int rn_cli_cmd_inspect(int argc, char **argv)
         return RN_CLI_USAGE;
     }
 
-    uint8_t *bytes;
-    size_t len;
-    if (!rn_cli_read_file(file, &bytes, &len))
-        return RN_CLI_FAIL;
-    runnel_report r = {0};
     runnel_actor_options o = {.skip_config_check = true, .no_config_defaults = true};
-    runnel_actor *a = runnel_actor_new(bytes, len, &o, &r);
-    free(bytes);
-    if (!a) {
-        rn_cli_error("%s: %s", file, r.message ? r.message : "cannot load the plugin");
-        runnel_report_clear(&r);
+    runnel_actor *a = rn_cli_load_actor(file, &o);
+    if (!a)
         return RN_CLI_FAIL;
-    }
     int rc = RN_CLI_OK;
     const runnel_actor_metadata *m = runnel_actor_get_metadata(a);
     if (!m) {

@@ -9,7 +9,8 @@
  *
  * Options may stand before or after the file, as wasmtime allows; `--` ends them, so that a later
  * argument that looks like an option (say a WASI program's own `--verbose`) is passed on as is. A
- * negative number is never an option: only `-h` and arguments starting with `--` are.
+ * negative number is never an option: only `-h` and arguments starting with `--` are. `runnel send`
+ * reads its command line the same way, so both go through rn_cli_parse_args (cli.c).
  *
  * Limits (fuel, timeout) are set on the store before instantiation, because the start function
  * (spec 4.5.4, "Instantiation", step 16) runs guest code too and must be held to the same budget.
@@ -53,91 +54,55 @@ void rn_cli_help_run(FILE *out)
 }
 
 typedef struct run_opts {
-    const char *file;
+    rn_cli_args pos; /* FILE, and the arguments after it */
     const char *invoke; /* NULL: _start */
     bool has_fuel;
     uint64_t fuel;
     uint64_t timeout_ms; /* 0: none */
     runnel_config config;
-    char **args; /* the positional arguments after FILE */
-    int nargs;
     rn_cli_wasi_opts wasi;
 } run_opts;
 
-/* Parses the command line into o (o->args is malloc'ed). Returns -1 to go on, else an exit code. */
-static int parse_args(int argc, char **argv, run_opts *o)
+/* One option of `runnel run` (rn_cli_syntax's option). */
+static int run_option(void *opts, int argc, char **argv, int *i)
 {
-    o->args = malloc(sizeof *o->args * (size_t)argc);
-    if (!o->args) {
-        rn_cli_error("out of memory");
-        return RN_CLI_FAIL;
-    }
-    bool only_positional = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int got;
-        uint64_t n;
-        if (only_positional || !((a[0] == '-' && a[1] == '-') || strcmp(a, "-h") == 0)) {
-            if (!o->file)
-                o->file = a;
-            else
-                o->args[o->nargs++] = argv[i];
-            continue;
+    run_opts *o = opts;
+    const char *v;
+    int got = 0;
+    uint64_t n;
+    if (rn_cli_next_option(argc, argv, i, "invoke", &v, &got))
+        o->invoke = v;
+    if (rn_cli_next_option(argc, argv, i, "fuel", &v, &got)) {
+        if (!rn_cli_parse_u64(v, UINT64_MAX, &o->fuel)) {
+            rn_cli_error("run: --fuel wants a non-negative integer, not '%s'", v);
+            return -1;
         }
-        if (strcmp(a, "--") == 0) {
-            only_positional = true;
-        } else if (rn_cli_is_help(a)) {
-            rn_cli_help_run(stdout);
-            return RN_CLI_OK;
-        } else if ((got = rn_cli_option(argc, argv, &i, "invoke", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            o->invoke = v;
-        } else if ((got = rn_cli_option(argc, argv, &i, "fuel", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            if (!rn_cli_parse_u64(v, UINT64_MAX, &o->fuel)) {
-                rn_cli_error("run: --fuel wants a non-negative integer, not '%s'", v);
-                return RN_CLI_USAGE;
-            }
-            o->has_fuel = true;
-        } else if ((got = rn_cli_option(argc, argv, &i, "timeout", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            if (!rn_cli_parse_u64(v, UINT64_MAX, &o->timeout_ms) || o->timeout_ms == 0) {
-                rn_cli_error("run: --timeout wants a positive number of milliseconds, not '%s'", v);
-                return RN_CLI_USAGE;
-            }
-        } else if ((got = rn_cli_option(argc, argv, &i, "max-memory", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            if (!rn_cli_parse_u64(v, 65536, &n) || n == 0) {
-                rn_cli_error("run: --max-memory wants a number of 64 KiB pages in 1..65536, not '%s'", v);
-                return RN_CLI_USAGE;
-            }
-            o->config.max_memory_pages = (uint32_t)n;
-        } else if ((got = rn_cli_option(argc, argv, &i, "stack", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            if (!rn_cli_parse_u64(v, UINT32_MAX, &n) || n == 0) {
-                rn_cli_error("run: --stack wants a positive number of bytes below 4 GiB, not '%s'", v);
-                return RN_CLI_USAGE;
-            }
-            o->config.stack_bytes = (uint32_t)n;
-        } else if ((got = rn_cli_wasi_option(&o->wasi, argc, argv, &i)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-        } else {
-            rn_cli_error("run: unknown option %s (see runnel help run)", a);
-            return RN_CLI_USAGE;
+        o->has_fuel = true;
+    }
+    if (rn_cli_next_option(argc, argv, i, "timeout", &v, &got)) {
+        if (!rn_cli_parse_u64(v, UINT64_MAX, &o->timeout_ms) || o->timeout_ms == 0) {
+            rn_cli_error("run: --timeout wants a positive number of milliseconds, not '%s'", v);
+            return -1;
         }
     }
-    if (!o->file) {
-        rn_cli_error("run: no module given (see runnel help run)");
-        return RN_CLI_USAGE;
+    if (rn_cli_next_option(argc, argv, i, "max-memory", &v, &got)) {
+        if (!rn_cli_parse_u64(v, 65536, &n) || n == 0) {
+            rn_cli_error("run: --max-memory wants a number of 64 KiB pages in 1..65536, not '%s'", v);
+            return -1;
+        }
+        o->config.max_memory_pages = (uint32_t)n;
     }
-    return -1;
+    if (rn_cli_next_option(argc, argv, i, "stack", &v, &got)) {
+        if (!rn_cli_parse_u64(v, UINT32_MAX, &n) || n == 0) {
+            rn_cli_error("run: --stack wants a positive number of bytes below 4 GiB, not '%s'", v);
+            return -1;
+        }
+        o->config.stack_bytes = (uint32_t)n;
+    }
+    return got ? got : rn_cli_wasi_option(&o->wasi, argc, argv, i);
 }
+
+static const rn_cli_syntax run_syntax = {"run", "module", rn_cli_help_run, run_option};
 
 static const char *kind_name(runnel_externkind k)
 {
@@ -207,9 +172,9 @@ static int link_imports(const run_opts *o, const runnel_module *m, runnel_linker
             continue;
         unknown++;
         if (d.type)
-            rn_cli_error("%s: unknown import %s.%s (%s %s)", o->file, d.module, d.name, kind_name(d.kind), d.type);
+            rn_cli_error("%s: unknown import %s.%s (%s %s)", o->pos.file, d.module, d.name, kind_name(d.kind), d.type);
         else
-            rn_cli_error("%s: unknown import %s.%s (%s)", o->file, d.module, d.name, kind_name(d.kind));
+            rn_cli_error("%s: unknown import %s.%s (%s)", o->pos.file, d.module, d.name, kind_name(d.kind));
     }
     return unknown ? RN_CLI_FAIL : -1;
 }
@@ -235,7 +200,7 @@ static int report_failure(const run_opts *o, const runnel_report *r)
         runnel_report_print(r, stderr); /* "trap: MESSAGE" and the backtrace */
         return RN_CLI_FAIL;
     }
-    rn_cli_error("%s: %s: %s", o->file, runnel_status_name(r->status), r->message ? r->message : "(no message)");
+    rn_cli_error("%s: %s: %s", o->pos.file, runnel_status_name(r->status), r->message ? r->message : "(no message)");
     return RN_CLI_FAIL;
 }
 
@@ -256,9 +221,9 @@ static void print_signature(FILE *out, const void *func)
 static int call_and_print(const run_opts *o, runnel_store *s, runnel_func *f, const char *name, runnel_report *r)
 {
     size_t np = runnel_func_param_count(f), nr = runnel_func_result_count(f);
-    if ((size_t)o->nargs != np) {
+    if ((size_t)o->pos.nrest != np) {
         char *sig = text_of(print_signature, f);
-        rn_cli_error("%s takes %zu argument%s, %d given; its type is %s", name, np, np == 1 ? "" : "s", o->nargs,
+        rn_cli_error("%s takes %zu argument%s, %d given; its type is %s", name, np, np == 1 ? "" : "s", o->pos.nrest,
                      sig ? sig : "?");
         free(sig);
         return RN_CLI_USAGE;
@@ -272,8 +237,9 @@ static int call_and_print(const run_opts *o, runnel_store *s, runnel_func *f, co
     }
     for (size_t i = 0; rc == RN_CLI_OK && i < np; i++) {
         runnel_valtype t = runnel_func_param_type(f, i);
-        if (!rn_cli_parse_val(o->args[i], t, &args[i])) {
-            rn_cli_error("argument %zu of %s: '%s' is not a valid %s", i + 1, name, o->args[i], rn_cli_type_name(t));
+        if (!rn_cli_parse_val(o->pos.rest[i], t, &args[i])) {
+            rn_cli_error("argument %zu of %s: '%s' is not a valid %s", i + 1, name, o->pos.rest[i],
+                         rn_cli_type_name(t));
             rc = RN_CLI_USAGE;
         }
     }
@@ -297,7 +263,7 @@ static int call_and_print(const run_opts *o, runnel_store *s, runnel_func *f, co
 static int run(const run_opts *o)
 {
     runnel_report r = {0};
-    runnel_module *m = rn_cli_load_module(o->file, &r);
+    runnel_module *m = rn_cli_load_module(o->pos.file, &r);
     runnel_store *s = NULL;
     runnel_linker *linker = NULL;
     const char *name = o->invoke ? o->invoke : "_start";
@@ -309,9 +275,9 @@ static int run(const run_opts *o)
     if (rc < 0 && !exports_func(m, name)) {
         char *list = text_of(print_func_exports, m);
         if (o->invoke)
-            rn_cli_error("%s exports no function %s; its functions: %s", o->file, name, list ? list : "?");
+            rn_cli_error("%s exports no function %s; its functions: %s", o->pos.file, name, list ? list : "?");
         else
-            rn_cli_error("%s exports no _start; choose a function with --invoke NAME; its functions: %s", o->file,
+            rn_cli_error("%s exports no _start; choose a function with --invoke NAME; its functions: %s", o->pos.file,
                          list ? list : "?");
         free(list);
         rc = RN_CLI_FAIL;
@@ -338,7 +304,7 @@ static int run(const run_opts *o)
     if (rc < 0) {
         runnel_func *f = runnel_instance_func(inst, name);
         if (!f) { /* exports_func said it is there: only a broken engine gets here */
-            rn_cli_error("%s: export %s not found after instantiation", o->file, name);
+            rn_cli_error("%s: export %s not found after instantiation", o->pos.file, name);
             rc = RN_CLI_FAIL;
         } else
             rc = call_and_print(o, s, f, name, &r);
@@ -356,14 +322,14 @@ static int run(const run_opts *o)
 int rn_cli_cmd_run(int argc, char **argv)
 {
     run_opts o = {0};
-    int rc = parse_args(argc, argv, &o);
+    int rc = rn_cli_parse_args(&run_syntax, argc, argv, &o, &o.pos);
     /* A command's arguments are its WASI argv, not arguments of _start. */
-    if (rc < 0 && (rc = rn_cli_wasi_setup(&o.wasi, o.file, o.invoke ? 0 : o.nargs, o.args)) < 0) {
+    if (rc < 0 && (rc = rn_cli_wasi_setup(&o.wasi, o.pos.file, o.invoke ? 0 : o.pos.nrest, o.pos.rest)) < 0) {
         if (!o.invoke)
-            o.nargs = 0;
+            o.pos.nrest = 0;
         rc = run(&o);
     }
     rn_cli_wasi_free(&o.wasi);
-    free(o.args);
+    free(o.pos.rest);
     return rc;
 }

@@ -56,13 +56,11 @@ void rn_cli_help_send(FILE *out)
 }
 
 typedef struct send_opts {
-    const char *file;
+    rn_cli_args pos; /* the plugin, and the PORT[=VALUE] inputs after it */
     const char *config, *state_file, *node_id;
     json_t *env;
     uint64_t timeout_ms, max_pages, fuel;
     bool strict_ports, wasi_stdio, json_out;
-    char **inputs;
-    int ninputs;
 } send_opts;
 
 /* A limit option: 0 means "no limit", which the actor API spells RUNNEL_ACTOR_UNLIMITED. */
@@ -77,81 +75,50 @@ static bool parse_limit(const char *name, const char *v, uint64_t max, uint64_t 
     return true;
 }
 
-static int parse_args(int argc, char **argv, send_opts *o)
+/* One option of `runnel send` (rn_cli_syntax's option). */
+static int send_option(void *opts, int argc, char **argv, int *i)
 {
-    o->inputs = calloc((size_t)argc, sizeof *o->inputs);
-    o->env = json_object();
-    if (!o->inputs || !o->env) {
-        rn_cli_error("out of memory");
-        return RN_CLI_FAIL;
-    }
-    bool only_positional = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int got;
-        if (only_positional || !((a[0] == '-' && a[1] == '-') || strcmp(a, "-h") == 0)) {
-            if (!o->file)
-                o->file = a;
-            else
-                o->inputs[o->ninputs++] = argv[i];
-            continue;
+    send_opts *o = opts;
+    const char *a = argv[*i], *v;
+    int got = 1;
+    if (strcmp(a, "--json") == 0)
+        o->json_out = true;
+    else if (strcmp(a, "--strict-ports") == 0)
+        o->strict_ports = true;
+    else if (strcmp(a, "--wasi-stdio") == 0)
+        o->wasi_stdio = true;
+    else
+        got = 0; /* not a flag: the options with a value are tried next */
+    if (rn_cli_next_option(argc, argv, i, "config", &v, &got))
+        o->config = v;
+    if (rn_cli_next_option(argc, argv, i, "state", &v, &got))
+        o->state_file = v;
+    if (rn_cli_next_option(argc, argv, i, "node-id", &v, &got))
+        o->node_id = v;
+    if (rn_cli_next_option(argc, argv, i, "env", &v, &got)) {
+        const char *eq = strchr(v, '=');
+        if (!eq || eq == v) {
+            rn_cli_error("send: --env wants NAME=VALUE, not '%s'", v);
+            return -1;
         }
-        if (strcmp(a, "--") == 0) {
-            only_positional = true;
-        } else if (rn_cli_is_help(a)) {
-            rn_cli_help_send(stdout);
-            return RN_CLI_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json_out = true;
-        } else if (strcmp(a, "--strict-ports") == 0) {
-            o->strict_ports = true;
-        } else if (strcmp(a, "--wasi-stdio") == 0) {
-            o->wasi_stdio = true;
-        } else if ((got = rn_cli_option(argc, argv, &i, "config", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            o->config = v;
-        } else if ((got = rn_cli_option(argc, argv, &i, "state", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            o->state_file = v;
-        } else if ((got = rn_cli_option(argc, argv, &i, "node-id", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            o->node_id = v;
-        } else if ((got = rn_cli_option(argc, argv, &i, "env", &v)) != 0) {
-            if (got < 0)
-                return RN_CLI_USAGE;
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v) {
-                rn_cli_error("send: --env wants NAME=VALUE, not '%s'", v);
-                return RN_CLI_USAGE;
-            }
-            json_t *val = json_string(eq + 1);
-            if (!val || json_object_setn_new(o->env, v, (size_t)(eq - v), val) != 0) {
-                rn_cli_error("send: --env %s: not valid UTF-8", v);
-                return RN_CLI_USAGE;
-            }
-        } else if ((got = rn_cli_option(argc, argv, &i, "timeout", &v)) != 0) {
-            if (got < 0 || !parse_limit("timeout", v, UINT64_MAX - 1, &o->timeout_ms))
-                return RN_CLI_USAGE;
-        } else if ((got = rn_cli_option(argc, argv, &i, "max-memory", &v)) != 0) {
-            if (got < 0 || !parse_limit("max-memory", v, 65536, &o->max_pages))
-                return RN_CLI_USAGE;
-        } else if ((got = rn_cli_option(argc, argv, &i, "fuel", &v)) != 0) {
-            if (got < 0 || !parse_limit("fuel", v, UINT64_MAX - 1, &o->fuel))
-                return RN_CLI_USAGE;
-        } else {
-            rn_cli_error("send: unknown option %s (see runnel help send)", a);
-            return RN_CLI_USAGE;
+        json_t *val = json_string(eq + 1);
+        if (!val || json_object_setn_new(o->env, v, (size_t)(eq - v), val) != 0) {
+            rn_cli_error("send: --env %s: not valid UTF-8", v);
+            return -1;
         }
     }
-    if (!o->file) {
-        rn_cli_error("send: no plugin given (see runnel help send)");
-        return RN_CLI_USAGE;
-    }
-    return -1;
+    if (rn_cli_next_option(argc, argv, i, "timeout", &v, &got) &&
+        !parse_limit("timeout", v, UINT64_MAX - 1, &o->timeout_ms))
+        return -1;
+    if (rn_cli_next_option(argc, argv, i, "max-memory", &v, &got) &&
+        !parse_limit("max-memory", v, 65536, &o->max_pages))
+        return -1;
+    if (rn_cli_next_option(argc, argv, i, "fuel", &v, &got) && !parse_limit("fuel", v, UINT64_MAX - 1, &o->fuel))
+        return -1;
+    return got;
 }
+
+static const rn_cli_syntax send_syntax = {"send", "plugin", rn_cli_help_send, send_option};
 
 /* Could text be meant as JSON? Its first character says: anything else is taken as a plain word. */
 static bool looks_like_json(const char *s)
@@ -269,8 +236,8 @@ static int run(send_opts *o)
         .inherit_stdio = o->wasi_stdio,
     };
     json_t *config = NULL, *state = NULL;
-    runnel_port_msg *in = calloc((size_t)o->ninputs + 1, sizeof *in);
-    char **ports = calloc((size_t)o->ninputs + 1, sizeof *ports);
+    runnel_port_msg *in = calloc((size_t)o->pos.nrest + 1, sizeof *in);
+    char **ports = calloc((size_t)o->pos.nrest + 1, sizeof *ports);
     runnel_actor *a = NULL;
     int rc = RN_CLI_USAGE;
     if (!in || !ports) {
@@ -287,32 +254,23 @@ static int run(send_opts *o)
         }
         ao.config = config;
     }
-    for (int i = 0; i < o->ninputs; i++)
-        if (!parse_input(o->inputs[i], &in[i], &ports[i]))
+    for (int i = 0; i < o->pos.nrest; i++)
+        if (!parse_input(o->pos.rest[i], &in[i], &ports[i]))
             goto done;
     rc = RN_CLI_FAIL;
     if (o->state_file && !(state = read_state(o->state_file)))
         goto done;
 
-    uint8_t *bytes;
-    size_t len;
-    if (!rn_cli_read_file(o->file, &bytes, &len))
+    if (!(a = rn_cli_load_actor(o->pos.file, &ao)))
         goto done;
     runnel_report r = {0};
-    a = runnel_actor_new(bytes, len, &ao, &r);
-    free(bytes);
-    if (!a) {
-        rn_cli_error("%s: %s", o->file, r.message ? r.message : "cannot load the plugin");
-        runnel_report_clear(&r);
-        goto done;
-    }
     if (state && runnel_actor_set_state(a, state, &r) != RUNNEL_OK) {
         rn_cli_error("send: %s", r.message);
         runnel_report_clear(&r);
         goto done;
     }
     printer p = {o->json_out};
-    runnel_status st = runnel_actor_process(a, in, (size_t)o->ninputs, print_output, &p, &r);
+    runnel_status st = runnel_actor_process(a, in, (size_t)o->pos.nrest, print_output, &p, &r);
     if (st == RUNNEL_BADARG && r.message && strstr(r.message, "has no in-port")) {
         rn_cli_error("send: %s", r.message); /* refused before the call: a command-line mistake */
         runnel_report_clear(&r);
@@ -332,9 +290,9 @@ static int run(send_opts *o)
         goto done;
     rc = st == RUNNEL_OK ? RN_CLI_OK : RN_CLI_FAIL;
 done:
-    for (int i = 0; in && i < o->ninputs; i++)
+    for (int i = 0; in && i < o->pos.nrest; i++)
         runnel_msg_clear(&in[i].msg);
-    for (int i = 0; ports && i < o->ninputs; i++)
+    for (int i = 0; ports && i < o->pos.nrest; i++)
         free(ports[i]);
     free(in);
     free(ports);
@@ -346,11 +304,16 @@ done:
 
 int rn_cli_cmd_send(int argc, char **argv)
 {
-    send_opts o = {0};
-    int rc = parse_args(argc, argv, &o);
+    send_opts o = {.env = json_object()};
+    int rc;
+    if (!o.env) {
+        rn_cli_error("out of memory");
+        rc = RN_CLI_FAIL;
+    } else
+        rc = rn_cli_parse_args(&send_syntax, argc, argv, &o, &o.pos);
     if (rc < 0)
         rc = run(&o);
-    free(o.inputs);
+    free(o.pos.rest);
     json_decref(o.env);
     return rc;
 }

@@ -21,37 +21,19 @@ static bool parse(const char *s, runnel_valtype t, runnel_val *v)
     return rn_cli_parse_val(s, t, v);
 }
 
-static int32_t i32_of(const char *s)
+/* s read as type t, which must be accepted and give a value of that type. */
+static runnel_val accepted(const char *s, runnel_valtype t)
 {
     runnel_val v;
-    assert_true(parse(s, RUNNEL_TYPE_I32, &v));
-    assert_int_equal(v.type, RUNNEL_TYPE_I32);
-    return v.of.i32;
+    assert_true(parse(s, t, &v));
+    assert_int_equal(v.type, t);
+    return v;
 }
 
-static int64_t i64_of(const char *s)
-{
-    runnel_val v;
-    assert_true(parse(s, RUNNEL_TYPE_I64, &v));
-    assert_int_equal(v.type, RUNNEL_TYPE_I64);
-    return v.of.i64;
-}
-
-static uint32_t f32_bits_of(const char *s)
-{
-    runnel_val v;
-    assert_true(parse(s, RUNNEL_TYPE_F32, &v));
-    assert_int_equal(v.type, RUNNEL_TYPE_F32);
-    return v.of.f32_bits;
-}
-
-static uint64_t f64_bits_of(const char *s)
-{
-    runnel_val v;
-    assert_true(parse(s, RUNNEL_TYPE_F64, &v));
-    assert_int_equal(v.type, RUNNEL_TYPE_F64);
-    return v.of.f64_bits;
-}
+static int32_t i32_of(const char *s) { return accepted(s, RUNNEL_TYPE_I32).of.i32; }
+static int64_t i64_of(const char *s) { return accepted(s, RUNNEL_TYPE_I64).of.i64; }
+static uint32_t f32_bits_of(const char *s) { return accepted(s, RUNNEL_TYPE_F32).of.f32_bits; }
+static uint64_t f64_bits_of(const char *s) { return accepted(s, RUNNEL_TYPE_F64).of.f64_bits; }
 
 static void assert_rejected(const char *s, runnel_valtype t)
 {

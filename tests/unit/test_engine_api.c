@@ -14,18 +14,12 @@
  * edit the WAT, run wat2wasm with the flags shown, paste the bytes (e.g. `xxd -i`), and re-read the
  * offsets with `wasm-objdump -d`.
  */
-#include <runnel/engine.h>
+#include "engine_test_util.h" /* load, instantiate, func, call_i32, ok_i32 */
 
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cmocka.h>
 
 /* ---------------------------------------------------------------- modules */
 
@@ -177,61 +171,6 @@ static const uint8_t host_wasm[] = {
 
 /* ---------------------------------------------------------------- helpers */
 
-static runnel_module *load(const uint8_t *bytes, size_t len)
-{
-    runnel_report r = {0};
-    runnel_module *m = runnel_module_new(bytes, len, &r);
-    if (!m)
-        print_error("module: %s\n", r.message ? r.message : "?");
-    assert_non_null(m);
-    runnel_report_clear(&r);
-    return m;
-}
-
-static runnel_instance *instantiate(runnel_store *s, const runnel_module *m, const runnel_linker *l)
-{
-    runnel_report r = {0};
-    runnel_instance *i = runnel_instantiate(s, m, l, &r);
-    if (!i)
-        print_error("instantiate: %s\n", r.message ? r.message : "?");
-    assert_non_null(i);
-    runnel_report_clear(&r);
-    return i;
-}
-
-static runnel_func *func(runnel_instance *i, const char *name)
-{
-    runnel_func *f = runnel_instance_func(i, name);
-    assert_non_null(f);
-    return f;
-}
-
-/* Call an export taking 0..2 i32 arguments and giving 0 or 1 i32 result, into the caller's report. */
-static runnel_status call_i32(runnel_instance *i, const char *name, int nargs, int32_t a, int32_t b, int32_t *out,
-                              runnel_report *r)
-{
-    runnel_func *f = func(i, name);
-    runnel_val args[2] = {RUNNEL_I32(a), RUNNEL_I32(b)}, res[1] = {{0}};
-    size_t nres = runnel_func_result_count(f);
-    runnel_report_clear(r);
-    runnel_status st = runnel_call(f, args, (size_t)nargs, res, nres, r);
-    if (st == RUNNEL_OK && nres && out)
-        *out = res[0].of.i32;
-    return st;
-}
-
-static int32_t ok_i32(runnel_instance *i, const char *name, int nargs, int32_t a, int32_t b)
-{
-    runnel_report r = {0};
-    int32_t v = INT32_MIN;
-    runnel_status st = call_i32(i, name, nargs, a, b, &v, &r);
-    if (st != RUNNEL_OK)
-        print_error("%s: %s: %s\n", name, runnel_status_name(st), r.message ? r.message : "?");
-    assert_int_equal(st, RUNNEL_OK);
-    runnel_report_clear(&r);
-    return v;
-}
-
 static void expect_frame(const runnel_report *r, size_t k, uint32_t index, const char *name, uint32_t offset)
 {
     assert_true(k < r->nframes);
@@ -254,8 +193,7 @@ static void test_trap_backtrace(void **state)
 {
     (void)state;
     runnel_module *m = load(trap_wasm, sizeof trap_wasm);
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     runnel_instance *i = instantiate(s, m, NULL);
 
     assert_int_equal(ok_i32(i, "divide", 2, 7, 2), 3);
@@ -314,8 +252,7 @@ static void test_trap_kinds(void **state)
         {"table_oob", RUNNEL_TRAP_TABLE_OOB, NULL, 9, 0xfc},
     };
     runnel_module *m = load(trap_wasm, sizeof trap_wasm);
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     runnel_instance *i = instantiate(s, m, NULL);
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         runnel_report r = {0};
@@ -354,8 +291,7 @@ static void test_trap_names_without_name_section(void **state)
 {
     (void)state;
     runnel_module *m = load(nonames_wasm, sizeof nonames_wasm);
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     runnel_instance *i = instantiate(s, m, NULL);
     runnel_report r = {0};
     assert_int_equal(call_i32(i, "boom", 0, 0, 0, NULL, &r), RUNNEL_TRAP);
@@ -378,8 +314,7 @@ static void test_trap_during_instantiation(void **state)
     (void)state;
     runnel_module *start = load(start_trap_wasm, sizeof start_trap_wasm);
     runnel_module *data = load(data_oob_wasm, sizeof data_oob_wasm);
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     runnel_report r = {0};
     assert_null(runnel_instantiate(s, start, NULL, &r));
     assert_int_equal(r.status, RUNNEL_TRAP);
@@ -535,8 +470,7 @@ static int host_setup(void **state)
     assert_non_null(fx);
     fx->m = load(host_wasm, sizeof host_wasm);
     fx->l = host_linker(&fx->ctx);
-    fx->s = runnel_store_new(NULL);
-    assert_non_null(fx->s);
+    fx->s = new_store(NULL);
     fx->i = instantiate(fx->s, fx->m, fx->l);
     runnel_instance_set_user(fx->i, &fx->ctx);
     fx->ctx.store = fx->s;
@@ -686,8 +620,7 @@ static void test_host_definitions(void **state)
     runnel_store_free(fx->s);
     runnel_linker_free(l);
     runnel_linker_free(wrong);
-    fx->s = runnel_store_new(NULL);
-    assert_non_null(fx->s);
+    fx->s = new_store(NULL);
     fx->i = instantiate(fx->s, fx->m, fx->l);
     fx->ctx.store = fx->s;
     fx->ctx.inst = fx->i;
@@ -702,8 +635,7 @@ static void test_call_badarg(void **state)
 {
     (void)state;
     runnel_module *m = load(trap_wasm, sizeof trap_wasm);
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     runnel_instance *i = instantiate(s, m, NULL);
     runnel_func *divide = func(i, "divide");
     assert_int_equal(runnel_func_param_count(divide), 2);
@@ -757,9 +689,7 @@ static void test_module_shared_by_two_stores(void **state)
 {
     host_fixture *fx = *state;
     runnel_module *m = load(host_wasm, sizeof host_wasm);
-    runnel_store *s1 = runnel_store_new(NULL), *s2 = runnel_store_new(NULL);
-    assert_non_null(s1);
-    assert_non_null(s2);
+    runnel_store *s1 = new_store(NULL), *s2 = new_store(NULL);
     runnel_instance *i1 = instantiate(s1, m, fx->l), *i2 = instantiate(s2, m, fx->l);
     runnel_module_free(m); /* the instances keep it alive */
     assert_ptr_equal(runnel_instance_module(i1), runnel_instance_module(i2));

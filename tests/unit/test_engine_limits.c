@@ -15,20 +15,14 @@
  * entry and loop back-edge and looks at the clock once every fuel chunk (exec.c), so a deadline is
  * noticed within microseconds; the slack is for a loaded machine's scheduler, not for the engine.
  */
-#include <runnel/engine.h>
+#include "engine_test_util.h" /* load, instantiate, func, call_i32, ok_i32 */
 
 #include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#include <cmocka.h>
 
 /* ---------------------------------------------------------------- modules */
 
@@ -114,66 +108,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static runnel_module *load(const uint8_t *bytes, size_t len)
-{
-    runnel_report r = {0};
-    runnel_module *m = runnel_module_new(bytes, len, &r);
-    if (!m)
-        print_error("module: %s\n", r.message ? r.message : "?");
-    assert_non_null(m);
-    assert_int_equal(r.status, RUNNEL_OK);
-    runnel_report_clear(&r);
-    return m;
-}
-
-static runnel_instance *instantiate(runnel_store *s, const runnel_module *m)
-{
-    runnel_report r = {0};
-    runnel_instance *i = runnel_instantiate(s, m, NULL, &r);
-    if (!i)
-        print_error("instantiate: %s\n", r.message ? r.message : "?");
-    assert_non_null(i);
-    runnel_report_clear(&r);
-    return i;
-}
-
-static runnel_func *func(runnel_instance *i, const char *name)
-{
-    runnel_func *f = runnel_instance_func(i, name);
-    assert_non_null(f);
-    return f;
-}
-
-/* Call an export taking 0..2 i32 arguments and giving 0 or 1 i32 result; the report is the caller's. */
-static runnel_status call_i32(runnel_instance *i, const char *name, int nargs, int32_t a, int32_t b, int32_t *out,
-                              runnel_report *r)
-{
-    runnel_func *f = func(i, name);
-    runnel_val args[2] = {RUNNEL_I32(a), RUNNEL_I32(b)}, res[1] = {{0}};
-    size_t nres = runnel_func_result_count(f);
-    runnel_report_clear(r);
-    runnel_status st = runnel_call(f, args, (size_t)nargs, res, nres, r);
-    if (st == RUNNEL_OK && nres) {
-        assert_int_equal(res[0].type, RUNNEL_TYPE_I32);
-        if (out)
-            *out = res[0].of.i32;
-    }
-    return st;
-}
-
-/* The same, for calls that must succeed: returns the result. */
-static int32_t ok_i32(runnel_instance *i, const char *name, int nargs, int32_t a, int32_t b)
-{
-    runnel_report r = {0};
-    int32_t v = INT32_MIN;
-    runnel_status st = call_i32(i, name, nargs, a, b, &v, &r);
-    if (st != RUNNEL_OK)
-        print_error("%s: %s: %s\n", name, runnel_status_name(st), r.message ? r.message : "?");
-    assert_int_equal(st, RUNNEL_OK);
-    runnel_report_clear(&r);
-    return v;
-}
-
 static int32_t global_i32(runnel_instance *i, const char *name)
 {
     runnel_global *g = runnel_instance_global(i, name);
@@ -216,9 +150,8 @@ static int group_teardown(void **state)
    endless); abandoning frees the store for new calls. */
 static void test_fuel_stops_infinite_loop(void **state)
 {
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
     assert_int_equal(runnel_store_fuel(s), UINT64_MAX); /* unlimited unless set */
 
     runnel_store_set_fuel(s, 1000);
@@ -266,9 +199,8 @@ static void test_fuel_stops_infinite_loop(void **state)
 static void test_fuel_resume_completes(void **state)
 {
     enum { N = 10000, CHUNK = 1000 };
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
 
     runnel_store_set_fuel(s, CHUNK);
     uint64_t given = CHUNK;
@@ -314,9 +246,8 @@ static void test_fuel_resume_completes(void **state)
    charged today; the ranges below allow either.) */
 static void test_fuel_accounting(void **state)
 {
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
 
     runnel_store_set_fuel(s, 100);
     assert_int_equal(ok_i32(i, "countdown", 1, 50, 0), triangle(50));
@@ -372,8 +303,7 @@ static int store_setup(void **state)
 {
     static store_fixture fx;
     fx.m = load(limits_wasm, sizeof limits_wasm);
-    fx.s = runnel_store_new(NULL);
-    assert_non_null(fx.s);
+    fx.s = new_store(NULL);
     *state = &fx;
     return 0;
 }
@@ -396,7 +326,7 @@ static void test_fuel_exact_across_suspension(void **state)
     enum { N = 10000, CHUNK = 1000 };
     store_fixture *fx = *state;
     runnel_store *s = fx->s;
-    runnel_instance *i = instantiate(s, fx->m);
+    runnel_instance *i = instantiate(s, fx->m, NULL);
 
     const uint64_t plenty = 1000000;
     runnel_store_set_fuel(s, plenty);
@@ -516,9 +446,8 @@ static double timed_spin(runnel_instance *i, runnel_store *s, bool resume, runne
    deadline; calls that finish in time are not affected. */
 static void test_timeout_stops_infinite_loop(void **state)
 {
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
     runnel_store_set_timeout(s, 100);
     assert_int_equal(ok_i32(i, "countdown", 1, 1000, 0), triangle(1000));
 
@@ -552,9 +481,8 @@ static void test_timeout_stops_infinite_loop(void **state)
    is the backstop: if the interrupt were lost the call would end at 3 s and the time check fail. */
 static void test_interrupt_from_thread(void **state)
 {
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
     runnel_store_set_timeout(s, 3000);
 
     timer t;
@@ -624,9 +552,8 @@ static void expect_stack_exhausted(runnel_instance *i, const char *name, int nar
 static void test_stack_exhausted_by_depth(void **state)
 {
     runnel_config cfg = {.max_call_depth = 100};
-    runnel_store *s = runnel_store_new(&cfg);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(&cfg);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
     assert_int_equal(ok_i32(i, "depth", 1, 50, 0), 50);
     expect_stack_exhausted(i, "depth", 1, 200);
     assert_false(runnel_store_suspended(s));
@@ -640,15 +567,13 @@ static void test_stack_exhausted_by_depth(void **state)
    depth() but not 1000, which the default configuration runs fine. */
 static void test_stack_exhausted_by_bytes(void **state)
 {
-    runnel_store *big = runnel_store_new(NULL);
-    assert_non_null(big);
-    assert_int_equal(ok_i32(instantiate(big, MODS->limits), "depth", 1, 1000, 0), 1000);
+    runnel_store *big = new_store(NULL);
+    assert_int_equal(ok_i32(instantiate(big, MODS->limits, NULL), "depth", 1, 1000, 0), 1000);
     runnel_store_free(big);
 
     runnel_config cfg = {.stack_bytes = 4096};
-    runnel_store *s = runnel_store_new(&cfg);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(&cfg);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
     assert_int_equal(ok_i32(i, "depth", 1, 10, 0), 10);
     expect_stack_exhausted(i, "depth", 1, 1000);
     assert_int_equal(ok_i32(i, "answer", 0, 0, 0), 42);
@@ -660,9 +585,8 @@ static void test_stack_exhausted_by_bytes(void **state)
 /* With the defaults, endless recursion is a trap too (wasm calls do not use the C stack). */
 static void test_stack_exhausted_by_default(void **state)
 {
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
     expect_stack_exhausted(i, "forever", 0, 0);
     assert_int_equal(ok_i32(i, "depth", 1, 5000, 0), 5000);
     runnel_store_free(s);
@@ -675,9 +599,8 @@ static void test_stack_exhausted_by_default(void **state)
 static void test_memory_grow_limit(void **state)
 {
     runnel_config cfg = {.max_memory_pages = 4};
-    runnel_store *s = runnel_store_new(&cfg);
-    assert_non_null(s);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_store *s = new_store(&cfg);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
     runnel_memory *mem = runnel_instance_memory(i, "mem");
     assert_non_null(mem);
     assert_ptr_equal(runnel_instance_memory(i, NULL), mem);
@@ -707,7 +630,7 @@ static void test_memory_grow_limit(void **state)
     runnel_report_clear(&r);
 
     /* a memory declared with a smaller maximum than the store's keeps its own */
-    runnel_instance *j = instantiate(s, MODS->grow_max);
+    runnel_instance *j = instantiate(s, MODS->grow_max, NULL);
     assert_int_equal(ok_i32(j, "grow", 1, 1, 0), 1);
     assert_int_equal(ok_i32(j, "grow", 1, 1, 0), -1);
     assert_int_equal(ok_i32(j, "size", 0, 0, 0), 2);
@@ -715,8 +638,7 @@ static void test_memory_grow_limit(void **state)
 
     /* a memory whose minimum is already past the store's limit cannot be instantiated */
     runnel_module *big = load(big_mem_wasm, sizeof big_mem_wasm);
-    runnel_store *t = runnel_store_new(&cfg);
-    assert_non_null(t);
+    runnel_store *t = new_store(&cfg);
     runnel_report_clear(&r);
     assert_null(runnel_instantiate(t, big, NULL, &r));
     assert_int_not_equal(r.status, RUNNEL_OK);
@@ -760,11 +682,10 @@ static bool cap_total(void *user, runnel_memory *mem, uint64_t old_pages, uint64
    memory.grow then gives -1 and the memory keeps its size. */
 static void test_grow_hook(void **state)
 {
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     hook_log log = {.cap = 2};
     runnel_store_set_grow_hook(s, refuse_past_cap, &log);
-    runnel_instance *i = instantiate(s, MODS->limits);
+    runnel_instance *i = instantiate(s, MODS->limits, NULL);
     runnel_memory *mem = runnel_instance_memory(i, "mem");
 
     assert_int_equal(ok_i32(i, "grow", 1, 1, 0), 1);
@@ -790,12 +711,11 @@ static void test_grow_hook(void **state)
     runnel_store_free(s);
 
     /* a cap on the total of two memories: the second instance's growth is refused */
-    s = runnel_store_new(NULL);
-    assert_non_null(s);
+    s = new_store(NULL);
     hook_log total = {.total = 2, .total_cap = 3};
     runnel_store_set_grow_hook(s, cap_total, &total);
-    runnel_instance *a = instantiate(s, MODS->limits);
-    runnel_instance *b = instantiate(s, MODS->limits);
+    runnel_instance *a = instantiate(s, MODS->limits, NULL);
+    runnel_instance *b = instantiate(s, MODS->limits, NULL);
     assert_int_equal(ok_i32(a, "grow", 1, 1, 0), 1);
     assert_int_equal(ok_i32(b, "grow", 1, 1, 0), -1);
     assert_int_equal(ok_i32(b, "size", 0, 0, 0), 1);

@@ -13,18 +13,12 @@
  * wabt's own validation); the test needs no tool at run time. Offsets in the assertions are those
  * `wasm-objdump -d` prints for the instruction at fault.
  */
-#include <runnel/engine.h>
+#include "engine_test_util.h" /* load, instantiate, expect_i32, ok_i32 */
 
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cmocka.h>
 
 /* ---------------------------------------------------------------- modules that link */
 
@@ -188,45 +182,6 @@ static const uint8_t invalid_call_wasm[] = {
     0x01, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x05, 0x0b,
 };
 
-/* ---------------------------------------------------------------- helpers */
-
-static runnel_module *load(const uint8_t *bytes, size_t len)
-{
-    runnel_report r = {0};
-    runnel_module *m = runnel_module_new(bytes, len, &r);
-    if (!m)
-        print_error("module: %s\n", r.message ? r.message : "?");
-    assert_non_null(m);
-    runnel_report_clear(&r);
-    return m;
-}
-
-static runnel_instance *instantiate(runnel_store *s, const runnel_module *m, const runnel_linker *l)
-{
-    runnel_report r = {0};
-    runnel_instance *i = runnel_instantiate(s, m, l, &r);
-    if (!i)
-        print_error("instantiate: %s\n", r.message ? r.message : "?");
-    assert_non_null(i);
-    runnel_report_clear(&r);
-    return i;
-}
-
-static int32_t ok_i32(runnel_instance *i, const char *name, int32_t arg, runnel_status want, runnel_trap_kind trap)
-{
-    runnel_func *f = runnel_instance_func(i, name);
-    assert_non_null(f);
-    runnel_val args[1] = {RUNNEL_I32(arg)}, res[1] = {RUNNEL_I32(INT32_MIN)};
-    runnel_report r = {0};
-    runnel_status st = runnel_call(f, args, runnel_func_param_count(f), res, runnel_func_result_count(f), &r);
-    if (st != want)
-        print_error("%s: %s: %s\n", name, runnel_status_name(st), r.message ? r.message : "");
-    assert_int_equal(st, want);
-    assert_int_equal(r.trap, trap);
-    runnel_report_clear(&r);
-    return res[0].of.i32;
-}
-
 /* ---------------------------------------------------------------- linking instances */
 
 /* b imports a function, a memory, a mutable global, an immutable global and a table from a, all
@@ -235,8 +190,7 @@ static void test_link_instances(void **state)
 {
     (void)state;
     runnel_module *ma = load(link_a_wasm, sizeof link_a_wasm), *mb = load(link_b_wasm, sizeof link_b_wasm);
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     runnel_instance *a = instantiate(s, ma, NULL);
     runnel_linker *l = runnel_linker_new();
     assert_non_null(l);
@@ -244,16 +198,16 @@ static void test_link_instances(void **state)
     runnel_instance *b = instantiate(s, mb, l);
 
     /* run(5) = triple(5) + table[1]() + a.seven = 15 + 7 + 7 */
-    assert_int_equal(ok_i32(b, "run", 5, RUNNEL_OK, RUNNEL_TRAP_NONE), 29);
-    assert_int_equal(ok_i32(a, "load", 8, RUNNEL_OK, RUNNEL_TRAP_NONE), 15); /* b stored into a's memory */
+    assert_int_equal(ok_i32(b, "run", 1, 5, 0), 29);
+    assert_int_equal(ok_i32(a, "load", 1, 8, 0), 15); /* b stored into a's memory */
     assert_int_equal(runnel_global_get(runnel_instance_global(a, "counter")).of.i32, 101);
-    assert_int_equal(ok_i32(b, "run", 10, RUNNEL_OK, RUNNEL_TRAP_NONE), 44);
+    assert_int_equal(ok_i32(b, "run", 1, 10, 0), 44);
     assert_int_equal(runnel_global_get(runnel_instance_global(a, "counter")).of.i32, 102);
-    assert_int_equal(ok_i32(a, "load", 8, RUNNEL_OK, RUNNEL_TRAP_NONE), 30);
+    assert_int_equal(ok_i32(a, "load", 1, 8, 0), 30);
 
     /* and a's side seen from b: the embedder sets a's counter, b increments what it finds */
     assert_int_equal(runnel_global_set(runnel_instance_global(a, "counter"), RUNNEL_I32(-1)), RUNNEL_OK);
-    ok_i32(b, "run", 1, RUNNEL_OK, RUNNEL_TRAP_NONE);
+    ok_i32(b, "run", 1, 1, 0);
     assert_int_equal(runnel_global_get(runnel_instance_global(a, "counter")).of.i32, 0);
     /* an immutable global cannot be set */
     assert_int_equal(runnel_global_set(runnel_instance_global(a, "seven"), RUNNEL_I64(8)), RUNNEL_BADARG);
@@ -262,8 +216,8 @@ static void test_link_instances(void **state)
 
     /* the same module linked twice shares a's objects */
     runnel_instance *b2 = instantiate(s, mb, l);
-    ok_i32(b2, "run", 100, RUNNEL_OK, RUNNEL_TRAP_NONE);
-    assert_int_equal(ok_i32(a, "load", 8, RUNNEL_OK, RUNNEL_TRAP_NONE), 300);
+    ok_i32(b2, "run", 1, 100, 0);
+    assert_int_equal(ok_i32(a, "load", 1, 8, 0), 300);
     assert_int_equal(runnel_global_get(runnel_instance_global(a, "counter")).of.i32, 1);
 
     runnel_store_free(s);
@@ -307,9 +261,9 @@ static void test_linker_changes_after_instantiation(void **state)
         snprintf(name, sizeof name, "f%d", k);
         assert_int_equal(runnel_linker_define_func(l, "env", name, "IIII", "FF", host_triple, NULL), RUNNEL_OK);
     }
-    assert_int_equal(ok_i32(i, "run", 14, RUNNEL_OK, RUNNEL_TRAP_NONE), 42);
+    assert_int_equal(ok_i32(i, "run", 1, 14, 0), 42);
     runnel_linker_free(l);
-    assert_int_equal(ok_i32(i, "run", -5, RUNNEL_OK, RUNNEL_TRAP_NONE), -15);
+    assert_int_equal(ok_i32(i, "run", 1, -5, 0), -15);
     runnel_store_free(s);
     runnel_module_free(m);
 }
@@ -320,8 +274,7 @@ static void test_link_standalone_objects(void **state)
 {
     (void)state;
     runnel_module *mb = load(link_b_wasm, sizeof link_b_wasm);
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     runnel_memory *mem = runnel_memory_new(s, 1, 2, true);
     runnel_global *counter = runnel_global_new(s, RUNNEL_I32(5), true);
     runnel_global *seven = runnel_global_new(s, RUNNEL_I64(7), false);
@@ -344,7 +297,7 @@ static void test_link_standalone_objects(void **state)
     assert_int_equal(runnel_linker_define_memory(l, "a", "x", NULL), RUNNEL_BADARG);
 
     runnel_instance *b = instantiate(s, mb, l);
-    ok_i32(b, "run", 4, RUNNEL_TRAP, RUNNEL_TRAP_NULL_FUNC);
+    expect_i32(b, "run", 1, 4, 0, RUNNEL_TRAP, RUNNEL_TRAP_NULL_FUNC);
     int32_t stored;
     memcpy(&stored, runnel_memory_data(mem) + 8, sizeof stored);
     assert_int_equal(stored, 12);
@@ -384,8 +337,7 @@ static void test_link_errors(void **state)
 {
     (void)state;
     runnel_module *ma = load(link_a_wasm, sizeof link_a_wasm);
-    runnel_store *s = runnel_store_new(NULL);
-    assert_non_null(s);
+    runnel_store *s = new_store(NULL);
     runnel_instance *a = instantiate(s, ma, NULL);
     runnel_linker *l = runnel_linker_new();
     assert_non_null(l);
@@ -408,7 +360,7 @@ static void test_link_errors(void **state)
     /* a still works, and the good module still links */
     runnel_module *mb = load(link_b_wasm, sizeof link_b_wasm);
     runnel_instance *b = instantiate(s, mb, l);
-    assert_int_equal(ok_i32(b, "run", 1, RUNNEL_OK, RUNNEL_TRAP_NONE), 17);
+    assert_int_equal(ok_i32(b, "run", 1, 1, 0), 17);
     assert_int_equal(runnel_linker_define_instance(l, "a", NULL), RUNNEL_BADARG);
 
     runnel_store_free(s);

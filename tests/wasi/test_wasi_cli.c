@@ -6,59 +6,21 @@
  * guest's own, and what was printed and left on disk.
  */
 #define _GNU_SOURCE /* nftw */
+#define WASI_TEST_TOP "/tmp/runnel-wasi-cli-XXXXXX"
+#include "wasi_test_util.h" /* top, setup, teardown, guest, in_top, slurp_into, make_dir, ... */
+
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <cmocka.h>
 
 static const char *runnel;
-static char top[64];
 
 typedef struct result {
     int status; /* exit status, or -1 if killed */
     char out[65536], err[65536];
 } result;
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    strcpy(top, "/tmp/runnel-wasi-cli-XXXXXX");
-    assert_non_null(mkdtemp(top));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return 0;
-}
-
-static void slurp_into(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-    buf[n] = 0;
-    if (f)
-        fclose(f);
-}
 
 /* Runs `runnel run ARGS...` (NULL-terminated) in top, with `in` as stdin. */
 static result *run_cli(const char *in, ...)
@@ -76,13 +38,10 @@ static result *run_cli(const char *in, ...)
     argv[argc] = NULL;
 
     char pin[128], pout[128], perr[128];
-    snprintf(pin, sizeof pin, "%s/.stdin", top);
-    snprintf(pout, sizeof pout, "%s/.stdout", top);
-    snprintf(perr, sizeof perr, "%s/.stderr", top);
-    FILE *f = fopen(pin, "w");
-    assert_non_null(f);
-    fputs(in ? in : "", f);
-    fclose(f);
+    path_in(pin, sizeof pin, ".stdin");
+    path_in(pout, sizeof pout, ".stdout");
+    path_in(perr, sizeof perr, ".stderr");
+    write_file(".stdin", in ? in : "");
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -111,24 +70,6 @@ static void expect_status(const result *r, int status)
 {
     if (r->status != status)
         fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", r->status, status, r->out, r->err);
-}
-
-static const char *guest(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s.wasm", RN_WASI_GUESTS, name);
-    return buf[k];
-}
-
-static const char *in_top(const char *rel)
-{
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", top, rel);
-    return buf[k];
 }
 
 static void test_hello(void **state)
@@ -191,7 +132,7 @@ static void test_stdin(void **state)
 static void test_dirs(void **state)
 {
     (void)state;
-    assert_int_equal(mkdir(in_top("sb"), 0755), 0);
+    make_dir("sb");
     result *r = run_cli(NULL, "--dir", "sb::/sandbox", guest("files"), "/sandbox", NULL);
     expect_status(r, 0);
     assert_non_null(strstr(r->out, "failures=0\n"));
@@ -201,7 +142,7 @@ static void test_dirs(void **state)
     assert_string_equal(buf, "HELLO");
 
     /* `--dir .`, as with wasmtime: the current directory, seen as "." */
-    assert_int_equal(mkdir(in_top("dot"), 0755), 0);
+    make_dir("dot");
     r = run_cli(NULL, "--dir=dot::.", guest("files"), ".", NULL);
     expect_status(r, 0);
     free(r);
@@ -209,13 +150,11 @@ static void test_dirs(void **state)
     assert_string_equal(buf, "sub/a.txt");
 
     /* read-only next to read-write */
-    assert_int_equal(mkdir(in_top("ro"), 0755), 0);
-    assert_int_equal(mkdir(in_top("ro/dir"), 0755), 0);
-    assert_int_equal(mkdir(in_top("ro/empty_dir"), 0755), 0);
-    assert_int_equal(mkdir(in_top("rw"), 0755), 0);
-    FILE *f = fopen(in_top("ro/file.txt"), "w");
-    fputs("readonly content\n", f);
-    fclose(f);
+    make_dir("ro");
+    make_dir("ro/dir");
+    make_dir("ro/empty_dir");
+    make_dir("rw");
+    write_file("ro/file.txt", "readonly content\n");
     r = run_cli(NULL, "--dir-ro", "ro::/ro", "--dir", "rw::/rw", guest("readonly"), NULL);
     expect_status(r, 0);
     assert_non_null(strstr(r->out, "read 0 readonly content\n"));
@@ -241,15 +180,12 @@ static void test_dirs(void **state)
 static void test_escape(void **state)
 {
     (void)state;
-    assert_int_equal(mkdir(in_top("sandbox"), 0755), 0);
-    assert_int_equal(mkdir(in_top("sandbox/sub"), 0755), 0);
-    FILE *f = fopen(in_top("outside.txt"), "w");
-    fputs("secret\n", f);
-    fclose(f);
-    f = fopen(in_top("sandbox/inside.txt"), "w");
-    fclose(f);
-    assert_int_equal(symlink("/etc", in_top("sandbox/link_etc")), 0);
-    assert_int_equal(symlink("..", in_top("sandbox/link_up")), 0);
+    make_dir("sandbox");
+    make_dir("sandbox/sub");
+    write_file("outside.txt", "secret\n");
+    write_file("sandbox/inside.txt", "");
+    make_link("/etc", "sandbox/link_etc");
+    make_link("..", "sandbox/link_up");
     result *r = run_cli(NULL, "--dir", "sandbox::/sandbox", guest("escape"), "/sandbox", NULL);
     expect_status(r, 0);
     assert_non_null(strstr(r->out, "\ndotdot 76\n"));

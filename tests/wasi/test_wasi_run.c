@@ -8,21 +8,14 @@
  * outside what was granted for writing changed.
  */
 #define _GNU_SOURCE /* nftw */
+#define WASI_TEST_TOP "/tmp/runnel-wasi-run-XXXXXX"
+#include "wasi_test_util.h" /* top, setup, teardown, guest, in_top, path_in, make_dir, ... */
+
 #include "runnel/wasi.h"
 
 #include <errno.h>
-#include <ftw.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <cmocka.h>
 
 typedef struct run {
     runnel_status status;
@@ -36,29 +29,6 @@ typedef struct dirmap {
     bool ro;
 } dirmap;
 
-static char top[64];
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    strcpy(top, "/tmp/runnel-wasi-run-XXXXXX");
-    assert_non_null(mkdtemp(top));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return 0;
-}
-
 static char *copy(const uint8_t *p, size_t n)
 {
     char *s = malloc(n + 1);
@@ -71,8 +41,7 @@ static char *copy(const uint8_t *p, size_t n)
 /* guests/NAME.wasm, decoded and compiled (fails the test when it cannot be). */
 static runnel_module *load_guest(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s.wasm", RN_WASI_GUESTS, name);
+    const char *path = guest(name);
     FILE *f = fopen(path, "rb");
     if (!f)
         fail_msg("cannot open %s: %s", path, strerror(errno));
@@ -88,7 +57,6 @@ static runnel_module *load_guest(const char *name)
     if (!m)
         fail_msg("%s: %s", path, r.message);
     return m;
-
 }
 
 /* Runs guests/NAME.wasm with argv = {NAME.wasm, args...}, the given env ("K=V" strings), stdin
@@ -139,6 +107,15 @@ static run run_guest(const char *name, const char *const *args, const char *cons
     return res;
 }
 
+/* The same with one directory granted read-write: top/DIR (which must exist), seen as GUEST_DIR. */
+static run run_with_dir(const char *name, const char *const *args, const char *dir, const char *guest_dir)
+{
+    char host[512];
+    path_in(host, sizeof host, dir);
+    dirmap dirs[] = {{host, guest_dir, false}, {0}};
+    return run_guest(name, args, NULL, NULL, dirs);
+}
+
 static void run_free(run *r)
 {
     free(r->out);
@@ -166,47 +143,10 @@ static int value_of(const char *out, const char *label)
     return -1000;
 }
 
-static void path_in(char *buf, size_t size, const char *rel)
-{
-    snprintf(buf, size, "%s/%s", top, rel);
-}
-
-static void write_file(const char *rel, const char *content)
-{
-    char p[512];
-    path_in(p, sizeof p, rel);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(content, f);
-    fclose(f);
-}
-
 static char *read_file(const char *rel)
 {
-    char p[512];
-    path_in(p, sizeof p, rel);
-    FILE *f = fopen(p, "rb");
-    if (!f)
-        return NULL;
     static char buf[200000];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
-static void make_dir(const char *rel)
-{
-    char p[512];
-    path_in(p, sizeof p, rel);
-    assert_int_equal(mkdir(p, 0755), 0);
-}
-
-static void make_link(const char *target, const char *rel)
-{
-    char p[512];
-    path_in(p, sizeof p, rel);
-    assert_int_equal(symlink(target, p), 0);
+    return slurp_into(in_top(rel), buf, sizeof buf) ? buf : NULL;
 }
 
 /* ---------------------------------------------------------------- a snapshot of a tree */
@@ -354,10 +294,7 @@ static void test_hostile(void **state)
 {
     (void)state;
     make_dir("d");
-    char d[512];
-    path_in(d, sizeof d, "d");
-    dirmap dirs[] = {{d, "/d", false}, {0}};
-    run r = run_guest("hostile", NULL, NULL, NULL, dirs);
+    run r = run_with_dir("hostile", NULL, "d", "/d");
     expect_ok(&r, 0);
     const char *labels[] = {"args_sizes", "args_get", "environ_get", "write_bad_iovs", "write_bad_ret", "write_wrap",
                             "write_huge", "write_many_iovs", "read_bad", "fdstat_bad", "prestat_bad", "clock_bad",
@@ -373,11 +310,8 @@ static void test_files(void **state)
 {
     (void)state;
     make_dir("sandbox");
-    char sb[512];
-    path_in(sb, sizeof sb, "sandbox");
-    dirmap dirs[] = {{sb, "/sandbox", false}, {0}};
     const char *args[] = {"/sandbox", NULL};
-    run r = run_guest("files", args, NULL, NULL, dirs);
+    run r = run_with_dir("files", args, "sandbox", "/sandbox");
     expect_ok(&r, 0);
     assert_non_null(strstr(r.out, "list sub: a.txt b.txt c.txt\n"));
     assert_non_null(strstr(r.out, "many: created 300 counted 300\n"));
@@ -388,25 +322,18 @@ static void test_files(void **state)
     /* what the program left, seen from the host */
     assert_string_equal(read_file("sandbox/data.txt"), "HELLO");
     assert_string_equal(read_file("sandbox/renamed.txt"), "sub/a.txt");
-    char p[512], q[512];
     struct stat a, b;
-    path_in(p, sizeof p, "sandbox/data.txt");
-    path_in(q, sizeof q, "sandbox/hard.txt");
-    assert_int_equal(stat(p, &a), 0);
-    assert_int_equal(stat(q, &b), 0);
+    assert_int_equal(stat(in_top("sandbox/data.txt"), &a), 0);
+    assert_int_equal(stat(in_top("sandbox/hard.txt"), &b), 0);
     assert_int_equal(a.st_ino, b.st_ino);
     assert_int_equal(a.st_mtim.tv_sec, 1234567890);
-    path_in(p, sizeof p, "sandbox/link");
     char target[64] = {0};
-    assert_int_equal(readlink(p, target, sizeof target - 1), 8);
+    assert_int_equal(readlink(in_top("sandbox/link"), target, sizeof target - 1), 8);
     assert_string_equal(target, "data.txt");
-    path_in(p, sizeof p, "sandbox/big.bin");
-    assert_int_equal(stat(p, &a), 0);
+    assert_int_equal(stat(in_top("sandbox/big.bin"), &a), 0);
     assert_int_equal(a.st_size, 100000);
-    path_in(p, sizeof p, "sandbox/sub");
-    assert_int_equal(stat(p, &a), -1);
-    path_in(p, sizeof p, "sandbox/many/entry-with-a-rather-long-name-299");
-    assert_int_equal(stat(p, &a), 0);
+    assert_int_equal(stat(in_top("sandbox/sub"), &a), -1);
+    assert_int_equal(stat(in_top("sandbox/many/entry-with-a-rather-long-name-299"), &a), 0);
 }
 
 /* The same program with the directory preopened as "." (wasmtime's `--dir .`), relative paths. */
@@ -414,11 +341,8 @@ static void test_files_dot(void **state)
 {
     (void)state;
     make_dir("cwd");
-    char d[512];
-    path_in(d, sizeof d, "cwd");
-    dirmap dirs[] = {{d, ".", false}, {0}};
     const char *args[] = {".", NULL};
-    run r = run_guest("files", args, NULL, NULL, dirs);
+    run r = run_with_dir("files", args, "cwd", ".");
     expect_ok(&r, 0);
     assert_non_null(strstr(r.out, "failures=0\n"));
     run_free(&r);
@@ -435,15 +359,12 @@ static void test_escape(void **state)
     make_link("/etc", "sandbox/link_etc");
     make_link("..", "sandbox/link_up");
     make_link("sub/../..", "sandbox/link_up2");
-    char sb[512];
-    path_in(sb, sizeof sb, "sandbox");
-    make_link(sb, "sandbox/link_abs");
+    make_link(in_top("sandbox"), "sandbox/link_abs");
     make_link("loop", "sandbox/loop");
     char *before = snapshot();
 
-    dirmap dirs[] = {{sb, "/sandbox", false}, {0}};
     const char *args[] = {"/sandbox", NULL};
-    run r = run_guest("escape", args, NULL, NULL, dirs);
+    run r = run_with_dir("escape", args, "sandbox", "/sandbox");
     expect_ok(&r, 0);
     struct {
         const char *label;
