@@ -199,8 +199,9 @@ typedef struct runnel_actor_options {
     const json_t *resolved_env; /* the environment the node declared and the host resolved; default {} */
     const char *entry_point;    /* default "process" */
 
-    /* Limits. 0 = the plugin's own (when it is given as a manifest with timeout_ms or memory.max_pages),
-       else the default above; RUNNEL_ACTOR_UNLIMITED = none. */
+    /* Limits. 0 = the plugin's own (when it is given as a manifest with timeout_ms or memory.max_pages;
+       a timeout_ms of 0 there counts as none given), else the default above; RUNNEL_ACTOR_UNLIMITED =
+       none. Every plugin instance of the actor runs under them from its first instruction. */
     uint64_t timeout_ms;
     uint64_t max_memory_pages;
     uint64_t fuel; /* engine fuel per call; 0 = unlimited (no default budget) */
@@ -232,7 +233,8 @@ runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *op
 void runnel_actor_free(runnel_actor *a);
 
 /* The checked metadata, or NULL when the plugin has none; then runnel_actor_metadata_error says why
-   ("no get_metadata export", the trap or error of get_metadata, or what is wrong with its JSON). */
+   ("no get_metadata export", the trap (with its backtrace, as in runnel_actor_process) or error of
+   get_metadata, or what is wrong with its JSON). */
 const runnel_actor_metadata *runnel_actor_get_metadata(const runnel_actor *a);
 const char *runnel_actor_metadata_error(const runnel_actor *a);
 /* The text get_metadata returned (NULL if the call failed), for `runnel inspect --json`. */
@@ -270,10 +272,14 @@ typedef struct runnel_port_msg {
    sends it; then the returned outputs, in the order the plugin wrote them. A returned `state` object
    replaces the state; otherwise what __set_state wrote stays.
    Returns RUNNEL_OK when the call succeeded and its result was valid. Otherwise the failure is emitted
-   as an Error message on RUNNEL_ACTOR_ERROR_PORT (kind RUNNEL_EMIT_ERROR), described in r, and the
-   status says what kind: RUNNEL_TRAP (trap, timeout, memory limit, fuel), RUNNEL_EXIT (proc_exit with a
-   non-zero code), RUNNEL_BADARG (the plugin reported an error, or returned something that is not a valid
-   result: its outputs are not delivered and its state is not kept). An input on a port that the metadata
+   as an Error message on RUNNEL_ACTOR_ERROR_PORT (kind RUNNEL_EMIT_ERROR), described in r with the same
+   text, and the status says what kind. When the plugin trapped (or a host function failed it), the text
+   is the message and then the backtrace, innermost first, one line a frame:
+   "process trapped: unreachable\n  at crash (offset 0x3504)\n  at process (offset 0x20f2)" (a function
+   without a name is "function INDEX"; offsets are bytes in the module). The status: RUNNEL_TRAP (trap,
+   timeout, memory limit, fuel), RUNNEL_EXIT (proc_exit with a non-zero code), RUNNEL_BADARG (the plugin
+   reported an error, or returned something that is not a valid result: its outputs are not delivered
+   and its state is not kept). An input on a port that the metadata
    does not declare is refused before any call (RUNNEL_BADARG, nothing emitted). */
 runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *inputs, size_t ninputs,
                                    runnel_actor_emit_fn emit, void *user, runnel_report *r);

@@ -172,10 +172,28 @@ int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input
 const uint8_t *runnel_plugin_output(const runnel_plugin *p, size_t *len);
 /* The last call's error text, or NULL if it succeeded (valid until the next call). */
 const char *runnel_plugin_error(const runnel_plugin *p);
+/* The last call's report: what runnel_plugin_error says, plus where the guest failed. Valid until the
+   next call or runnel_plugin_free (during a call it describes nothing yet); NULL only for a NULL plugin.
+   After a successful call (error NULL) it is all zero, status RUNNEL_OK. After a failed one:
+     message  the error text, byte for byte as runnel_plugin_error() gives it
+     status   how the guest's code ended: RUNNEL_TRAP (a trap, trap kind set, or a failing host
+              function, trap kind RUNNEL_TRAP_HOST, or a memory limit), RUNNEL_SUSPENDED (timeout or
+              cancel: RUNNEL_TRAP_INTERRUPTED; fuel: RUNNEL_TRAP_OUT_OF_FUEL), RUNNEL_EXIT (WASI proc_exit,
+              exit_code), RUNNEL_UNLINKABLE or RUNNEL_NOMEM (instantiation failed), or RUNNEL_BADARG (the
+              guest set an error and returned, or the call was refused: no such function, ...)
+     frames   for a trap, the backtrace, innermost first: function index, name (from the name section or
+              an export; NULL when the module has neither), byte offset of the instruction in its module.
+              The names belong to the plugin's modules and stay valid as long as the plugin.
+   The failing code may be the export, or an initialiser or start function run by the call's
+   instantiation (its trap's backtrace, with the error "failed to initialize ...: unreachable"). */
+const runnel_report *runnel_plugin_last_report(const runnel_plugin *p);
 /* Does the main module export a function of this name? */
 bool runnel_plugin_function_exists(const runnel_plugin *p, const char *func);
-/* Empties Extism memory: every handle becomes invalid, and the last output with it (libextism's
-   extism_plugin_reset). Instances, vars and config stay. Not allowed during a call (returns false). */
+/* Empties Extism memory, as libextism's extism_plugin_reset does (it calls the kernel's reset): every
+   handle becomes invalid and the last output is emptied. Nothing else changes: the wasm instances stay
+   (so guest globals and the guest's own memory keep their values), and so do vars, config, limits and
+   the last error and report. For fresh instances make a new plugin from the compiled plugin
+   (runnel_plugin_new_from_compiled is cheap). Not allowed during a call (returns false). */
 bool runnel_plugin_reset(runnel_plugin *p);
 
 /* ---------------------------------------------------------------- cancellation */
@@ -204,8 +222,11 @@ const char *runnel_plugin_config_get(const runnel_plugin *p, const char *key);
 const uint8_t *runnel_plugin_var_get(const runnel_plugin *p, const void *key, size_t klen, size_t *len);
 runnel_status runnel_plugin_var_set(runnel_plugin *p, const void *key, size_t klen, const void *value, size_t len);
 
-/* Limits of one plugin, initialised from its manifest. Changing them applies from the next call (a
-   changed max_pages gives a whole new memory budget); not allowed during a call (ignored). */
+/* Limits of one plugin, initialised from its manifest. Changing them applies from the next call, to the
+   live instance as well as to later ones: timeout and fuel are set at each call, and a changed
+   has_max_pages/max_pages gives a whole new memory budget, charged by every later growth of any memory
+   of the plugin (an instantiation still to come first checks the main module's own memory against
+   it). Not allowed during a call (ignored). */
 typedef struct runnel_plugin_limits {
     uint64_t timeout_ms;             /* wall-clock limit per call; 0 = none */
     bool has_max_pages;

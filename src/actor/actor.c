@@ -9,10 +9,14 @@
  *   - One `process` call per message, its outputs sent on as one packet, after what __send_output sent
  *     during the call.
  *   - No limits at all. We run with a default timeout and memory cap (RUNNEL_ACTOR_DEFAULT_*), so that
- *     a runaway actor cannot take a graph down; both are options.
+ *     a runaway actor cannot take a graph down; both are options. They are set on each plugin with
+ *     runnel_plugin_set_limits before its first instruction runs, so get_metadata runs under them too.
  *   - The first error stops a Reflow actor. Ours reports the error (an Error message on the `error`
  *     out-port, a status, a report) and stays usable: the failed call's instance is dropped and its
  *     state changes are discarded, so the next message meets the actor exactly as it was before.
+ *     An Error message is one text, so a trap's backtrace (runnel_plugin_last_report) goes into it as
+ *     lines under the first, "  at FUNCTION (offset 0x...)", innermost first: the one place where a
+ *     user sees where a plugin like reflow-plugins/debug.wasm trapped.
  *
  * State transactions: the call works on a copy of the state (__set_state writes there); on success the
  * result's `state` object replaces it, or, when the result has none, the copy with __set_state's
@@ -57,27 +61,66 @@ char *rn_actor_outport_list(const runnel_actor *a)
 
 /* ---------------------------------------------------------------- making an actor */
 
+/* Frames beyond this many are summed up in one line: a deep recursion would bury the message. */
+#define BACKTRACE_MAX_FRAMES 32
+
+/* text (consumed) with the backtrace of the plugin's last call under it, one "  at" line a frame;
+   text itself when there is none. NULL when out of memory. */
+static char *with_backtrace(const runnel_actor *a, char *text)
+{
+    const runnel_report *rep = runnel_plugin_last_report(a->plugin);
+    if (!text || !rep || rep->nframes == 0)
+        return text;
+    size_t n = rep->nframes < BACKTRACE_MAX_FRAMES ? rep->nframes : BACKTRACE_MAX_FRAMES;
+    size_t size = strlen(text) + 1 + 64;
+    for (size_t i = 0; i < n; i++)
+        size += 48 + (rep->frames[i].func_name ? strlen(rep->frames[i].func_name) : 0);
+    char *out = malloc(size);
+    if (!out) {
+        free(text);
+        return NULL;
+    }
+    size_t o = (size_t)snprintf(out, size, "%s", text);
+    free(text);
+    for (size_t i = 0; i < n; i++) {
+        const runnel_frame *f = &rep->frames[i];
+        if (f->func_name)
+            o += (size_t)snprintf(out + o, size - o, "\n  at %s (offset 0x%x)", f->func_name, (unsigned)f->offset);
+        else
+            o += (size_t)snprintf(out + o, size - o, "\n  at function %u (offset 0x%x)", (unsigned)f->func_index,
+                                  (unsigned)f->offset);
+    }
+    if (rep->nframes > n)
+        snprintf(out + o, size - o, "\n  ... %zu more", rep->nframes - n);
+    return out;
+}
+
 /* The failure of the plugin's last call, as one line that says what happened in the user's terms, with
-   the plugin's own text (abi/extism.md, "Calling an export", gives the texts the plugin layer uses). */
+   the plugin's own text (abi/extism.md, "Calling an export", gives the texts the plugin layer uses),
+   and where it happened when the plugin layer knows (with_backtrace). */
 static char *call_failure(const runnel_actor *a, int32_t rc, const char *func)
 {
     const char *err = runnel_plugin_error(a->plugin);
+    const runnel_plugin_limits *l = &a->limits;
+    char *text;
     if (!err)
         err = "no error text";
     if (strcmp(err, "timeout") == 0)
-        return rn_actor_format("%s timed out: it ran longer than the actor's limit of %llu ms", func,
-                               (unsigned long long)a->timeout_ms);
-    if (strcmp(err, "oom") == 0)
-        return rn_actor_format("%s ran out of memory: it needed more than the actor's limit of %llu pages of 64 KiB",
-                               func, (unsigned long long)a->max_pages);
-    if (strcmp(err, "plugin ran out of fuel") == 0)
-        return rn_actor_format("%s ran out of fuel (the actor's limit is %llu units)", func,
-                               (unsigned long long)a->fuel);
-    if (strncmp(err, "Exited with i32 exit status ", 28) == 0)
-        return rn_actor_format("%s exited (WASI proc_exit) with code %d", func, (int)rc);
-    if (rc == 134)
-        return rn_actor_format("%s trapped: %s", func, err);
-    return rn_actor_format("%s failed: %s", func, err);
+        text = rn_actor_format("%s timed out: it ran longer than the actor's limit of %llu ms", func,
+                               (unsigned long long)l->timeout_ms);
+    else if (strcmp(err, "oom") == 0)
+        text = rn_actor_format("%s ran out of memory: it needed more than the actor's limit of %lu pages of 64 KiB",
+                               func, (unsigned long)l->max_pages);
+    else if (strcmp(err, "plugin ran out of fuel") == 0)
+        text = rn_actor_format("%s ran out of fuel (the actor's limit is %llu units)", func,
+                               (unsigned long long)l->fuel);
+    else if (strncmp(err, "Exited with i32 exit status ", 28) == 0)
+        text = rn_actor_format("%s exited (WASI proc_exit) with code %d", func, (int)rc);
+    else if (rc == 134)
+        text = rn_actor_format("%s trapped: %s", func, err);
+    else
+        text = rn_actor_format("%s failed: %s", func, err);
+    return with_backtrace(a, text);
 }
 
 static void read_metadata(runnel_actor *a)
@@ -171,98 +214,45 @@ static runnel_status make_config(runnel_actor *a, const runnel_actor_options *o,
     return RUNNEL_OK;
 }
 
-/* ---------------------------------------------------------------- limits, through a manifest */
+/* ---------------------------------------------------------------- limits */
 
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* RFC 4648 base64 with padding (malloc'ed). */
-static char *b64_encode(const uint8_t *p, size_t n)
+/* One limit: an explicit option wins (RUNNEL_ACTOR_UNLIMITED: none), then the plugin's own (*has, from
+   its manifest), then the default; at most max. Sets *has and returns the value. */
+static uint64_t choose_limit(uint64_t option, bool *has, uint64_t own, uint64_t dflt, uint64_t max)
 {
-    if (n > (SIZE_MAX - 4) / 4 * 3)
-        return NULL;
-    char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
-    if (!out)
-        return NULL;
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        *o++ = b64chars[v >> 18], *o++ = b64chars[(v >> 12) & 63], *o++ = b64chars[(v >> 6) & 63],
-        *o++ = b64chars[v & 63];
+    if (option == RUNNEL_ACTOR_UNLIMITED) {
+        *has = false;
+        return 0;
     }
-    if (i < n) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
-        *o++ = b64chars[v >> 18], *o++ = b64chars[(v >> 12) & 63];
-        *o++ = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
-        *o++ = '=';
-    }
-    *o = '\0';
-    return out;
+    uint64_t v = option ? option : *has ? own : dflt;
+    *has = true;
+    return v < max ? v : max;
 }
 
-/* Sets or removes (UNLIMITED) one limit: an explicit option wins, then what the manifest says, then
-   the default. Returns the value in force (0 = none). */
-static uint64_t apply_limit(json_t *obj, const char *key, uint64_t option, uint64_t dflt, uint64_t max)
+/* The limits every plugin of the actor runs under, from the options and the plugin's own limits (what
+   its manifest says: timeout_ms, memory.max_pages; a timeout of 0 is the plugin layer's "none given"). */
+static runnel_plugin_limits actor_limits(runnel_plugin_limits own, const runnel_actor_options *o)
 {
-    const json_t *cur = json_object_get(obj, key);
-    uint64_t v = option ? option : cur ? (json_is_integer(cur) ? (uint64_t)json_integer_value(cur) : 0) : dflt;
-    if (option || !cur) {
-        if (v == RUNNEL_ACTOR_UNLIMITED || v == 0) {
-            json_object_del(obj, key);
-            return 0;
-        }
-        if (v > max)
-            v = max;
-        json_object_set_new(obj, key, json_integer((json_int_t)v));
-    }
-    return v == RUNNEL_ACTOR_UNLIMITED ? 0 : v;
+    runnel_plugin_limits l = own;
+    bool has_timeout = own.timeout_ms != 0;
+    l.timeout_ms = choose_limit(o->timeout_ms, &has_timeout, own.timeout_ms, RUNNEL_ACTOR_DEFAULT_TIMEOUT_MS,
+                                UINT64_MAX - 1);
+    l.max_pages = (uint32_t)choose_limit(o->max_memory_pages, &l.has_max_pages, own.max_pages,
+                                         RUNNEL_ACTOR_DEFAULT_MAX_PAGES, 65536);
+    return l;
 }
 
-/* The plugin's source as an Extism manifest carrying the actor's time and memory limits.
-   Why a manifest and not runnel_plugin_set_limits: a manifest's limits are part of the compiled plugin,
-   so every plugin made from it (one per call, see fresh_plugin) has them from its first instruction,
-   memory budget included. A raw module becomes {"wasm":[{"data": base64}]}; a manifest gets the limits
-   merged in. NULL with the reason in r when memory runs out; *text NULL (and RUNNEL_OK) when the source
-   is neither, to be handed to the plugin layer as is (which says what is wrong with it). */
-static runnel_status source_with_limits(runnel_actor *a, const void *data, size_t len, const runnel_actor_options *o,
-                                        char **text, runnel_report *r)
-{
-    *text = NULL;
-    json_t *doc = NULL;
-    if (len >= 4 && memcmp(data, "\0asm", 4) == 0) {
-        char *b64 = b64_encode(data, len);
-        doc = b64 ? json_pack("{s:[{s:s}]}", "wasm", "data", b64) : NULL;
-        free(b64);
-        if (!doc)
-            return rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
-    } else {
-        doc = json_loadb(data, len, 0, NULL);
-        if (!json_is_object(doc)) {
-            json_decref(doc);
-            a->timeout_ms = o->timeout_ms == RUNNEL_ACTOR_UNLIMITED ? 0 : o->timeout_ms;
-            a->max_pages = o->max_memory_pages == RUNNEL_ACTOR_UNLIMITED ? 0 : o->max_memory_pages;
-            return RUNNEL_OK;
-        }
-    }
-    json_t *mem = json_object_get(doc, "memory");
-    if (!mem) {
-        mem = json_object();
-        json_object_set_new(doc, "memory", mem);
-    }
-    a->timeout_ms = apply_limit(doc, "timeout_ms", o->timeout_ms, RUNNEL_ACTOR_DEFAULT_TIMEOUT_MS, UINT64_MAX - 1);
-    a->max_pages = json_is_object(mem)
-                       ? apply_limit(mem, "max_pages", o->max_memory_pages, RUNNEL_ACTOR_DEFAULT_MAX_PAGES, 65536)
-                       : 0;
-    *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    return *text ? RUNNEL_OK : rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
-}
-
-/* A new plugin from the compiled one: a fresh instance, as Reflow gives every call. */
-static runnel_status fresh_plugin(runnel_actor *a, runnel_report *r)
+/* A new plugin from the compiled one: a fresh instance, as Reflow gives every call, under the actor's
+   limits (set before anything runs, so from its first instruction). With options (the actor's first
+   plugin), the limits are worked out first, from the options and what the plugin brings. */
+static runnel_status fresh_plugin(runnel_actor *a, const runnel_actor_options *o, runnel_report *r)
 {
     runnel_plugin *p = runnel_plugin_new_from_compiled(a->compiled, r);
     if (!p)
         return r && r->status != RUNNEL_OK ? r->status : RUNNEL_NOMEM;
+    if (o)
+        a->limits = actor_limits(runnel_plugin_get_limits(p), o);
+    runnel_plugin_set_limits(p, &a->limits);
     if (a->meta)
         runnel_plugin_set_name(p, a->meta->component);
     runnel_plugin_free(a->plugin);
@@ -291,18 +281,13 @@ runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_
         goto fail;
     }
 
-    char *source = NULL;
-    if (source_with_limits(a, wasm, len, o, &source, r) != RUNNEL_OK)
-        goto fail;
     runnel_plugin_options po = {0};
     po.wasi = true;
     po.wasi_inherit_stdio = o->inherit_stdio;
-    po.fuel = a->fuel = o->fuel == RUNNEL_ACTOR_UNLIMITED ? 0 : o->fuel;
+    po.fuel = o->fuel == RUNNEL_ACTOR_UNLIMITED ? 0 : o->fuel;
     po.functions = rn_actor_host_functions(a->abi, &po.nfunctions);
-    a->compiled = source ? runnel_compiled_plugin_new(source, strlen(source), &po, r)
-                         : runnel_compiled_plugin_new(wasm, len, &po, r);
-    free(source);
-    if (!a->compiled || fresh_plugin(a, r) != RUNNEL_OK)
+    a->compiled = runnel_compiled_plugin_new(wasm, len, &po, r);
+    if (!a->compiled || fresh_plugin(a, o, r) != RUNNEL_OK)
         goto fail;
 
     if (!runnel_plugin_function_exists(a->plugin, a->entry_point)) {
@@ -503,7 +488,7 @@ runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *input
     }
     /* get_metadata ran in the first plugin: `process` always starts from a fresh one, and so does every
        call unless the actor is kept warm */
-    if ((!a->warm || !a->keep_warm) && fresh_plugin(a, r) != RUNNEL_OK) {
+    if ((!a->warm || !a->keep_warm) && fresh_plugin(a, NULL, r) != RUNNEL_OK) {
         free(input);
         json_decref(call.state);
         rn_actor_emit_error(emit, user, r && r->message ? r->message : "cannot make a plugin instance");
@@ -518,7 +503,7 @@ runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *input
     const char *err = runnel_plugin_error(a->plugin);
     if (err) {
         /* A host function's own message is the clearest account of what went wrong. */
-        char *text = call.failure ? rn_actor_format("%s failed: %s", a->entry_point, call.failure)
+        char *text = call.failure ? with_backtrace(a, rn_actor_format("%s failed: %s", a->entry_point, call.failure))
                                   : call_failure(a, rc, a->entry_point);
         st = fail_process(a, call.failure ? RUNNEL_BADARG : failure_status(rc, err), text ? text : "process failed",
                           emit, user, r);

@@ -52,7 +52,7 @@ struct runnel_actor {
     char *entry_point;
     bool keep_warm;
     bool strict_ports;                    /* __send_output to an undeclared port is an error, not delivered */
-    uint64_t timeout_ms, max_pages, fuel; /* the limits in force, for messages */
+    runnel_plugin_limits limits;          /* set on every plugin of the actor; also for messages */
     bool warm;                            /* the plugin has a live instance that a later call may reuse */
     bool in_call;                         /* inside runnel_actor_process (its emit callback may not re-enter) */
 };

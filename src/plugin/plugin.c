@@ -31,6 +31,14 @@
  * and every later growth of any memory of the plugin, Extism memory included, is charged against it.
  * When the budget is exhausted the growing memory.grow returns -1 and the call is interrupted at once,
  * and the call fails with `oom` (Extism's limiter fails the growing instruction itself).
+ * runnel_plugin_set_limits changes all of this for the live instance too: the deadline and fuel are
+ * read at each call, and a changed max_pages replaces the budget the grow hooks charge at once.
+ *
+ * Reports. Extism gives a failed call one line of text (the error), and that text is part of the ABI:
+ * hosts compare it. The engine knows more: the trap kind and a backtrace with function names and code
+ * offsets, which is what a user needs to find the fault. So the plugin keeps the engine's report of the
+ * guest code that failed (the export, an initialiser, or instantiation) as the call's report, with its
+ * message replaced by the error text, and leaves the error text exactly as Extism words it.
  */
 #include "plugin_impl.h"
 
@@ -44,6 +52,8 @@
 #include <unistd.h>
 
 static const uint8_t WASM_MAGIC[4] = {0, 'a', 's', 'm'};
+/* About 95 years: any longer timeout is this one (and its deadline in nanoseconds still fits 64 bits). */
+#define RN_MAX_TIMEOUT_MS 3000000000000u
 
 uint64_t rn_mono_ns(void)
 {
@@ -596,6 +606,7 @@ void runnel_plugin_free(runnel_plugin *p)
     free(p->vars);
     free(p->bindings);
     free(p->error);
+    runnel_report_clear(&p->last_report);
     free(p->host_fail_msg);
     free(p->http_headers_json);
     free(p->name);
@@ -638,6 +649,31 @@ static runnel_status engine_call(runnel_plugin *p, runnel_func *f, const runnel_
     if (st == RUNNEL_SUSPENDED)
         runnel_abandon(p->is.store);
     return st;
+}
+
+/* Makes rep, the engine's report of guest code that failed, the call's report (moved: rep is left empty). */
+static void keep_report(runnel_plugin *p, runnel_report *rep)
+{
+    runnel_report_clear(&p->last_report);
+    p->last_report = *rep;
+    memset(rep, 0, sizeof *rep);
+}
+
+/* Makes the call's report agree with its outcome: all zero on success; on failure the error text as its
+   message, and a status that is never RUNNEL_OK: that of the guest code that failed if any, else the
+   call's st, else RUNNEL_TRAP after a memory limit, else RUNNEL_BADARG (the guest set an error and
+   returned normally, or the host refused the call). */
+static void settle_report(runnel_plugin *p, runnel_status st, const char *err)
+{
+    runnel_report *lr = &p->last_report;
+    if (!err) {
+        runnel_report_clear(lr);
+        return;
+    }
+    free(lr->message);
+    lr->message = strdup(err);
+    if (lr->status == RUNNEL_OK)
+        lr->status = st != RUNNEL_OK ? st : p->oom ? RUNNEL_TRAP : RUNNEL_BADARG;
 }
 
 /* A guest failure's text, with Extism's precedence for the special ones. Sets *rc. */
@@ -684,7 +720,7 @@ static bool run_init(runnel_plugin *p, runnel_func *f, const char *what, bool ha
         return true;
     }
     char *t = failure_text(p, st, &rep, rc);
-    runnel_report_clear(&rep);
+    keep_report(p, &rep); /* where the initialiser failed */
     if (t && strcmp(t, "timeout") && strcmp(t, "oom") && strcmp(t, "plugin ran out of fuel")) {
         size_t n = strlen(t) + strlen(what) + 3;
         char *m = malloc(n);
@@ -764,7 +800,7 @@ static bool instantiate_one(runnel_plugin *p, size_t i, unsigned depth, char **e
         snprintf(buf, sizeof buf, "cannot instantiate module %s: %s", me->name, rep.message ? rep.message : "?");
         *err = strdup(p->oom ? "oom" : buf);
         *rc = -1;
-        runnel_report_clear(&rep);
+        keep_report(p, &rep); /* a start function's trap has a backtrace */
         return false;
     }
     is->inst[i] = inst;
@@ -798,7 +834,7 @@ static bool ensure_instances(runnel_plugin *p, char **err, int32_t *rc)
         if (instance_set_make(p, &rep) != RUNNEL_OK) {
             *err = strdup(rep.message ? rep.message : "cannot make a new instance");
             *rc = -1;
-            runnel_report_clear(&rep);
+            keep_report(p, &rep);
             return false;
         }
         p->needs_reset = false;
@@ -844,8 +880,12 @@ int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input
         return -1;
     if (p->in_call)
         return fail_call(p, -1, "cannot make reentrant calls into plugin");
-    if (!func)
-        return fail_call(p, -1, "no function name");
+    runnel_report_clear(&p->last_report); /* not before: a refused re-entrant call leaves the running one's */
+    if (!func) {
+        fail_call(p, -1, "no function name");
+        settle_report(p, RUNNEL_BADARG, p->error);
+        return -1;
+    }
     free(p->error);
     p->error = NULL;
     p->out = (const uint8_t *)"";
@@ -855,7 +895,9 @@ int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input
     p->oom = p->host_failed = p->timed_out = false;
     free(p->host_fail_msg);
     p->host_fail_msg = NULL;
-    p->deadline_ns = p->limits.timeout_ms ? rn_mono_ns() + p->limits.timeout_ms * 1000000u : 0;
+    /* a timeout of centuries is cut to one (RN_MAX_TIMEOUT_MS), so that deadlines in ns cannot wrap round */
+    uint64_t timeout_ms = p->limits.timeout_ms < RN_MAX_TIMEOUT_MS ? p->limits.timeout_ms : RN_MAX_TIMEOUT_MS;
+    p->deadline_ns = timeout_ms ? rn_mono_ns() + timeout_ms * 1000000u : 0;
     pthread_mutex_lock(&p->cancel.mu);
     p->cancel.running = true;
     p->cancel.cancelled = false;
@@ -930,7 +972,10 @@ int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input
 
 done:
     finish_output(p);
+    if (rep.status != RUNNEL_OK)
+        keep_report(p, &rep); /* the export's failure: trap kind and backtrace */
     runnel_report_clear(&rep);
+    settle_report(p, st, err);
     pthread_mutex_lock(&p->cancel.mu);
     p->cancel.running = false;
     p->cancel.store = NULL;
@@ -954,6 +999,8 @@ const uint8_t *runnel_plugin_output(const runnel_plugin *p, size_t *len)
 }
 
 const char *runnel_plugin_error(const runnel_plugin *p) { return p ? p->error : NULL; }
+
+const runnel_report *runnel_plugin_last_report(const runnel_plugin *p) { return p ? &p->last_report : NULL; }
 
 bool runnel_plugin_function_exists(const runnel_plugin *p, const char *func)
 {

@@ -208,6 +208,7 @@ struct runnel_plugin {
     void *host_context;
     int32_t rc;
     char *error;              /* the last call's error, or NULL */
+    runnel_report last_report;/* the last call's report (runnel_plugin_last_report): message == error */
     const uint8_t *out;
     size_t out_len;
     bool oom;                 /* a memory limit was hit */

@@ -205,7 +205,9 @@ static void test_failures_leave_the_actor_usable(void **state)
     int n = 0;
     expect_count(a, ++n);
 
-    EXPECT_FAILURE(a, RUNNEL_TRAP, "", "process trapped: unreachable", "trap", "1");
+    /* a trap says where: the function that trapped (by its name-section name), then its caller */
+    EXPECT_FAILURE(a, RUNNEL_TRAP, "", "process trapped: unreachable\n  at crash (offset 0x", "trap", "1");
+    EXPECT_FAILURE(a, RUNNEL_TRAP, "", ")\n  at process (offset 0x", "trap", "1");
     expect_count(a, ++n);
 
     double t0 = now_ms();
@@ -233,6 +235,15 @@ static void test_failures_leave_the_actor_usable(void **state)
     expect_count(a, ++n);
 
     EXPECT_FAILURE(a, RUNNEL_BADARG, "", "process failed: Actor processing error: deliberate failure", "fail", "1");
+    {
+        /* an error the plugin reports and returns from is not a trap: no backtrace */
+        char *got;
+        runnel_report r = {0};
+        assert_int_equal(call_actor(a, &got, &r, "fail", "1", (const char *)NULL), RUNNEL_BADARG);
+        assert_string_equal(r.message, "process failed: Actor processing error: deliberate failure");
+        free(got);
+        runnel_report_clear(&r);
+    }
     expect_count(a, ++n);
 
     /* memory: the SDK's allocator runs into the limit and says so */
@@ -253,7 +264,9 @@ static void test_failures_leave_the_actor_usable(void **state)
                    "1");
     expect_count(a, ++n);
 
-    EXPECT_FAILURE(a, RUNNEL_BADARG, "", "__send_output: expected a JSON object {port: value}", "bad_send", "1");
+    /* a host function's failure says where the plugin called it */
+    EXPECT_FAILURE(a, RUNNEL_BADARG, "", "__send_output: expected a JSON object {port: value}\n  at process (offset 0x",
+                   "bad_send", "1");
     expect_count(a, ++n);
 
     EXPECT_FAILURE(a, RUNNEL_EXIT, "", "process exited (WASI proc_exit) with code 3", "exit", "1");
@@ -316,6 +329,13 @@ static void test_manifest_limits(void **state)
     a = runnel_actor_new(manifest, strlen(manifest), &o, &r);
     assert_non_null(a);
     EXPECT_FAILURE(a, RUNNEL_TRAP, "", "actor's limit of 250 ms", "loop", "1");
+    runnel_actor_free(a);
+    /* a fuel budget, for every call's fresh instance */
+    o = (runnel_actor_options){.fuel = 10000};
+    a = load_actor(plugin("misbehave"), &o);
+    for (int i = 0; i < 2; i++)
+        EXPECT_FAILURE(a, RUNNEL_TRAP, "", "process ran out of fuel (the actor's limit is 10000 units)", "loop", "1");
+    expect_count(a, 1);
     runnel_actor_free(a);
     /* a manifest the plugin layer refuses: its reason */
     const char *bad = "{\"wasm\":[{\"path\":\"/nonexistent.wasm\"}]}";

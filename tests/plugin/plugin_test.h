@@ -61,6 +61,33 @@ static inline uint8_t *read_all(const char *path, size_t *len)
     return b;
 }
 
+/* "<build>/tests/plugin/wat/<name>.wasm", built from wat/<name>.wat (static buffer: one at a time). */
+static inline const char *wat(const char *name)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/%s.wasm", RUNNEL_WAT_DIR, name);
+    return buf;
+}
+
+/* Was it built (wat2wasm may be missing)? */
+static inline bool have_wat(const char *name)
+{
+    FILE *f = fopen(wat(name), "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* The bytes of a wat module (malloc'ed); skips the test when it was not built. */
+static inline uint8_t *wat_bytes(const char *name, size_t *len)
+{
+    if (!have_wat(name))
+        skip();
+    uint8_t *b = read_all(wat(name), len);
+    assert_non_null(b);
+    return b;
+}
+
 /* A plugin from a manifest written with printf-style arguments; fails the test on a load error. */
 static inline runnel_plugin *plugin_from_manifest(const runnel_plugin_options *o, const char *fmt, ...)
 {

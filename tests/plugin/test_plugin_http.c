@@ -169,13 +169,6 @@ static int server_stop(void **state)
 
 /* ---------------------------------------------------------------- helpers */
 
-static const char *wat(const char *name)
-{
-    static char buf[1024];
-    snprintf(buf, sizeof buf, "%s/%s.wasm", RUNNEL_WAT_DIR, name);
-    return buf;
-}
-
 /* {"url": "http://127.0.0.1:PORT<path>"<more>} */
 static const char *req(const char *path, const char *more)
 {

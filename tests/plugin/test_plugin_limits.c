@@ -13,21 +13,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-static const char *wat(const char *name)
-{
-    static char buf[1024];
-    snprintf(buf, sizeof buf, "%s/%s.wasm", RUNNEL_WAT_DIR, name);
-    return buf;
-}
-
-static bool have_wat(const char *name)
-{
-    FILE *f = fopen(wat(name), "rb");
-    if (f)
-        fclose(f);
-    return f != NULL;
-}
-
 /* ---------------------------------------------------------------- time */
 
 static void loop__timeout_under_150ms(void **state)
@@ -222,6 +207,58 @@ static void oom__extism_and_own_memory(void **state)
     runnel_plugin_free(p);
 }
 
+static void set_max_pages(runnel_plugin *p, bool has, uint32_t pages)
+{
+    runnel_plugin_limits l = runnel_plugin_get_limits(p);
+    l.has_max_pages = has;
+    l.max_pages = pages;
+    runnel_plugin_set_limits(p, &l);
+    l = runnel_plugin_get_limits(p);
+    assert_int_equal(l.has_max_pages, has);
+    assert_int_equal(l.max_pages, pages);
+}
+
+/* A memory limit set by the host after the plugin was made: before the first call, on a live instance,
+   raised, lifted; for the plugin's own memory and for Extism memory. grow_two grows by two pages. */
+static void oom__set_limits_after_creation(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bytes = wat_bytes("grow", &len);
+    runnel_report r = {0};
+    /* before the first call: the instantiation to come gets the budget */
+    runnel_plugin *p = runnel_plugin_new(bytes, len, NULL, &r);
+    assert_non_null(p);
+    assert_false(runnel_plugin_get_limits(p).has_max_pages);
+    set_max_pages(p, true, 1);
+    call_fails(p, "grow_two", "", -1, false, "oom");
+    runnel_plugin_free(p);
+
+    /* on a live instance, made without a limit */
+    p = runnel_plugin_new(bytes, len, NULL, &r);
+    call_expect(p, "small", "", "k");
+    call_expect(p, "grow_two", "", ""); /* no limit yet */
+    set_max_pages(p, true, 1);
+    call_fails(p, "grow_two", "", -1, false, "oom");
+    /* raised: a whole new budget of 4 pages, two growths of 2, then refused */
+    set_max_pages(p, true, 4);
+    call_expect(p, "grow_two", "", "");
+    call_expect(p, "grow_two", "", "");
+    call_fails(p, "grow_two", "", -1, false, "oom");
+    /* the same budget counts Extism memory (grow_extism would take gigabytes without it) */
+    set_max_pages(p, true, 2);
+    call_fails(p, "grow_extism", "", -1, false, "oom");
+    runnel_plugin_free(p);
+
+    /* lifted: a manifest's limit removed by the host */
+    p = plugin_from_manifest(NULL, "{\"wasm\": [{\"path\": \"%s\"}], \"memory\": {\"max_pages\": 1}}", wat("grow"));
+    call_fails(p, "grow_two", "", -1, false, "oom");
+    set_max_pages(p, false, 0);
+    call_expect(p, "grow_two", "", "");
+    runnel_plugin_free(p);
+    free(bytes);
+}
+
 /* ---------------------------------------------------------------- hostile handles */
 
 static void hostile__handles(void **state)
@@ -289,7 +326,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(loop__timeout_under_150ms), cmocka_unit_test(cancel__from_another_thread),
         cmocka_unit_test(fuel__limit),               cmocka_unit_test(oom__code_16_and_17_pages),
-        cmocka_unit_test(oom__extism_and_own_memory), cmocka_unit_test(hostile__handles),
+        cmocka_unit_test(oom__extism_and_own_memory), cmocka_unit_test(oom__set_limits_after_creation),
+        cmocka_unit_test(hostile__handles),
         cmocka_unit_test(hostile__host_function_api), cmocka_unit_test(threads__one_compiled_plugin),
     };
     RUN_FILTERED(tests, argc, argv);

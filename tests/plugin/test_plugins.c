@@ -801,17 +801,7 @@ static void go_http__denied(void **state)
 
 static runnel_plugin *wat_plugin(const char *name)
 {
-    return plugin_from_manifest(NULL, "{\"wasm\": [{\"path\": \"%s/%s.wasm\"}]}", RUNNEL_WAT_DIR, name);
-}
-
-static bool have_wat(const char *name)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s.wasm", RUNNEL_WAT_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (f)
-        fclose(f);
-    return f != NULL;
+    return plugin_from_manifest(NULL, "{\"wasm\": [{\"path\": \"%s\"}]}", wat(name));
 }
 
 static void convention__initialisers(void **state)

@@ -22,6 +22,10 @@
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (br_if $more (i32.lt_u (local.get $n) (i32.const 60000)))))
     (local.get $n))
+  ;; its own memory: two pages at once, trapping if refused
+  (func (export "grow_two") (result i32)
+    (if (i32.eq (memory.grow (i32.const 2)) (i32.const -1)) (then unreachable))
+    (i32.const 0))
   ;; a small Extism allocation and output: works under any limit that lets the plugin start
   (func (export "small") (result i32)
     (local $h i64)
