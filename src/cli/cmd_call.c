@@ -341,6 +341,15 @@ static int run(const call_opts *o)
         const char *err = runnel_plugin_error(p);
         if (err) {
             rn_cli_error("%s", err);
+            /* where a trap happened, as the engine saw it (Extism's own CLI prints only the text) */
+            const runnel_report *rep = runnel_plugin_last_report(p);
+            for (size_t f = 0; rep && f < rep->nframes; f++) {
+                const runnel_frame *fr = &rep->frames[f];
+                if (fr->func_name)
+                    fprintf(stderr, "  at %s (offset 0x%x)\n", fr->func_name, fr->offset);
+                else
+                    fprintf(stderr, "  at function %u (offset 0x%x)\n", fr->func_index, fr->offset);
+            }
             rc = RN_CLI_FAIL;
         } else if (code != 0) {
             rn_cli_error("returned non-zero exit code: %d", code);
