@@ -26,7 +26,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
-#include <curl/curl.h>
+#include "curl_loader.h" /* libcurl, opened on the first request */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +249,11 @@ bool rn_http_request(runnel_plugin *p, const uint8_t *req_json, size_t req_len, 
     *out = NULL;
     *outlen = 0;
     *err = NULL;
+    const char *why;
+    if (!rn_curl_load(&why)) {
+        *err = msg("HTTP is unavailable: %s", why);
+        return false;
+    }
     json_error_t jerr;
     json_t *req = json_loadb((const char *)req_json, req_len, JSON_REJECT_DUPLICATES, &jerr);
     json_t *jurl = req ? json_object_get(req, "url") : NULL, *jmethod = req ? json_object_get(req, "method") : NULL;
@@ -419,6 +424,9 @@ runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *hea
 {
     *out = NULL;
     *outlen = 0;
+    const char *why;
+    if (!rn_curl_load(&why))
+        return rn_fail(r, RUNNEL_BADARG, 0, "cannot fetch %s: %s", url, why);
     CURL *h = curl_easy_init();
     if (!h)
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
