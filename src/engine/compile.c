@@ -81,6 +81,7 @@ typedef struct cc {
     uint32_t label_pc; /* the last code position that became a branch target */
     uint32_t addimm;   /* code position of the last i32.add_imm emitted (check with last_op) */
     uint32_t lastcopy; /* code position of the last copy emitted (the same) */
+    uint32_t lastload; /* code position of the last i32.load emitted (the same) */
 } cc;
 
 /* Peephole tables, from insn.h (0 = none; op 0 is never a variant). */
@@ -485,10 +486,27 @@ static bool take_cmp(cc *c, uint32_t cmp, const vs *cond, uint32_t *op, uint32_t
 }
 
 /* Emit `op a b off` jumping to label t. */
+static bool emit_target(cc *c, ctl *t);
+
 static bool jump3_to(cc *c, ctl *t, uint32_t op, uint32_t a, uint32_t b)
 {
-    if (!emit3(c, op, a, b))
+    return emit3(c, op, a, b) && emit_target(c, t);
+}
+
+/* If cond was just loaded by the last op emitted (an i32.load, perhaps tee'd into a local), turn that
+   load into the load-and-branch op `op`; the caller appends the branch offset. */
+static bool fuse_load_branch(cc *c, const vs *cond, uint32_t op)
+{
+    if (c->lastload == NONE || c->code[c->lastload] != OP_i32_load || c->code[c->lastload + 1] != cond->slot ||
+        !last_op(c, c->lastload, 4))
         return false;
+    c->code[c->lastload] = op;
+    return true;
+}
+
+/* Append the offset word of a branch to label t to the op just emitted. */
+static bool emit_target(cc *c, ctl *t)
+{
     uint32_t pos = c->ncode;
     if (t->op == 0x03)
         return emit(c, (uint32_t)((int64_t)t->loop_pc - (int64_t)pos));
@@ -547,6 +565,8 @@ static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
                 return jump_to(c, t, OP_br_unless, OP_br_unless, a, true);
             return jump3_to(c, t, branch_of[op], a, b);
         }
+        if (fuse_load_branch(c, &cond, OP_br_if_i32_load))
+            return emit_target(c, t);
         return jump_to(c, t, OP_br_if, OP_br_if_poll, cond.slot, true);
     }
     uint32_t skip;
@@ -869,6 +889,8 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
                 return false;
             c->last_dst = c->ncode - 4;
         } else {
+            if (op == OP_i32_load)
+                c->lastload = c->ncode;
             if (!mark(c) || !emit4(c, op, home(c, c->nvs), a.slot, off))
                 return false;
             c->last_dst = c->ncode - 3;
@@ -989,6 +1011,8 @@ static bool compile_insn(cc *c, uint32_t opc)
             if (take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
                 if (op == OP_i32_eqz ? !emit2(c, OP_br_if, a) : !emit3(c, branch_of[negation_of[op]], a, b))
                     return false;
+            } else if (fuse_load_branch(c, &cond, OP_br_unless_i32_load)) {
+                /* the load stays, now also the `if`'s test */
             } else if (!emit2(c, OP_br_unless, cond.slot)) {
                 return false;
             }
@@ -1437,6 +1461,7 @@ runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
     c.last_cmp = NONE;
     c.addimm = NONE;
     c.lastcopy = NONE;
+    c.lastload = NONE;
     c.ltypes = malloc(c.nlocals ? c.nlocals : 1);
     if (!c.ltypes)
         return rn_fail(r, RUNNEL_NOMEM, c.at, "out of memory");

@@ -365,6 +365,26 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     RN_FUSED_IMM(H_FUSED_IMM)
 #undef H_FUSED_IMM
+    /* a loaded value tested at once (`while (p)` after `p = p->next`): both poll on a back-edge */
+#define H_LOAD_BRANCH(name, COND)                                                                                    \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        EA(ip[2], ip[3], 4);                                                                                         \
+        uint32_t v;                                                                                                  \
+        memcpy(&v, mb + ea, 4);                                                                                      \
+        fp[ip[1]] = v;                                                                                               \
+        if (COND) {                                                                                                  \
+            int32_t off = (int32_t)ip[4];                                                                            \
+            ip += 4 + off;                                                                                           \
+            if (off <= 0)                                                                                            \
+                POLL();                                                                                              \
+            vmnext();                                                                                                \
+        }                                                                                                            \
+        vmbreak(5);                                                                                                  \
+    }
+    H_LOAD_BRANCH(br_if_i32_load, v != 0)
+    H_LOAD_BRANCH(br_unless_i32_load, v == 0)
+#undef H_LOAD_BRANCH
     vmcase(i32_madd)
     {
         WR_i32(ip[1], RD_i32(ip[2]) * RD_i32(ip[3]) + RD_i32(ip[4]));
