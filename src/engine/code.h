@@ -45,6 +45,7 @@
     X(i32_add_imm2, 7)     /* d1 a1 k1 d2 a2 k2 : two i32.add_imm in one dispatch */                                \
     X(i32_madd, 5)         /* dst x y z : x * y + z (i32.mul then i32.add) */                                       \
     X(br_if_i32_load, 5)   /* dst addr memoff off : i32.load, then branch if the value is not zero */                \
+    X(i32_load_load, 6)    /* d1 a off1 d2 off2 : d1 = load(a + off1), d2 = load(d1 + off2): a pointer chased */    \
     X(br_unless_i32_load, 5) /* dst addr memoff off : the same, branching if it is zero (`if`) */                   \
     X(i32_add3_imm, 5)     /* dst x y k : x + y + k (i32.add then i32.add_imm) */                                   \
     X(global_get, 3)       /* dst idx */                                                                             \

@@ -494,7 +494,7 @@ static bool jump3_to(cc *c, ctl *t, uint32_t op, uint32_t a, uint32_t b)
 }
 
 /* If cond was just loaded by the last op emitted (an i32.load, perhaps tee'd into a local), turn that
-   load into the load-and-branch op `op`; the caller appends the branch offset. */
+   load into the fused op `op` (load-and-branch, load-and-load); the caller appends the rest. */
 static bool fuse_load_branch(cc *c, const vs *cond, uint32_t op)
 {
     if (c->lastload == NONE || c->code[c->lastload] != OP_i32_load || c->code[c->lastload + 1] != cond->slot ||
@@ -880,7 +880,13 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
         return false;
     if (live(c)) {
         uint32_t x, y;
-        if (fuse_pre(c, &a, op, OP_i32_load, OP_i32_load_pre)) {
+        if (op == OP_i32_load && fuse_load_branch(c, &a, OP_i32_load_load)) {
+            /* a pointer loaded and followed at once; the second load traps at its own offset */
+            if (!mark_at(c, c->ncode - 1) || !emit2(c, home(c, c->nvs), off))
+                return false;
+            c->last_dst = c->ncode - 2;
+            c->lastload = NONE;
+        } else if (fuse_pre(c, &a, op, OP_i32_load, OP_i32_load_pre)) {
             if (!mark_at(c, c->addimm) || !emit2(c, home(c, c->nvs), off))
                 return false;
             c->last_dst = c->ncode - 2;

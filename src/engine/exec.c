@@ -385,6 +385,21 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     H_LOAD_BRANCH(br_if_i32_load, v != 0)
     H_LOAD_BRANCH(br_unless_i32_load, v == 0)
 #undef H_LOAD_BRANCH
+    vmcase(i32_load_load)
+    {
+        EA(ip[2], ip[3], 4);
+        uint32_t p, v;
+        memcpy(&p, mb + ea, 4);
+        fp[ip[1]] = p;
+        uint64_t ea2 = (uint64_t)p + ip[5];
+        if (UNLIKELY(ea2 + 4 > msize)) {
+            ip += 3; /* the second load's own position in the pcmap, for the trap's offset */
+            TRAP(RUNNEL_TRAP_MEMORY_OOB);
+        }
+        memcpy(&v, mb + ea2, 4);
+        fp[ip[4]] = v;
+        vmbreak(6);
+    }
     vmcase(i32_madd)
     {
         WR_i32(ip[1], RD_i32(ip[2]) * RD_i32(ip[3]) + RD_i32(ip[4]));

@@ -233,6 +233,74 @@ static void test_trap_backtrace(void **state)
     runnel_module_free(m);
 }
 
+/* wat2wasm --debug-names fused.wat: instructions the compiler fuses into one op, so that a trap in the
+ * second half must still report the second instruction's offset.
+ * (module
+ *   (memory 1)
+ *   (data (i32.const 0) "\08\00\00\00\2a\00\00\00\00\00\01\00")
+ *   ;; a pointer chased: i32.load then i32.load of its result (one fused op)
+ *   (func $chase (export "chase") (param i32) (result i32)
+ *     local.get 0
+ *     i32.load
+ *     i32.load offset=4)
+ *   ;; a pointer bumped and used: i32.add_imm then i32.load (one fused op)
+ *   (func $bump (export "bump") (param i32) (result i32)
+ *     local.get 0
+ *     i32.const 4
+ *     i32.add
+ *     local.tee 0
+ *     i32.load)
+ *   ;; an address summed then stored to: i32.add then i32.store (one fused op)
+ *   (func $sum (export "sum") (param i32 i32)
+ *     local.get 0
+ *     local.get 1
+ *     i32.add
+ *     local.get 1
+ *     i32.store))
+ */
+static const uint8_t fused_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0b, 0x02, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x60, 0x02, 0x7f, 0x7f, 0x00, 0x03, 0x04, 0x03, 0x00, 0x00, 0x01, 0x05, 0x03, 0x01, 0x00, 0x01,
+    0x07, 0x16, 0x03, 0x05, 0x63, 0x68, 0x61, 0x73, 0x65, 0x00, 0x00, 0x04, 0x62, 0x75, 0x6d, 0x70,
+    0x00, 0x01, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x02, 0x0a, 0x26, 0x03, 0x0a, 0x00, 0x20, 0x00, 0x28,
+    0x02, 0x00, 0x28, 0x02, 0x04, 0x0b, 0x0c, 0x00, 0x20, 0x00, 0x41, 0x04, 0x6a, 0x22, 0x00, 0x28,
+    0x02, 0x00, 0x0b, 0x0c, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x20, 0x01, 0x36, 0x02, 0x00, 0x0b,
+    0x0b, 0x12, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x0c, 0x08, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x01, 0x00, 0x00, 0x23, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x01, 0x13, 0x03, 0x00, 0x05,
+    0x63, 0x68, 0x61, 0x73, 0x65, 0x01, 0x04, 0x62, 0x75, 0x6d, 0x70, 0x02, 0x03, 0x73, 0x75, 0x6d,
+    0x02, 0x07, 0x03, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00,
+};
+
+/* A trap in a fused op names the wasm instruction that failed, not its partner. */
+static void test_trap_offsets_in_fused_ops(void **state)
+{
+    (void)state;
+    runnel_module *m = load(fused_wasm, sizeof fused_wasm);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, m, NULL);
+    runnel_report r = {0};
+
+    assert_int_equal(ok_i32(i, "chase", 1, 4, 0), 0);         /* load(load(4) + 4) = load(46) */
+    assert_int_equal(call_i32(i, "chase", 1, 8, 0, NULL, &r), RUNNEL_TRAP); /* load(8) = 65536: the 2nd traps */
+    assert_int_equal(r.trap, RUNNEL_TRAP_MEMORY_OOB);
+    expect_frame(&r, 0, 0, "chase", 0x42);
+    assert_int_equal(call_i32(i, "chase", 1, 65534, 0, NULL, &r), RUNNEL_TRAP); /* the 1st traps */
+    expect_frame(&r, 0, 0, "chase", 0x3f);
+
+    assert_int_equal(ok_i32(i, "bump", 1, 0, 0), 42);
+    assert_int_equal(call_i32(i, "bump", 1, 65532, 0, NULL, &r), RUNNEL_TRAP);
+    expect_frame(&r, 0, 1, "bump", 0x4f);
+
+    assert_int_equal(call_i32(i, "sum", 2, 100, 20, NULL, &r), RUNNEL_OK);
+    assert_int_equal(ok_i32(i, "bump", 1, 116, 0), 20); /* sum stored 20 at 120 */
+    assert_int_equal(call_i32(i, "sum", 2, 65530, 5, NULL, &r), RUNNEL_TRAP);
+    expect_frame(&r, 0, 2, "sum", 0x5c);
+
+    runnel_report_clear(&r);
+    runnel_store_free(s);
+    runnel_module_free(m);
+}
+
 /* Every trap kind a module can cause, with its message and the offset of the failing instruction. */
 static void test_trap_kinds(void **state)
 {
@@ -774,6 +842,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trap_backtrace),
+        cmocka_unit_test(test_trap_offsets_in_fused_ops),
         cmocka_unit_test(test_trap_kinds),
         cmocka_unit_test(test_trap_names_without_name_section),
         cmocka_unit_test(test_trap_during_instantiation),
