@@ -302,10 +302,24 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
             s->fuel -= (uint64_t)(granted - (budget < 0 ? granted : budget));                                        \
         granted = budget = 0;                                                                                        \
     } while (0)
-#define EA(addr, off, size)                                                                                          \
-    uint64_t ea = (uint64_t)(uint32_t)fp[addr] + (off);                                                              \
+/* ea = the effective address (u32)base + off, 33 bits; trap unless [ea, ea + size) is in memory */
+#define EA_AT(base, off, size)                                                                                       \
+    uint64_t ea = (uint64_t)(uint32_t)(base) + (off);                                                                \
     if (UNLIKELY(ea + (size) > msize))                                                                               \
         TRAP(RUNNEL_TRAP_MEMORY_OOB);
+#define EA(addr, off, size) EA_AT(fp[addr], off, size)
+/* read a MT at ea into slot dst as a T; write slot src at ea as a MT */
+#define LOAD_TO(dst, T, MT)                                                                                          \
+    do {                                                                                                             \
+        MT v_;                                                                                                       \
+        memcpy(&v_, mb + ea, sizeof v_);                                                                             \
+        fp[dst] = MEMVAL_##T(MT, v_);                                                                                \
+    } while (0)
+#define STORE_FROM(src, MT)                                                                                          \
+    do {                                                                                                             \
+        MT v_ = (MT)fp[src];                                                                                         \
+        memcpy(mb + ea, &v_, sizeof v_);                                                                             \
+    } while (0)
 
     vmloop
 
@@ -442,31 +456,21 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     vmcase(name)                                                                                                     \
     {                                                                                                                \
         EA(ip[2], ip[3], sizeof(MT));                                                                                \
-        MT v;                                                                                                        \
-        memcpy(&v, mb + ea, sizeof v);                                                                               \
-        fp[ip[1]] = MEMVAL_##T(MT, v);                                                                               \
+        LOAD_TO(ip[1], T, MT);                                                                                       \
         vmbreak(4);                                                                                                  \
     }                                                                                                                \
     vmcase(name##_add)                                                                                               \
     {                                                                                                                \
-        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2]] + fp[ip[3]]) + ip[4];                                           \
-        if (UNLIKELY(ea + sizeof(MT) > msize))                                                                       \
-            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
-        MT v;                                                                                                        \
-        memcpy(&v, mb + ea, sizeof v);                                                                               \
-        fp[ip[1]] = MEMVAL_##T(MT, v);                                                                               \
+        EA_AT(fp[ip[2]] + fp[ip[3]], ip[4], sizeof(MT));                                                             \
+        LOAD_TO(ip[1], T, MT);                                                                                       \
         vmbreak(5);                                                                                                  \
     }                                                                                                                \
     vmcase(name##_pre)                                                                                               \
     {                                                                                                                \
         uint32_t p = (uint32_t)fp[ip[2]] + ip[3];                                                                    \
         fp[ip[1]] = p;                                                                                               \
-        uint64_t ea = (uint64_t)p + ip[5];                                                                           \
-        if (UNLIKELY(ea + sizeof(MT) > msize))                                                                       \
-            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
-        MT v;                                                                                                        \
-        memcpy(&v, mb + ea, sizeof v);                                                                               \
-        fp[ip[4]] = MEMVAL_##T(MT, v);                                                                               \
+        EA_AT(p, ip[5], sizeof(MT));                                                                                 \
+        LOAD_TO(ip[4], T, MT);                                                                                       \
         vmbreak(6);                                                                                                  \
     }
     H_LOAD_INT(i32_load, i32, uint32_t)
@@ -490,28 +494,21 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     vmcase(name)                                                                                                     \
     {                                                                                                                \
         EA(ip[1], ip[3], sizeof(MT));                                                                                \
-        MT v = (MT)fp[ip[2]];                                                                                        \
-        memcpy(mb + ea, &v, sizeof v);                                                                               \
+        STORE_FROM(ip[2], MT);                                                                                       \
         vmbreak(4);                                                                                                  \
     }                                                                                                                \
     vmcase(name##_add)                                                                                               \
     {                                                                                                                \
-        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1]] + fp[ip[2]]) + ip[4];                                           \
-        if (UNLIKELY(ea + sizeof(MT) > msize))                                                                       \
-            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
-        MT v = (MT)fp[ip[3]];                                                                                        \
-        memcpy(mb + ea, &v, sizeof v);                                                                               \
+        EA_AT(fp[ip[1]] + fp[ip[2]], ip[4], sizeof(MT));                                                             \
+        STORE_FROM(ip[3], MT);                                                                                       \
         vmbreak(5);                                                                                                  \
     }                                                                                                                \
     vmcase(name##_pre)                                                                                               \
     {                                                                                                                \
         uint32_t p = (uint32_t)fp[ip[2]] + ip[3];                                                                    \
         fp[ip[1]] = p;                                                                                               \
-        uint64_t ea = (uint64_t)p + ip[5];                                                                           \
-        if (UNLIKELY(ea + sizeof(MT) > msize))                                                                       \
-            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
-        MT v = (MT)fp[ip[4]];                                                                                        \
-        memcpy(mb + ea, &v, sizeof v);                                                                               \
+        EA_AT(p, ip[5], sizeof(MT));                                                                                 \
+        STORE_FROM(ip[4], MT);                                                                                       \
         vmbreak(6);                                                                                                  \
     }
     H_STORE(i32_store, uint32_t)
