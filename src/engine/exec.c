@@ -308,6 +308,16 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     if (UNLIKELY(ea + (size) > msize))                                                                               \
         TRAP(RUNNEL_TRAP_MEMORY_OOB);
 #define EA(addr, off, size) EA_AT(fp[addr], off, size)
+/* Jump by the offset in word k (relative to that word); a backward jump is a loop back-edge, and polls.
+   A plain block, not do-while: vmnext() is `continue` in the switch form and must reach the loop. */
+#define JUMP_POLLING(k)                                                                                              \
+    {                                                                                                                \
+        int32_t off_ = (int32_t)ip[k];                                                                               \
+        ip += (k) + off_;                                                                                            \
+        if (off_ <= 0)                                                                                               \
+            POLL();                                                                                                  \
+        vmnext();                                                                                                    \
+    }
 /* read a MT at ea into slot dst as a T; write slot src at ea as a MT */
 #define LOAD_TO(dst, T, MT)                                                                                          \
     do {                                                                                                             \
@@ -388,11 +398,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         memcpy(&v, mb + ea, 4);                                                                                      \
         fp[ip[1]] = v;                                                                                               \
         if (COND) {                                                                                                  \
-            int32_t off = (int32_t)ip[4];                                                                            \
-            ip += 4 + off;                                                                                           \
-            if (off <= 0)                                                                                            \
-                POLL();                                                                                              \
-            vmnext();                                                                                                \
+            JUMP_POLLING(4);                                                                                         \
         }                                                                                                            \
         vmbreak(5);                                                                                                  \
     }
@@ -429,22 +435,14 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     vmcase(br_##name)                                                                                                \
     {                                                                                                                \
         if ((T)(uint32_t)fp[ip[1]] OPR (T)(uint32_t)fp[ip[2]]) {                                                     \
-            int32_t off = (int32_t)ip[3];                                                                            \
-            ip += 3 + off;                                                                                           \
-            if (off <= 0)                                                                                            \
-                POLL();                                                                                              \
-            vmnext();                                                                                                \
+            JUMP_POLLING(3);                                                                                         \
         }                                                                                                            \
         vmbreak(4);                                                                                                  \
     }                                                                                                                \
     vmcase(br_##name##_imm)                                                                                          \
     {                                                                                                                \
         if ((T)(uint32_t)fp[ip[1]] OPR (T)ip[2]) {                                                                   \
-            int32_t off = (int32_t)ip[3];                                                                            \
-            ip += 3 + off;                                                                                           \
-            if (off <= 0)                                                                                            \
-                POLL();                                                                                              \
-            vmnext();                                                                                                \
+            JUMP_POLLING(3);                                                                                         \
         }                                                                                                            \
         vmbreak(4);                                                                                                  \
     }
@@ -582,11 +580,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     vmcase(br_unless)
     {
         if (!(uint32_t)fp[ip[1]]) {
-            int32_t off = (int32_t)ip[2];
-            ip += 2 + off;
-            if (off <= 0) /* a loop back-edge (br_if of an i32.eqz) */
-                POLL();
-            vmnext();
+            JUMP_POLLING(2); /* a back-edge when a br_if of an i32.eqz jumps to a loop */
         }
         vmbreak(3);
     }
