@@ -16,211 +16,16 @@
  * Fusion: an op may be merged with the op that consumes its result when the first is the last op
  * emitted and no branch target lies between them (last_op): a constant becomes an immediate operand,
  * a comparison becomes part of the branch that tests it, an i32.add or a pointer bump becomes part of
- * the load or store that uses it, two immediate ops in a chain become one (insn.h lists them). Each
+ * the load or store that uses it, two immediate ops in a chain become one (fuse.c has the rules). Each
  * merge saves a dispatch; the pairs were chosen from op-pair counts of CoreMark and bench/ workloads.
  * Because a merge only rewrites the tail of the code, a branch can never land inside a fused op.
  *
  * Code after `unreachable`, `br` etc. up to the end of its block is validated but not emitted.
  */
-#include "code.h"
-#include "reader.h"
+#include "compile_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define RN_UNKNOWN 0 /* the bottom type of a polymorphic stack */
-#define RN_VT_i32 RN_I32
-#define RN_VT_i64 RN_I64
-#define RN_VT_f32 RN_F32
-#define RN_VT_f64 RN_F64
-#define NONE UINT32_MAX
-
-typedef struct vs {
-    uint8_t type;
-    uint32_t slot;
-    uint32_t cpos; /* code position of the const or binary op that made this value, else NONE */
-} vs;
-
-typedef struct ctl {
-    uint8_t op; /* 0 function, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
-    bool unreachable, dead;
-    uint32_t height; /* operand stack height below the block's params */
-    uint32_t nparams, nresults;
-    const uint8_t *params, *results;
-    uint8_t single;    /* storage for a one-result block type */
-    uint32_t loop_pc;  /* loop: where its branches go */
-    uint32_t else_fix; /* if: the word of its br_unless offset */
-    uint32_t fix;      /* head of the list of branch offsets to patch with the end (index into cc.fix) */
-} ctl;
-
-typedef struct fixup {
-    uint32_t pos, next;
-} fixup;
-
-typedef struct cc {
-    rn_module *m;
-    rn_reader rd;
-    runnel_report *r;
-    runnel_status st;
-    size_t at; /* byte offset of the current instruction */
-    uint32_t base;
-    uint32_t nlocals; /* params + locals */
-    uint8_t *ltypes;
-    vs *vs;
-    uint32_t nvs, capvs, maxh;
-    ctl *ctl;
-    uint32_t nctl, capctl;
-    uint32_t *code;
-    uint32_t ncode, capcode;
-    rn_pcmap *pcm;
-    uint32_t npcm, cappcm;
-    fixup *fix;
-    uint32_t nfix, capfix;
-    uint32_t last_dst; /* code position of the dst word of the last op, if it wrote the top's home */
-    uint32_t last_cmp; /* code position of the last op, if it was an i32 comparison */
-    uint32_t label_pc; /* the last code position that became a branch target */
-    uint32_t addimm;   /* code position of the last i32.add_imm emitted (check with last_op) */
-    uint32_t lastcopy; /* code position of the last copy emitted (the same) */
-    uint32_t lastload; /* code position of the last i32.load emitted (the same) */
-} cc;
-
-/* Peephole tables, from insn.h (0 = none; op 0 is never a variant). */
-static const uint16_t imm_variant[OP__COUNT] = {
-#define IMMV(name, TO, TI, C) [OP_##name] = OP_##name##_imm,
-    RN_BINOPS_IMM(IMMV)
-#undef IMMV
-};
-static const uint8_t commutes[OP__COUNT] = {
-#define COMMV(name, TO, TI, C) [OP_##name] = C,
-    RN_BINOPS_IMM(COMMV)
-#undef COMMV
-};
-/* The fused op for `second(first(a, k1), k2)`, or 0 (RN_FUSED_IMM). */
-static uint32_t fused_imm(uint32_t first, uint32_t second)
-{
-#define FUSEDV(name, FIRST, SECOND)                                                                                  \
-    if (first == OP_##FIRST##_imm && second == OP_##SECOND##_imm)                                                    \
-        return OP_##name;
-    RN_FUSED_IMM(FUSEDV)
-#undef FUSEDV
-    return 0;
-}
-
-static const uint16_t branch_of[OP__COUNT] = {
-#define BRV(name, OPR, T, NEG) [OP_##name] = OP_br_##name, [OP_##name##_imm] = OP_br_##name##_imm,
-    RN_CMP_BRANCHES(BRV)
-#undef BRV
-};
-static const uint16_t negation_of[OP__COUNT] = {
-#define NEGV(name, OPR, T, NEG) [OP_##name] = OP_##NEG, [OP_##name##_imm] = OP_##NEG##_imm,
-    RN_CMP_BRANCHES(NEGV)
-#undef NEGV
-};
-
-static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
-{
-    if (need <= *cap)
-        return true;
-    uint32_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, (size_t)n * elem);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = n;
-    return true;
-}
-
-static bool fail(cc *c, runnel_status st, const char *msg)
-{
-    if (c->st == RUNNEL_OK)
-        rn_fail(c->r, st, c->at, "%s", msg);
-    c->st = st;
-    return false;
-}
-#define INVALID(msg) fail(c, RUNNEL_INVALID, msg)
-#define MALFORMED(msg) fail(c, RUNNEL_MALFORMED, msg)
-#define NOMEM() fail(c, RUNNEL_NOMEM, "out of memory")
-
-static ctl *top(cc *c) { return &c->ctl[c->nctl - 1]; }
-static bool live(cc *c)
-{
-    ctl *t = top(c);
-    return !t->dead && !t->unreachable;
-}
-static uint32_t home(cc *c, uint32_t h) { return c->base + h; }
-
-/* ---------------------------------------------------------------- emission */
-
-static bool emit(cc *c, uint32_t w)
-{
-    if (!grow((void **)&c->code, &c->capcode, c->ncode + 1, sizeof *c->code))
-        return NOMEM();
-    c->code[c->ncode++] = w;
-    return true;
-}
-static bool emit2(cc *c, uint32_t a, uint32_t b) { return emit(c, a) && emit(c, b); }
-static bool emit3(cc *c, uint32_t a, uint32_t b, uint32_t d) { return emit2(c, a, b) && emit(c, d); }
-static bool emit4(cc *c, uint32_t a, uint32_t b, uint32_t d, uint32_t e) { return emit3(c, a, b, d) && emit(c, e); }
-
-/* Remember where the wasm instruction being compiled is, for traps at the op about to be emitted. */
-static bool mark(cc *c)
-{
-    if (!grow((void **)&c->pcm, &c->cappcm, c->npcm + 1, sizeof *c->pcm))
-        return NOMEM();
-    c->pcm[c->npcm++] = (rn_pcmap){c->ncode, (uint32_t)c->at};
-    return true;
-}
-
-/* The same for an op already emitted at pos (a fused op that may now trap): entries stay in order
-   because pos is the last op. */
-static bool mark_at(cc *c, uint32_t pos)
-{
-    if (c->npcm && c->pcm[c->npcm - 1].pc == pos) {
-        c->pcm[c->npcm - 1].offset = (uint32_t)c->at;
-        return true;
-    }
-    if (!grow((void **)&c->pcm, &c->cappcm, c->npcm + 1, sizeof *c->pcm))
-        return NOMEM();
-    c->pcm[c->npcm++] = (rn_pcmap){pos, (uint32_t)c->at};
-    return true;
-}
-
-static bool add_fix(cc *c, ctl *t, uint32_t pos)
-{
-    if (!grow((void **)&c->fix, &c->capfix, c->nfix + 1, sizeof *c->fix))
-        return NOMEM();
-    c->fix[c->nfix] = (fixup){pos, t->fix};
-    t->fix = c->nfix++;
-    return true;
-}
-
-static void patch_here(cc *c, uint32_t pos)
-{
-    c->code[pos] = c->ncode - pos;
-    c->label_pc = c->ncode;
-}
-
-/* Is the op at pos (of len words) the last one emitted, with no branch target after it? Then it may
-   be taken back and merged into the next op. */
-static bool last_op(cc *c, uint32_t pos, uint32_t len)
-{
-    return pos != NONE && c->ncode == pos + len && c->label_pc <= pos;
-}
-
-/* A 64-bit move; two in a row become one copy2 (register shuffles such as `h = g; g = f;`). */
-static bool emit_copy(cc *c, uint32_t dst, uint32_t src)
-{
-    if (c->lastcopy != NONE && c->code[c->lastcopy] == OP_copy && c->ncode == c->lastcopy + 3 &&
-        c->label_pc <= c->lastcopy) {
-        c->code[c->lastcopy] = OP_copy2;
-        c->lastcopy = NONE;
-        return emit2(c, dst, src);
-    }
-    c->lastcopy = c->ncode;
-    return emit3(c, OP_copy, dst, src);
-}
 
 /* ---------------------------------------------------------------- operand stack */
 
@@ -469,39 +274,12 @@ ret:
     return true;
 }
 
-/* If cond is the result of the comparison op at cmp, the last emitted, take that op back: its
-   branching form will test the comparison itself. */
-static bool take_cmp(cc *c, uint32_t cmp, const vs *cond, uint32_t *op, uint32_t *a, uint32_t *b)
-{
-    if (cmp == NONE || cond->slot != c->code[cmp + 1])
-        return false;
-    bool eqz = c->code[cmp] == OP_i32_eqz;
-    if (!last_op(c, cmp, eqz ? 3 : 4))
-        return false;
-    *op = c->code[cmp];
-    *a = c->code[cmp + 2];
-    *b = eqz ? 0 : c->code[cmp + 3];
-    c->ncode = cmp;
-    return true;
-}
-
 /* Emit `op a b off` jumping to label t. */
 static bool emit_target(cc *c, ctl *t);
 
 static bool jump3_to(cc *c, ctl *t, uint32_t op, uint32_t a, uint32_t b)
 {
     return emit3(c, op, a, b) && emit_target(c, t);
-}
-
-/* If cond was just loaded by the last op emitted (an i32.load, perhaps tee'd into a local), turn that
-   load into the fused op `op` (load-and-branch, load-and-load); the caller appends the rest. */
-static bool fuse_load_branch(cc *c, const vs *cond, uint32_t op)
-{
-    if (c->lastload == NONE || c->code[c->lastload] != OP_i32_load || c->code[c->lastload + 1] != cond->slot ||
-        !last_op(c, c->lastload, 4))
-        return false;
-    c->code[c->lastload] = op;
-    return true;
 }
 
 /* Append the offset word of a branch to label t to the op just emitted. */
@@ -560,12 +338,12 @@ static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
     }
     if (in_place(c, t, n)) {
         uint32_t op, a, b;
-        if (take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
+        if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
             if (op == OP_i32_eqz) /* br_unless polls when it jumps back */
                 return jump_to(c, t, OP_br_unless, OP_br_unless, a, true);
-            return jump3_to(c, t, branch_of[op], a, b);
+            return jump3_to(c, t, rn_branch_of[op], a, b);
         }
-        if (fuse_load_branch(c, &cond, OP_br_if_i32_load))
+        if (rn_fuse_load_branch(c, &cond, OP_br_if_i32_load))
             return emit_target(c, t);
         return jump_to(c, t, OP_br_if, OP_br_if_poll, cond.slot, true);
     }
@@ -739,60 +517,17 @@ static bool unop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
     return push(c, tout);
 }
 
-/* Was the last op emitted an i32.add_imm (not yet fused with anything)? */
-static bool after_addimm(cc *c)
-{
-    return c->addimm != NONE && c->code[c->addimm] == OP_i32_add_imm && last_op(c, c->addimm, 4);
-}
-
-/* If the address a was just made by an i32.add_imm, turn that op into the fused NAME_pre form of the
-   access `op` (whose remaining operands the caller appends). */
-static bool fuse_pre(cc *c, const vs *a, uint32_t op, uint32_t first_op, uint32_t first_pre)
-{
-    if (!after_addimm(c) || c->code[c->addimm + 1] != a->slot)
-        return false;
-    c->code[c->addimm] = op - first_op + first_pre;
-    return true;
-}
-
-/* Was v made by the last op emitted (of len words), into its home slot, so that op may be merged with
-   the one consuming v? */
-static bool made_by_last(cc *c, const vs *v, uint32_t len)
-{
-    return v->cpos != NONE && v->slot == c->code[v->cpos + 1] && last_op(c, v->cpos, len);
-}
-
-/* If v is a constant whose op was the last emitted, take that op back and give its value as a 32-bit
-   immediate (sign-extended for i64). */
-static bool take_const(cc *c, const vs *v, uint32_t *imm)
-{
-    if (v->cpos == NONE || v->slot != c->code[v->cpos + 1])
-        return false;
-    if (c->code[v->cpos] == OP_const32 && last_op(c, v->cpos, 3)) {
-        *imm = c->code[v->cpos + 2];
-    } else if (c->code[v->cpos] == OP_const64 && last_op(c, v->cpos, 4)) {
-        uint64_t x = (uint64_t)c->code[v->cpos + 2] | (uint64_t)c->code[v->cpos + 3] << 32;
-        if ((int64_t)x != (int64_t)(int32_t)(uint32_t)x)
-            return false;
-        *imm = (uint32_t)x;
-    } else {
-        return false;
-    }
-    c->ncode = v->cpos;
-    return true;
-}
-
 static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
 {
     vs a, b;
     if (!pop(c, tin, &b) || !pop(c, tin, &a))
         return false;
     uint32_t imm;
-    if (live(c) && imm_variant[op] &&
-        (take_const(c, &b, &imm) || (commutes[op] && take_const(c, &a, &imm) && (a = b, true)))) {
+    if (live(c) && rn_imm_variant[op] &&
+        (rn_take_const(c, &b, &imm) || (rn_commutes[op] && rn_take_const(c, &a, &imm) && (a = b, true)))) {
         uint32_t pos = c->ncode;
-        uint32_t first = made_by_last(c, &a, 4) ? c->code[a.cpos] : 0;
-        uint32_t fused = first ? fused_imm(first, imm_variant[op]) : 0;
+        uint32_t first = rn_made_by_last(c, &a, 4) ? c->code[a.cpos] : 0;
+        uint32_t fused = first ? rn_fused_imm(first, rn_imm_variant[op]) : 0;
         if (fused || (first == OP_i32_add && op == OP_i32_add)) {
             /* [first dst x k1] becomes [fused dst x k1 k2] (or [add3 dst x y k]) */
             c->code[a.cpos] = fused ? fused : OP_i32_add3_imm;
@@ -800,7 +535,7 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
             c->last_dst = a.cpos + 1;
             return emit(c, imm) && push(c, tout);
         }
-        if (op == OP_i32_add && after_addimm(c)) { /* two increments in one dispatch */
+        if (op == OP_i32_add && rn_after_addimm(c)) { /* two increments in one dispatch */
             c->code[c->addimm] = OP_i32_add_imm2;
             if (!emit3(c, home(c, c->nvs), a.slot, imm))
                 return false;
@@ -809,10 +544,10 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
         }
         if (op == OP_i32_add)
             c->addimm = pos;
-        if (!emit4(c, imm_variant[op], home(c, c->nvs), a.slot, imm))
+        if (!emit4(c, rn_imm_variant[op], home(c, c->nvs), a.slot, imm))
             return false;
         c->last_dst = pos + 1;
-        if (branch_of[imm_variant[op]])
+        if (rn_branch_of[rn_imm_variant[op]])
             c->last_cmp = pos;
         if (!push(c, tout))
             return false;
@@ -820,8 +555,8 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
         return true;
     }
     if (live(c) && op == OP_i32_add) { /* x * y + z in one op */
-        bool in_a = made_by_last(c, &a, 4) && c->code[a.cpos] == OP_i32_mul;
-        if (in_a || (made_by_last(c, &b, 4) && c->code[b.cpos] == OP_i32_mul)) {
+        bool in_a = rn_made_by_last(c, &a, 4) && c->code[a.cpos] == OP_i32_mul;
+        if (in_a || (rn_made_by_last(c, &b, 4) && c->code[b.cpos] == OP_i32_mul)) {
             const vs *m = in_a ? &a : &b, *z = in_a ? &b : &a;
             c->code[m->cpos] = OP_i32_madd;
             c->code[m->cpos + 1] = home(c, c->nvs);
@@ -831,7 +566,7 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
     }
     uint32_t pos = NONE;
     if (live(c)) {
-        if (branch_of[op])
+        if (rn_branch_of[op])
             c->last_cmp = c->ncode;
         if (traps && !mark(c))
             return false;
@@ -842,19 +577,7 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
     }
     if (!push(c, tout))
         return false;
-    c->vs[c->nvs - 1].cpos = pos; /* take_add may fold it into a load or store */
-    return true;
-}
-
-/* If v is the sum made by the i32.add op last emitted, take that op back and give its operands. */
-static bool take_add(cc *c, const vs *v, uint32_t *x, uint32_t *y)
-{
-    if (v->cpos == NONE || c->code[v->cpos] != OP_i32_add || v->slot != c->code[v->cpos + 1] ||
-        !last_op(c, v->cpos, 4))
-        return false;
-    *x = c->code[v->cpos + 2];
-    *y = c->code[v->cpos + 3];
-    c->ncode = v->cpos;
+    c->vs[c->nvs - 1].cpos = pos; /* rn_take_add may fold it into a load or store */
     return true;
 }
 
@@ -880,17 +603,17 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
         return false;
     if (live(c)) {
         uint32_t x, y;
-        if (op == OP_i32_load && fuse_load_branch(c, &a, OP_i32_load_load)) {
+        if (op == OP_i32_load && rn_fuse_load_branch(c, &a, OP_i32_load_load)) {
             /* a pointer loaded and followed at once; the second load traps at its own offset */
             if (!mark_at(c, c->ncode - 1) || !emit2(c, home(c, c->nvs), off))
                 return false;
             c->last_dst = c->ncode - 2;
             c->lastload = NONE;
-        } else if (fuse_pre(c, &a, op, OP_i32_load, OP_i32_load_pre)) {
+        } else if (rn_fuse_pre(c, &a, op, OP_i32_load, OP_i32_load_pre)) {
             if (!mark_at(c, c->addimm) || !emit2(c, home(c, c->nvs), off))
                 return false;
             c->last_dst = c->ncode - 2;
-        } else if (take_add(c, &a, &x, &y)) {
+        } else if (rn_take_add(c, &a, &x, &y)) {
             if (!mark(c) || !emit(c, op + (OP_i32_load_add - OP_i32_load)) || !emit4(c, home(c, c->nvs), x, y, off))
                 return false;
             c->last_dst = c->ncode - 4;
@@ -914,9 +637,9 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
     if (!live(c))
         return true;
     uint32_t x, y;
-    if (fuse_pre(c, &a, op, OP_i32_store, OP_i32_store_pre))
+    if (rn_fuse_pre(c, &a, op, OP_i32_store, OP_i32_store_pre))
         return mark_at(c, c->addimm) && emit2(c, v.slot, off);
-    if (take_add(c, &a, &x, &y))
+    if (rn_take_add(c, &a, &x, &y))
         return mark(c) && emit(c, op + (OP_i32_store_add - OP_i32_store)) && emit4(c, x, y, v.slot, off);
     return mark(c) && emit4(c, op, a.slot, v.slot, off);
 }
@@ -1014,10 +737,10 @@ static bool compile_insn(cc *c, uint32_t opc)
             return false;
         if (opc == 0x04 && live(c)) {
             uint32_t op, a, b;
-            if (take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
-                if (op == OP_i32_eqz ? !emit2(c, OP_br_if, a) : !emit3(c, branch_of[negation_of[op]], a, b))
+            if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
+                if (op == OP_i32_eqz ? !emit2(c, OP_br_if, a) : !emit3(c, rn_branch_of[rn_negation_of[op]], a, b))
                     return false;
-            } else if (fuse_load_branch(c, &cond, OP_br_unless_i32_load)) {
+            } else if (rn_fuse_load_branch(c, &cond, OP_br_unless_i32_load)) {
                 /* the load stays, now also the `if`'s test */
             } else if (!emit2(c, OP_br_unless, cond.slot)) {
                 return false;
