@@ -48,6 +48,21 @@
     X(i32_load_load, 6)    /* d1 a off1 d2 off2 : d1 = load(a + off1), d2 = load(d1 + off2): a pointer chased */    \
     X(br_unless_i32_load, 5) /* dst addr memoff off : the same, branching if it is zero (`if`) */                   \
     X(i32_add3_imm, 5)     /* dst x y k : x + y + k (i32.add then i32.add_imm) */                                   \
+    X(const32_copy, 5)     /* dst imm dst2 src : const32 then copy (`x = 4; y = z;`) */                              \
+    X(br_if_copy, 5)       /* cond off dst src : a back-edge to a loop that begins with a copy: copy, jump past it */ \
+    X(br_i32_and_eq, 6)    /* d x mask b off : d = x & mask, branch if d == b (a test under a mask) */              \
+    X(br_i32_and_ne, 6)    /* d x mask b off : the same, branch if d != b */                                         \
+    X(br_i32_and_eq_imm, 6) /* d x mask k off : the same against an immediate */                                    \
+    X(br_i32_and_ne_imm, 6) /* d x mask k off */                                                                     \
+    X(br_if_i32_load8_u, 5) /* dst addr memoff off : i32.load8_u, then branch if the byte is not zero */            \
+    X(br_unless_i32_load8_u, 5) /* dst addr memoff off : the same, branching if it is zero (`while (*s)`) */        \
+    X(i32_load_load8_u, 6) /* d1 a off1 d2 off2 : like i32_load_load, the second load narrower */                    \
+    X(i32_load_load8_s, 6)                                                                                           \
+    X(i32_load_load16_u, 6)                                                                                          \
+    X(i32_load_load16_s, 6)                                                                                          \
+    X(i32_load_store, 6)   /* d a off1 v off2 : d = load(a + off1), then store v at a + off2 */                       \
+    X(br_if_i32_add_imm, 5) /* dst a k off : dst = a + k, branch if it is not zero (`while (--n)`) */               \
+    X(i32_load_add_store, 6) /* d1 a off d2 k : d1 = load(a + off), d2 = d1 + k, store d2 there (`x[k]++`) */       \
     X(global_get, 3)       /* dst idx */                                                                             \
     X(global_set, 3)       /* idx src */                                                                             \
     X(ref_func, 3)         /* dst funcidx */                                                                         \

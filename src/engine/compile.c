@@ -339,12 +339,24 @@ static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
     if (in_place(c, t, n)) {
         uint32_t op, a, b;
         if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
-            if (op == OP_i32_eqz) /* br_unless polls when it jumps back */
+            if (op == OP_i32_eqz) { /* br_unless polls when it jumps back */
+                vs loaded = {RN_I32, a, NONE};
+                if (rn_fuse_load_branch(c, &loaded, OP_br_unless_i32_load, OP_br_unless_i32_load8_u))
+                    return emit_target(c, t);
                 return jump_to(c, t, OP_br_unless, OP_br_unless, a, true);
+            }
+            if (rn_fuse_and_branch(c, rn_branch_of[op], a, b))
+                return emit_target(c, t);
             return jump3_to(c, t, rn_branch_of[op], a, b);
         }
-        if (rn_fuse_load_branch(c, &cond, OP_br_if_i32_load))
+        if (rn_fuse_load_branch(c, &cond, OP_br_if_i32_load, OP_br_if_i32_load8_u))
             return emit_target(c, t);
+        if (rn_fuse_loop_copy(c, t, cond.slot))
+            return true;
+        if (rn_after_addimm(c) && c->code[c->addimm + 1] == cond.slot) { /* `while (--n)` */
+            c->code[c->addimm] = OP_br_if_i32_add_imm;
+            return emit_target(c, t);
+        }
         return jump_to(c, t, OP_br_if, OP_br_if_poll, cond.slot, true);
     }
     uint32_t skip;
@@ -544,6 +556,8 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
         }
         if (op == OP_i32_add)
             c->addimm = pos;
+        if (op == OP_i32_and)
+            c->lastand = pos;
         if (!emit4(c, rn_imm_variant[op], home(c, c->nvs), a.slot, imm))
             return false;
         c->last_dst = pos + 1;
@@ -603,7 +617,7 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
         return false;
     if (live(c)) {
         uint32_t x, y;
-        if (op == OP_i32_load && rn_fuse_load_branch(c, &a, OP_i32_load_load)) {
+        if (rn_chase_of[op] && rn_fuse_load_branch(c, &a, rn_chase_of[op], 0)) {
             /* a pointer loaded and followed at once; the second load traps at its own offset */
             if (!mark_at(c, c->ncode - 1) || !emit2(c, home(c, c->nvs), off))
                 return false;
@@ -618,7 +632,7 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
                 return false;
             c->last_dst = c->ncode - 4;
         } else {
-            if (op == OP_i32_load)
+            if (op == OP_i32_load || op == OP_i32_load8_u)
                 c->lastload = c->ncode;
             if (!mark(c) || !emit4(c, op, home(c, c->nvs), a.slot, off))
                 return false;
@@ -637,6 +651,10 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
     if (!live(c))
         return true;
     uint32_t x, y;
+    if (op == OP_i32_store && rn_fuse_increment(c, &a, &v, off))
+        return true;
+    if (op == OP_i32_store && rn_fuse_exchange(c, &a, &v, off))
+        return true;
     if (rn_fuse_pre(c, &a, op, OP_i32_store, OP_i32_store_pre))
         return mark_at(c, c->addimm) && emit2(c, v.slot, off);
     if (rn_take_add(c, &a, &x, &y))
@@ -738,9 +756,13 @@ static bool compile_insn(cc *c, uint32_t opc)
         if (opc == 0x04 && live(c)) {
             uint32_t op, a, b;
             if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
-                if (op == OP_i32_eqz ? !emit2(c, OP_br_if, a) : !emit3(c, rn_branch_of[rn_negation_of[op]], a, b))
+                uint32_t brop = rn_branch_of[rn_negation_of[op]];
+                vs loaded = {RN_I32, a, NONE};
+                if (op == OP_i32_eqz ? !rn_fuse_load_branch(c, &loaded, OP_br_if_i32_load, OP_br_if_i32_load8_u) &&
+                                           !emit2(c, OP_br_if, a)
+                                     : !rn_fuse_and_branch(c, brop, a, b) && !emit3(c, brop, a, b))
                     return false;
-            } else if (rn_fuse_load_branch(c, &cond, OP_br_unless_i32_load)) {
+            } else if (rn_fuse_load_branch(c, &cond, OP_br_unless_i32_load, OP_br_unless_i32_load8_u)) {
                 /* the load stays, now also the `if`'s test */
             } else if (!emit2(c, OP_br_unless, cond.slot)) {
                 return false;
@@ -947,6 +969,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             return MALFORMED("malformed i32.const");
         uint32_t pos = c->ncode;
         if (live(c)) {
+            c->lastconst = pos;
             if (!emit3(c, OP_const32, home(c, c->nvs), (uint32_t)v))
                 return false;
             c->last_dst = c->ncode - 2;
@@ -1191,6 +1214,8 @@ runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
     c.addimm = NONE;
     c.lastcopy = NONE;
     c.lastload = NONE;
+    c.lastand = NONE;
+    c.lastconst = NONE;
     c.ltypes = malloc(c.nlocals ? c.nlocals : 1);
     if (!c.ltypes)
         return rn_fail(r, RUNNEL_NOMEM, c.at, "out of memory");

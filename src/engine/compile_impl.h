@@ -67,7 +67,9 @@ typedef struct cc {
     uint32_t label_pc; /* the last code position that became a branch target */
     uint32_t addimm;   /* code position of the last i32.add_imm emitted (check with last_op) */
     uint32_t lastcopy; /* code position of the last copy emitted (the same) */
-    uint32_t lastload; /* code position of the last i32.load emitted (the same) */
+    uint32_t lastload; /* code position of the last i32.load or i32.load8_u emitted (the same) */
+    uint32_t lastand;  /* code position of the last i32.and_imm emitted (the same) */
+    uint32_t lastconst; /* code position of the last const32 emitted (the same) */
 } cc;
 
 static inline bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
@@ -162,13 +164,18 @@ static inline bool last_op(cc *c, uint32_t pos, uint32_t len)
     return pos != NONE && c->ncode == pos + len && c->label_pc <= pos;
 }
 
-/* A 64-bit move; two in a row become one copy2 (register shuffles such as `h = g; g = f;`). */
+/* A 64-bit move; two in a row become one copy2 (register shuffles such as `h = g; g = f;`), and a
+   constant then a move one const32_copy (`state = 4; p = q;`). */
 static inline bool emit_copy(cc *c, uint32_t dst, uint32_t src)
 {
-    if (c->lastcopy != NONE && c->code[c->lastcopy] == OP_copy && c->ncode == c->lastcopy + 3 &&
-        c->label_pc <= c->lastcopy) {
+    if (last_op(c, c->lastcopy, 3) && c->code[c->lastcopy] == OP_copy) {
         c->code[c->lastcopy] = OP_copy2;
         c->lastcopy = NONE;
+        return emit2(c, dst, src);
+    }
+    if (last_op(c, c->lastconst, 3) && c->code[c->lastconst] == OP_const32) {
+        c->code[c->lastconst] = OP_const32_copy;
+        c->lastconst = NONE;
         return emit2(c, dst, src);
     }
     c->lastcopy = c->ncode;
@@ -187,6 +194,11 @@ bool rn_take_add(cc *c, const vs *v, uint32_t *x, uint32_t *y);
 bool rn_take_cmp(cc *c, uint32_t cmp, const vs *cond, uint32_t *op, uint32_t *a, uint32_t *b);
 bool rn_after_addimm(cc *c);
 bool rn_fuse_pre(cc *c, const vs *a, uint32_t op, uint32_t first_op, uint32_t first_pre);
-bool rn_fuse_load_branch(cc *c, const vs *cond, uint32_t op);
+bool rn_fuse_load_branch(cc *c, const vs *cond, uint32_t op32, uint32_t op8);
+bool rn_fuse_and_branch(cc *c, uint32_t brop, uint32_t a, uint32_t b);
+bool rn_fuse_loop_copy(cc *c, const ctl *t, uint32_t cond);
+bool rn_fuse_increment(cc *c, const vs *addr, const vs *v, uint32_t off);
+bool rn_fuse_exchange(cc *c, const vs *addr, const vs *v, uint32_t off);
+extern const uint16_t rn_chase_of[OP__COUNT];
 
 #endif

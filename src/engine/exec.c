@@ -389,35 +389,83 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     RN_FUSED_IMM(H_FUSED_IMM)
 #undef H_FUSED_IMM
-    /* a loaded value tested at once (`while (p)` after `p = p->next`): both poll on a back-edge */
-#define H_LOAD_BRANCH(name, COND)                                                                                    \
+    /* a loaded value tested at once (`while (p)` after `p = p->next`, `while (*s)`): both poll on a
+       back-edge */
+#define H_LOAD_BRANCH(name, MT, COND)                                                                                \
     vmcase(name)                                                                                                     \
     {                                                                                                                \
-        EA(ip[2], ip[3], 4);                                                                                         \
-        uint32_t v;                                                                                                  \
-        memcpy(&v, mb + ea, 4);                                                                                      \
+        EA(ip[2], ip[3], sizeof(MT));                                                                                \
+        MT v;                                                                                                        \
+        memcpy(&v, mb + ea, sizeof v);                                                                               \
         fp[ip[1]] = v;                                                                                               \
         if (COND) {                                                                                                  \
             JUMP_POLLING(4);                                                                                         \
         }                                                                                                            \
         vmbreak(5);                                                                                                  \
     }
-    H_LOAD_BRANCH(br_if_i32_load, v != 0)
-    H_LOAD_BRANCH(br_unless_i32_load, v == 0)
+    H_LOAD_BRANCH(br_if_i32_load, uint32_t, v != 0)
+    H_LOAD_BRANCH(br_unless_i32_load, uint32_t, v == 0)
+    H_LOAD_BRANCH(br_if_i32_load8_u, uint8_t, v != 0)
+    H_LOAD_BRANCH(br_unless_i32_load8_u, uint8_t, v == 0)
 #undef H_LOAD_BRANCH
-    vmcase(i32_load_load)
+    /* a pointer loaded and followed at once (p->q->x); a trap in the second load reports its own
+       position, which the compiler put in the pcmap three words in */
+#define H_CHASE(name, MT)                                                                                            \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        EA(ip[2], ip[3], 4);                                                                                         \
+        uint32_t p;                                                                                                  \
+        memcpy(&p, mb + ea, 4);                                                                                      \
+        fp[ip[1]] = p;                                                                                               \
+        uint64_t ea2 = (uint64_t)p + ip[5];                                                                          \
+        if (UNLIKELY(ea2 + sizeof(MT) > msize)) {                                                                    \
+            ip += 3;                                                                                                 \
+            TRAP(RUNNEL_TRAP_MEMORY_OOB);                                                                            \
+        }                                                                                                            \
+        MT v;                                                                                                        \
+        memcpy(&v, mb + ea2, sizeof v);                                                                              \
+        fp[ip[4]] = MEMVAL_i32(MT, v);                                                                               \
+        vmbreak(6);                                                                                                  \
+    }
+    H_CHASE(i32_load_load, uint32_t)
+    H_CHASE(i32_load_load8_u, uint8_t)
+    H_CHASE(i32_load_load8_s, int8_t)
+    H_CHASE(i32_load_load16_u, uint16_t)
+    H_CHASE(i32_load_load16_s, int16_t)
+#undef H_CHASE
+    vmcase(i32_load_store)
     {
         EA(ip[2], ip[3], 4);
-        uint32_t p, v;
-        memcpy(&p, mb + ea, 4);
-        fp[ip[1]] = p;
-        uint64_t ea2 = (uint64_t)p + ip[5];
+        uint32_t v;
+        memcpy(&v, mb + ea, 4);
+        fp[ip[1]] = v;
+        uint64_t ea2 = (uint64_t)(uint32_t)fp[ip[2]] + ip[5];
         if (UNLIKELY(ea2 + 4 > msize)) {
-            ip += 3; /* the second load's own position in the pcmap, for the trap's offset */
+            ip += 3; /* the store's own position in the pcmap */
             TRAP(RUNNEL_TRAP_MEMORY_OOB);
         }
-        memcpy(&v, mb + ea2, 4);
+        v = (uint32_t)fp[ip[4]];
+        memcpy(mb + ea2, &v, 4);
+        vmbreak(6);
+    }
+    vmcase(br_if_i32_add_imm)
+    {
+        uint32_t v = (uint32_t)fp[ip[2]] + ip[3];
+        fp[ip[1]] = v;
+        if (v) {
+            JUMP_POLLING(4);
+        }
+        vmbreak(5);
+    }
+    vmcase(i32_load_add_store)
+    {
+        EA(ip[2], ip[3], 4);
+        uint32_t v;
+        memcpy(&v, mb + ea, 4);
+        fp[ip[1]] = v;
+        v += ip[5];
         fp[ip[4]] = v;
+        memcpy(mb + ea, &v, 4);
         vmbreak(6);
     }
     vmcase(i32_madd)
@@ -448,6 +496,22 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     RN_CMP_BRANCHES(H_CMP_BR)
 #undef H_CMP_BR
+    /* a test under a mask, `(x & mask) == b`: the and's result is written too, as a local.tee may want it */
+#define H_AND_BR(name, OPR, B)                                                                                       \
+    vmcase(name)                                                                                                     \
+    {                                                                                                                \
+        uint32_t d = (uint32_t)fp[ip[2]] & ip[3];                                                                    \
+        fp[ip[1]] = d;                                                                                               \
+        if (d OPR (B)) {                                                                                             \
+            JUMP_POLLING(5);                                                                                         \
+        }                                                                                                            \
+        vmbreak(6);                                                                                                  \
+    }
+    H_AND_BR(br_i32_and_eq, ==, (uint32_t)fp[ip[4]])
+    H_AND_BR(br_i32_and_ne, !=, (uint32_t)fp[ip[4]])
+    H_AND_BR(br_i32_and_eq_imm, ==, ip[4])
+    H_AND_BR(br_i32_and_ne_imm, !=, ip[4])
+#undef H_AND_BR
 
     /* loads: dst addr offset, and dst a b offset with the address a + b (i32 wrap-around) */
 #define H_LOAD_INT(name, T, MT)                                                                                      \
@@ -544,6 +608,12 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         fp[ip[1]] = ip[2];
         vmbreak(3);
     }
+    vmcase(const32_copy)
+    {
+        fp[ip[1]] = ip[2];
+        fp[ip[3]] = fp[ip[4]];
+        vmbreak(5);
+    }
     vmcase(const64)
     {
         fp[ip[1]] = (uint64_t)ip[2] | (uint64_t)ip[3] << 32;
@@ -576,6 +646,16 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
             vmnext();
         }
         vmbreak(3);
+    }
+    vmcase(br_if_copy)
+    {
+        if ((uint32_t)fp[ip[1]]) {
+            fp[ip[3]] = fp[ip[4]];
+            ip += 2 + (int32_t)ip[2];
+            POLL();
+            vmnext();
+        }
+        vmbreak(5);
     }
     vmcase(br_unless)
     {

@@ -59,15 +59,62 @@ bool rn_take_cmp(cc *c, uint32_t cmp, const vs *cond, uint32_t *op, uint32_t *a,
     return true;
 }
 
-/* If cond was just loaded by the last op emitted (an i32.load, perhaps tee'd into a local), turn that
-   load into the fused op `op` (load-and-branch, load-and-load); the caller appends the rest. */
-bool rn_fuse_load_branch(cc *c, const vs *cond, uint32_t op)
+/* If cond was just loaded by the last op emitted (an i32.load or i32.load8_u, perhaps tee'd into a
+   local), turn that load into the fused op given for its kind (load-and-branch, load-and-load; 0 for
+   none); the caller appends the rest. */
+bool rn_fuse_load_branch(cc *c, const vs *cond, uint32_t op32, uint32_t op8)
 {
-    if (c->lastload == NONE || c->code[c->lastload] != OP_i32_load || c->code[c->lastload + 1] != cond->slot ||
-        !last_op(c, c->lastload, 4))
+    if (c->lastload == NONE || c->code[c->lastload + 1] != cond->slot || !last_op(c, c->lastload, 4))
+        return false;
+    uint32_t op = c->code[c->lastload] == OP_i32_load ? op32 : c->code[c->lastload] == OP_i32_load8_u ? op8 : 0;
+    if (!op)
         return false;
     c->code[c->lastload] = op;
     return true;
+}
+
+/* The pointer chase whose second load is the given one (the first is an i32.load). */
+const uint16_t rn_chase_of[OP__COUNT] = {
+    [OP_i32_load] = OP_i32_load_load,         [OP_i32_load8_u] = OP_i32_load_load8_u,
+    [OP_i32_load8_s] = OP_i32_load_load8_s,   [OP_i32_load16_u] = OP_i32_load_load16_u,
+    [OP_i32_load16_s] = OP_i32_load_load16_s,
+};
+
+/* A compare-branch brop (a b off) whose operand a or b was just made by an i32.and_imm (the last op
+   emitted): turn the and into the test under a mask [br_i32_and_* d x mask other]; the caller appends
+   the offset. Only equality, which is symmetric, so that either operand may be the masked one. */
+bool rn_fuse_and_branch(cc *c, uint32_t brop, uint32_t a, uint32_t b)
+{
+    uint32_t op = brop == OP_br_i32_eq_imm ? OP_br_i32_and_eq_imm
+                  : brop == OP_br_i32_ne_imm ? OP_br_i32_and_ne_imm
+                  : brop == OP_br_i32_eq     ? OP_br_i32_and_eq
+                  : brop == OP_br_i32_ne     ? OP_br_i32_and_ne
+                                             : 0;
+    uint32_t p = c->lastand;
+    if (!op || !last_op(c, p, 4) || c->code[p] != OP_i32_and_imm)
+        return false;
+    bool imm = op == OP_br_i32_and_eq_imm || op == OP_br_i32_and_ne_imm;
+    uint32_t other;
+    if (c->code[p + 1] == a)
+        other = b;
+    else if (!imm && c->code[p + 1] == b)
+        other = a;
+    else
+        return false;
+    c->code[p] = op;
+    return emit(c, other);
+}
+
+/* A br_if back to loop t whose code begins with a copy: the branch does that copy and jumps past it,
+   one dispatch fewer per iteration (a loop that starts with `p = next;`). */
+bool rn_fuse_loop_copy(cc *c, const ctl *t, uint32_t cond)
+{
+    uint32_t h = t->loop_pc;
+    if (t->op != 0x03 || h + 3 > c->ncode || c->code[h] != OP_copy)
+        return false;
+    uint32_t pos = c->ncode + 2;
+    return emit2(c, OP_br_if_copy, cond) && emit(c, (uint32_t)((int64_t)h + 3 - (int64_t)pos)) &&
+           emit2(c, c->code[h + 1], c->code[h + 2]);
 }
 
 /* Was the last op emitted an i32.add_imm (not yet fused with anything)? */
@@ -123,4 +170,46 @@ bool rn_take_add(cc *c, const vs *v, uint32_t *x, uint32_t *y)
     *y = c->code[v->cpos + 3];
     c->ncode = v->cpos;
     return true;
+}
+
+/* An i32.store of v to addr + off, where v was made by the last two ops, i32.load from the same
+   address then i32.add_imm (`x[k]++`, `*count += 4`): the three become one i32_load_add_store, with
+   one bounds check. The load's and the add's results are still written (a local.tee may have sent
+   them to a local), so neither may be the address slot, which the store would then read changed.
+   A trap can only come from the load, whose pcmap entry the op keeps. */
+bool rn_fuse_increment(cc *c, const vs *addr, const vs *v, uint32_t off)
+{
+    uint32_t ld = c->lastload, add = ld + 4;
+    if (ld == NONE || !last_op(c, ld, 8) || c->code[ld] != OP_i32_load || c->code[add] != OP_i32_add_imm)
+        return false;
+    uint32_t d1 = c->code[ld + 1], d2 = c->code[add + 1];
+    if (v->slot != d2 || c->code[add + 2] != d1 || c->code[ld + 2] != addr->slot || c->code[ld + 3] != off ||
+        d1 == addr->slot || d2 == addr->slot)
+        return false;
+    uint32_t k = c->code[add + 3];
+    c->code[ld] = OP_i32_load_add_store;
+    c->code[ld + 4] = d2;
+    c->code[ld + 5] = k;
+    c->ncode = ld + 6;
+    /* ld + 4 is no longer the start of an op: no tracker may point there */
+    uint32_t *trackers[] = {&c->lastload, &c->addimm, &c->lastand, &c->lastconst, &c->lastcopy, &c->last_cmp};
+    for (size_t i = 0; i < sizeof trackers / sizeof *trackers; i++)
+        if (*trackers[i] != NONE && *trackers[i] >= ld)
+            *trackers[i] = NONE;
+    return true;
+}
+
+/* An i32.store to addr + off right after an i32.load from addr (`next = p->next; p->next = prev;`):
+   one i32_load_store. The load's result must not be the address, which the store would then read
+   changed. The store may trap on its own (another offset): the compiler gives it a pcmap entry three
+   words into the op, as for a pointer chase. */
+bool rn_fuse_exchange(cc *c, const vs *addr, const vs *v, uint32_t off)
+{
+    uint32_t ld = c->lastload;
+    if (ld == NONE || !last_op(c, ld, 4) || c->code[ld] != OP_i32_load || c->code[ld + 2] != addr->slot ||
+        c->code[ld + 1] == addr->slot)
+        return false;
+    c->code[ld] = OP_i32_load_store;
+    c->lastload = NONE;
+    return mark_at(c, ld + 3) && emit2(c, v->slot, off);
 }
