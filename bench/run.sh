@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# bench/run.sh - the engine benchmark in one command: build the workloads, run each on runnel, natively
-# and on wabt's wasm-interp, and print a table of times and ratios.
+# bench/run.sh - the engine benchmark in one command: build the workloads, run each on runnel, natively,
+# on Node.js's WebAssembly (V8) and on wabt's wasm-interp, and print a table of times and ratios.
 #
 # Why this shape: the same C source of each workload (bench/workloads/) is compiled by the same clang at
-# the same -O2 both to wasm32 and to native code, so "runnel/native" measures the engine alone, and
-# wasm-interp (a plain stack interpreter) is the reference point for an interpreter. Each time is
-# wall-clock, best of 3 (the minimum is the least disturbed by other load on the machine), and includes
-# process start-up and, for the engines, decoding and compiling the module, as a user would see it.
+# the same -O2 both to wasm32 and to native code, so "runnel/native" measures the engine alone; V8 (via
+# bench/node_run.mjs) is the reference point for a JIT and wasm-interp (a plain stack interpreter) the
+# one for an interpreter. Each time is wall-clock, best of 3 (the minimum is the least disturbed by other
+# load on the machine), and includes process start-up and, for the engines, decoding and compiling the
+# module, as a user would see it.
 # Results are reported, never asserted: no test depends on them.
 #
-# usage: bench/run.sh [--quick] [WORKLOAD...]      (workloads: fib matmul sort hash; default all)
+# usage: bench/run.sh [--quick] [WORKLOAD...]   (workloads: fib matmul sort hash coremix json; default all)
 #   --quick          smaller sizes, a smoke test of the script itself (times mean little)
 # environment:
 #   BUILD_DIR        the CMake build directory holding `runnel` (default: build/ in the repository;
@@ -28,15 +29,16 @@ for a in "$@"; do
     case $a in
     --quick) quick=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    fib | matmul | sort | hash) workloads+=("$a") ;;
+    fib | matmul | sort | hash | coremix | json) workloads+=("$a") ;;
     *) echo "run.sh: unknown argument '$a' (see --help)" >&2; exit 2 ;;
     esac
 done
-[ ${#workloads[@]} -gt 0 ] || workloads=(fib matmul sort hash)
+[ ${#workloads[@]} -gt 0 ] || workloads=(fib matmul sort hash coremix json)
 
-# Problem sizes (-DN=...), chosen so each takes roughly 0.2-2 s on runnel.
-declare -A size=([fib]=35 [matmul]=250 [sort]=600000 [hash]=2097152)
-declare -A quick_size=([fib]=20 [matmul]=40 [sort]=10000 [hash]=65536)
+# Problem sizes (-DN=...), chosen so each takes roughly 0.2-2 s on runnel. (coremix: rounds of the mix;
+# json: encode/parse passes over a 64-record document.)
+declare -A size=([fib]=35 [matmul]=250 [sort]=600000 [hash]=2097152 [coremix]=2000 [json]=800)
+declare -A quick_size=([fib]=20 [matmul]=40 [sort]=10000 [hash]=65536 [coremix]=20 [json]=10)
 
 cc=$(command -v clang || command -v clang-14 || true)
 [ -n "$cc" ] || { echo "run.sh: clang is needed (Debian: clang lld)" >&2; exit 1; }
@@ -49,6 +51,8 @@ if [ ! -x "$runnel" ]; then
 fi
 interp=$(command -v wasm-interp || true)
 [ -n "$interp" ] || echo "run.sh: wasm-interp not found (Debian: wabt); its column stays empty" >&2
+node=$(command -v node || true)
+[ -n "$node" ] || echo "run.sh: node not found (Debian: nodejs); its column stays empty" >&2
 
 out=$build/bench
 mkdir -p "$out"
@@ -89,8 +93,8 @@ measure() {
     awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }'
 }
 
-# The checksum an engine printed, as an unsigned 32-bit number: runnel and the native build print i32
-# signed, wasm-interp prints "run() => i32:N" unsigned.
+# The checksum an engine printed, as an unsigned 32-bit number: runnel, node and the native build print
+# i32 signed, wasm-interp prints "run() => i32:N" unsigned.
 result_of() {
     local v
     v=$(grep -oE -- '-?[0-9]+$' "$1" | tail -n 1) || true
@@ -98,15 +102,22 @@ result_of() {
     echo $(((v + 4294967296) % 4294967296))
 }
 
-ratio() { # ratio A B: A/B with one decimal, or "-" if either is missing
-    awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1fx", a / b; else printf "-" }'
+ratio() { # ratio A B: A/B with one decimal (two below 1), or "-" if either is missing
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        if (a + 0 > 0 && b + 0 > 0) printf(a / b < 1 ? "%.2fx" : "%.1fx", a / b); else printf "-" }'
 }
 
-printf 'runnel %s | native: %s | wasm-interp: %s | best of %d, wall clock, seconds\n\n' \
-    "$("$runnel" --version 2>/dev/null | awk '{print $2}')" "$("$cc" --version | head -n 1)" \
-    "$([ -n "$interp" ] && "$interp" --version || echo none)" "$runs"
-printf '%-8s %10s %12s %9s %9s %12s %14s %19s\n' workload N result native runnel wasm-interp runnel/native \
-    wasm-interp/runnel
+# The header says where each number comes from; runnel/native and runnel/node are "how many times
+# slower than compiled code" (lower is better), wasm-interp/runnel "how many times faster than another
+# interpreter" (higher is better), so each normally reads as a factor above 1.
+printf 'runnel %s | native: %s | node: %s | wasm-interp: %s\n' \
+    "$("$runnel" --version 2>/dev/null | awk 'NR == 1 {print $2}')" "$("$cc" --version | head -n 1)" \
+    "$([ -n "$node" ] && "$node" --version || echo none)" "$([ -n "$interp" ] && "$interp" --version || echo none)"
+printf 'best of %d, wall clock in seconds, process start-up included; ratios: runnel/native and runnel/node\n' "$runs"
+printf 'lower is better, wasm-interp/runnel higher is better\n\n'
+row='%-8s %8s %11s %7s %7s %7s %11s %13s %11s %18s%s\n'
+# shellcheck disable=SC2059 # the format is the one above, shared by the header and the rows
+printf "$row" workload N result native runnel node wasm-interp runnel/native runnel/node wasm-interp/runnel ""
 for w in "${workloads[@]}"; do
     n=${size[$w]}
     [ $quick = 1 ] && n=${quick_size[$w]}
@@ -116,17 +127,31 @@ for w in "${workloads[@]}"; do
 
     t_native=$(measure "$out/$w.native.out" "$out/$w.native")
     t_runnel=$(measure "$out/$w.runnel.out" "$runnel" run --invoke run "$out/$w.wasm")
+    t_node=-
+    [ -n "$node" ] && t_node=$(measure "$out/$w.node.out" "$node" "$here/node_run.mjs" "$out/$w.wasm")
     t_interp=-
     [ -n "$interp" ] && t_interp=$(measure "$out/$w.interp.out" "$interp" "$out/$w.wasm" --run-all-exports)
 
+    # Every engine that ran must print the native build's checksum; a row where one does not, or where
+    # one failed, ends in "!!" and says which.
     expect=$(result_of "$out/$w.native.out")
-    got=$(result_of "$out/$w.runnel.out")
     note=
-    [ "$got" = "$expect" ] || note+=" runnel result $got != native $expect;"
-    if [ -n "$interp" ] && [ "$(result_of "$out/$w.interp.out")" != "$expect" ]; then
-        note+=" wasm-interp result differs;"
-    fi
-    [ "$t_runnel" != fail ] || note+=" runnel failed: $(head -c 200 "$out/$w.runnel.out.err");"
-    printf '%-8s %10s %12s %9s %9s %12s %14s %19s%s\n' "$w" "$n" "$expect" "$t_native" "$t_runnel" "$t_interp" \
-        "$(ratio "$t_runnel" "$t_native")" "$(ratio "$t_interp" "$t_runnel")" "${note:+  !!$note}"
+    [ "$t_native" != fail ] || note+=" native failed;"
+    for e in runnel node interp; do
+        case $e in
+        runnel) t=$t_runnel name=runnel ;;
+        node) t=$t_node name=node ;;
+        interp) t=$t_interp name=wasm-interp ;;
+        esac
+        [ "$t" != - ] || continue
+        if [ "$t" = fail ]; then
+            note+=" $name failed: $(head -c 200 "$out/$w.$e.out.err" | tr '\n' ' ');"
+        elif [ "$(result_of "$out/$w.$e.out")" != "$expect" ]; then
+            note+=" $name result $(result_of "$out/$w.$e.out") != native $expect;"
+        fi
+    done
+    # shellcheck disable=SC2059
+    printf "$row" "$w" "$n" "$expect" "$t_native" "$t_runnel" "$t_node" "$t_interp" \
+        "$(ratio "$t_runnel" "$t_native")" "$(ratio "$t_runnel" "$t_node")" "$(ratio "$t_interp" "$t_runnel")" \
+        "${note:+  !!$note}"
 done
