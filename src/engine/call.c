@@ -34,6 +34,8 @@ runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report
         st = rn_validate_module(&m->mod, r);
     for (uint32_t i = 0; st == RUNNEL_OK && i < m->mod.nfuncs_defined; i++)
         st = rn_compile_func(&m->mod, i, r);
+    if (st == RUNNEL_OK)
+        st = rn_module_keep_data(&m->mod, r);
     if (st != RUNNEL_OK) {
         rn_module_release(&m->mod);
         free(m);

@@ -1205,7 +1205,7 @@ runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
     memset(&c, 0, sizeof c);
     c.m = m;
     c.r = r;
-    c.rd = (rn_reader){f->body, f->body + f->body_len, m->bytes};
+    c.rd = (rn_reader){f->body, f->body + f->body_len, f->body - f->body_offset}; /* base: the binary's start */
     c.at = f->body_offset;
     c.nlocals = ft->nparams + f->nlocals;
     c.base = c.nlocals;

@@ -918,26 +918,41 @@ runnel_status rn_decode(rn_module *m, const uint8_t *bytes, size_t len, runnel_r
     /* Offsets are kept in 32 bits (rn_func.body_offset and others). */
     if (len > UINT32_MAX)
         return rn_fail(r, RUNNEL_MALFORMED, 0, "module too large (%zu bytes; at most 4 GiB - 1)", len);
-    if (len && !(m->bytes = malloc(len)))
-        return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory copying the module");
-    if (len)
-        memcpy(m->bytes, bytes, len);
     m->len = len;
 
-    dec d = {.m = m, .r = r, .base = m->bytes};
+    dec d = {.m = m, .r = r, .base = bytes};
     uint64_t budget = (uint64_t)len * RN_LOCALS_PER_BYTE;
     d.locals_left = budget > RN_MAX_LOCALS ? budget : RN_MAX_LOCALS;
-    /* keep the reader's pointers valid for an empty input (m->bytes is NULL, and NULL + 0 is UB) */
+    /* keep the reader's pointers valid for an empty input (bytes may be NULL, and NULL + 0 is UB) */
     static const uint8_t nothing[1] = {0};
     rn_reader rd = {nothing, nothing, nothing};
     if (len)
-        rd = (rn_reader){m->bytes, m->bytes + len, m->bytes};
+        rd = (rn_reader){bytes, bytes + len, bytes};
     d.base = rd.base;
     d.end = rd.end;
     runnel_status st = decode_sections(&d, &rd);
     if (st != RUNNEL_OK)
         rn_module_release(m);
     return st;
+}
+
+runnel_status rn_module_keep_data(rn_module *m, runnel_report *r)
+{
+    size_t total = 0;
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        total += m->datas[i].len;
+    if (total && !(m->bytes = malloc(total)))
+        return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory keeping the data segments");
+    size_t at = 0;
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        if (m->datas[i].len)
+            memcpy(m->bytes + at, m->datas[i].bytes, m->datas[i].len);
+        m->datas[i].bytes = total ? m->bytes + at : NULL;
+        at += m->datas[i].len;
+    }
+    for (uint32_t i = 0; i < m->nfuncs_defined; i++)
+        m->funcs[i].body = NULL;
+    return RUNNEL_OK;
 }
 
 void rn_module_release(rn_module *m)

@@ -115,7 +115,7 @@ typedef struct rn_data {
     uint8_t mode; /* RN_SEG_ACTIVE or RN_SEG_PASSIVE */
     uint32_t memory;
     rn_constexpr offset;
-    const uint8_t *bytes; /* points into rn_module.bytes */
+    const uint8_t *bytes; /* into the binary, then into rn_module.bytes (rn_module_keep_data) */
     uint32_t len;
 } rn_data;
 
@@ -125,15 +125,16 @@ typedef struct rn_func {
     uint32_t type_index;
     uint32_t nlocals;     /* declared locals, excluding params */
     uint8_t *local_types; /* nlocals value types */
-    const uint8_t *body;  /* the instructions after the locals, ending with the final `end` (into rn_module.bytes) */
+    const uint8_t *body;  /* the instructions after the locals, ending with the final `end` (into the binary; NULL
+                             once compiled, see rn_module_keep_data) */
     uint32_t body_len;
     uint32_t body_offset; /* byte offset of `body` in the module */
     struct rn_code *code; /* filled by compile.c */
 } rn_func;
 
 typedef struct rn_module {
-    uint8_t *bytes; /* the module's own copy of its binary */
-    size_t len;
+    uint8_t *bytes; /* the data segments' bytes, the only part of the binary kept (rn_module_keep_data) */
+    size_t len;     /* the binary's length */
 
     rn_functype *types;
     uint32_t ntypes;
@@ -177,9 +178,15 @@ typedef struct rn_module {
     char *name;
 } rn_module;
 
-/* decode.c: fill m from bytes (m is zeroed first; bytes are copied). Errors: RUNNEL_MALFORMED with
-   the byte offset. On failure m holds nothing to free beyond what rn_module_release frees. */
+/* decode.c: fill m from bytes (m is zeroed first). Errors: RUNNEL_MALFORMED with the byte offset. On
+   failure m holds nothing to free beyond what rn_module_release frees. Function bodies and data
+   segments point into bytes, which must outlive m until rn_module_keep_data: the binary is not
+   copied, because all but its data segments is dead once the functions are compiled (a module's
+   custom sections, debug information included, can be most of its size). */
 runnel_status rn_decode(rn_module *m, const uint8_t *bytes, size_t len, runnel_report *r);
+/* Copy the data segments into m (m->bytes) and forget the function bodies, so that m no longer needs
+   the binary. Call once every function is compiled. Errors: RUNNEL_NOMEM. */
+runnel_status rn_module_keep_data(rn_module *m, runnel_report *r);
 /* validate_module.c: everything but function bodies. Errors: RUNNEL_INVALID. Also computes
    func_declared. */
 runnel_status rn_validate_module(rn_module *m, runnel_report *r);

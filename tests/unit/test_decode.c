@@ -254,7 +254,7 @@ static void test_full_module(void **state)
         fail_msg("%s", r.message);
 
     assert_int_equal(m.len, w.n);
-    assert_memory_equal(m.bytes, w.b, w.n);
+    assert_null(m.bytes); /* nothing is copied: the module points into the binary */
 
     assert_int_equal(m.ntypes, 3);
     assert_int_equal(m.types[0].nparams, 2);
@@ -326,7 +326,7 @@ static void test_full_module(void **state)
     assert_true(m.datas[0].offset.bits == 16);
     assert_int_equal(m.datas[0].len, 2);
     assert_memory_equal(m.datas[0].bytes, "hi", 2);
-    assert_true(m.datas[0].bytes >= m.bytes && m.datas[0].bytes < m.bytes + m.len);
+    assert_true(m.datas[0].bytes >= w.b && m.datas[0].bytes < w.b + w.n);
     assert_int_equal(m.datas[1].mode, RN_SEG_PASSIVE);
     assert_memory_equal(m.datas[1].bytes, "xyz", 3);
 
@@ -336,7 +336,7 @@ static void test_full_module(void **state)
     assert_memory_equal(f->local_types, ((uint8_t[]){RN_I32, RN_I32, RN_F64}), 3);
     assert_int_equal(f->body_len, 1);
     assert_int_equal(f->body[0], 0x0B);
-    assert_ptr_equal(f->body, m.bytes + f->body_offset);
+    assert_ptr_equal(f->body, w.b + f->body_offset);
     f = &m.funcs[1];
     assert_int_equal(f->nlocals, 0);
     assert_null(f->local_types);
@@ -374,6 +374,14 @@ static void test_full_module(void **state)
     assert_null(ed.type);
     ed = rn_module_export_desc(&m, 3);
     assert_null(ed.name);
+
+    /* once compiled, the module keeps its data segments and lets go of the binary */
+    assert_int_equal(rn_module_keep_data(&m, &r), RUNNEL_OK);
+    memset(w.b, 0, w.n);
+    assert_memory_equal(m.datas[0].bytes, "hi", 2);
+    assert_memory_equal(m.datas[1].bytes, "xyz", 3);
+    assert_ptr_equal(m.datas[0].bytes, m.bytes);
+    assert_null(m.funcs[0].body);
 
     rn_module_release(&m);
     assert_null(m.bytes);
@@ -1177,7 +1185,7 @@ static void run_script(const char *dir, const char *file, suite_counts *k)
         if (!must_load && !malformed && !invalid)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, fn);
-        size_t len;
+        size_t len = 0;
         uint8_t *bytes = slurp(path, &len);
         if (!bytes)
             fail_msg("cannot read %s", path);
@@ -1264,7 +1272,7 @@ static void test_plugins(void **state)
                 continue;
             char path[8192];
             snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-            size_t len;
+            size_t len = 0;
             uint8_t *bytes = slurp(path, &len);
             assert_non_null(bytes);
             rn_module m;
