@@ -147,7 +147,8 @@ typedef enum runnel_externkind {
     RUNNEL_EXTERN_GLOBAL = 3,
 } runnel_externkind;
 
-/* Decode, validate and compile. The bytes are copied; the caller may free them afterwards.
+/* Decode, validate and compile. The module keeps what it needs (its data segments, not the whole
+   binary); the caller may free the bytes afterwards.
    Returns NULL with r->status MALFORMED or INVALID (or NOMEM) on failure. */
 runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report *r);
 /* Drops the caller's reference; the module lives on while instances use it. */
