@@ -275,6 +275,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     int64_t granted = metered && s->fuel < RN_FUEL_CHUNK ? (int64_t)s->fuel : RN_FUEL_CHUNK;
     int64_t budget = granted;
     runnel_trap_kind tk = RUNNEL_TRAP_NONE;
+    const char *trap_text = NULL; /* a message other than the kind's own, for the report */
     runnel_caller caller;
     runnel_status st;
     runnel_func *callee;
@@ -708,8 +709,10 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     {
         runnel_table *tab = inst->tables[ip[1]];
         uint32_t i = (uint32_t)fp[ip[3]];
-        if (UNLIKELY(i >= tab->size))
+        if (UNLIKELY(i >= tab->size)) {
+            trap_text = "undefined element"; /* the spec's words for this case of TABLE_OOB */
             TRAP(RUNNEL_TRAP_TABLE_OOB);
+        }
         callee = (runnel_func *)(uintptr_t)tab->elems[i];
         if (UNLIKELY(!callee))
             TRAP(RUNNEL_TRAP_NULL_FUNC);
@@ -962,7 +965,7 @@ finished:
 
 trap:
     ACCOUNT_FUEL();
-    trap_report(s, r, tk, NULL, fn, ip, (uint32_t)(frame - s->frames), RUNNEL_TRAP);
+    trap_report(s, r, tk, trap_text, fn, ip, (uint32_t)(frame - s->frames), RUNNEL_TRAP);
     s->depth = s->entry_depth - 1;
     s->suspended = false;
     return RUNNEL_TRAP;
