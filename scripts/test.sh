@@ -3,18 +3,21 @@
 #   1. a normal build (build/) and all its tests;
 #   2. a sanitizer build (build-asan/: AddressSanitizer + UndefinedBehaviorSanitizer, leaks included) and
 #      all its tests again, because memory errors often pass unnoticed in a normal build;
-#   3. when tests/fuzz exists, a clang libFuzzer build (build-fuzz/) and 60 s of fuzzing (target fuzz_run).
+#   3. when tests/fuzz exists, a clang libFuzzer build (build-fuzz/) and 60 s of fuzzing: 40 s of the engine
+#      target (fuzz_run), then 20 s of the fused-against-unfused target (fuzz_diff_run).
 # A failing build stops at once; failing tests are reported and the later stages still run, so one run
 # shows everything that is wrong. Exit status 1 if anything failed.
 #
-# Environment: RUNNEL_JOBS (parallel build/test jobs, default 2), RUNNEL_FUZZ_SECONDS (default 60; 0 skips
-# fuzzing), RUNNEL_SKIP_ASAN=1 (skip stage 2, for a quick local run).
+# Environment: RUNNEL_JOBS (parallel build/test jobs, default 2), RUNNEL_FUZZ_SECONDS (the engine target,
+# default 40; 0 skips all fuzzing), RUNNEL_FUZZ_DIFF_SECONDS (the diff target, default 20; 0 skips it),
+# RUNNEL_SKIP_ASAN=1 (skip stage 2, for a quick local run).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/deps.sh
 
 jobs=${RUNNEL_JOBS:-2}
-fuzz_seconds=${RUNNEL_FUZZ_SECONDS:-60}
+fuzz_seconds=${RUNNEL_FUZZ_SECONDS:-40}
+fuzz_diff_seconds=${RUNNEL_FUZZ_DIFF_SECONDS:-20}
 failed=()
 
 stage() { printf '\n==== %s\n' "$*"; }
@@ -45,17 +48,25 @@ if [ ! -f tests/fuzz/CMakeLists.txt ]; then
 elif [ "$fuzz_seconds" = 0 ]; then
   stage "fuzzing: skipped (RUNNEL_FUZZ_SECONDS=0)"
 else
-  stage "fuzz build (build-fuzz/) and ${fuzz_seconds} s of fuzzing"
+  stage "fuzz build (build-fuzz/), ${fuzz_seconds} s of fuzzing the engine, ${fuzz_diff_seconds} s fused against unfused"
   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DRUNNEL_FUZZ=ON -DRUNNEL_SANITIZE=ON -DRUNNEL_FUZZ_SECONDS="$fuzz_seconds"
+        -DRUNNEL_FUZZ=ON -DRUNNEL_SANITIZE=ON -DRUNNEL_FUZZ_SECONDS="$fuzz_seconds" \
+        -DRUNNEL_FUZZ_DIFF_SECONDS="$fuzz_diff_seconds"
   if ! cmake --build build-fuzz --target help | grep -w runnel_fuzz >/dev/null; then  # no -q: an early exit would break the pipe
     echo "fuzzing: skipped (tests/fuzz defines no runnel_fuzz target)"
   else
-    cmake --build build-fuzz -j"$jobs" --target runnel_fuzz
+    cmake --build build-fuzz -j"$jobs" --target runnel_fuzz runnel_fuzz_diff
     # fuzz_run (tests/fuzz/CMakeLists.txt) seeds from the spec suite, then fuzzes; new inputs and
     # crash reproducers stay under build-fuzz/tests/fuzz/, never in the source tree.
     if ! cmake --build build-fuzz --target fuzz_run; then
       failed+=("fuzzing")
+    fi
+    # fuzz_diff_run: fused code against unfused (tests/fuzz/fuzz_diff.c), from the same seeds, in its
+    # own corpus.
+    if [ "$fuzz_diff_seconds" = 0 ]; then
+      echo "fuzzing fused against unfused: skipped (RUNNEL_FUZZ_DIFF_SECONDS=0)"
+    elif ! cmake --build build-fuzz --target fuzz_diff_run; then
+      failed+=("fuzzing fused against unfused")
     fi
   fi
 fi

@@ -9,6 +9,7 @@
  * there is a trap.
  */
 #include "runtime.h"
+#include "unfused.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +18,8 @@
 
 /* ---------------------------------------------------------------- modules */
 
-runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report *r)
+/* runnel_module_new, or with fuse false the same module compiled without fusion (unfused.h) */
+static runnel_module *module_new(const uint8_t *bytes, size_t len, bool fuse, runnel_report *r)
 {
     runnel_module *m = calloc(1, sizeof *m);
     if (!m) {
@@ -33,7 +35,7 @@ runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report
     if (st == RUNNEL_OK)
         st = rn_validate_module(&m->mod, r);
     for (uint32_t i = 0; st == RUNNEL_OK && i < m->mod.nfuncs_defined; i++)
-        st = rn_compile_func(&m->mod, i, r);
+        st = rn_compile_func_fusing(&m->mod, i, fuse, r);
     if (st == RUNNEL_OK)
         st = rn_module_keep_data(&m->mod, r);
     if (st != RUNNEL_OK) {
@@ -43,6 +45,16 @@ runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report
     }
     atomic_init(&m->refs, 1);
     return m;
+}
+
+runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report *r)
+{
+    return module_new(bytes, len, true, r);
+}
+
+runnel_module *rn_module_new_unfused(const uint8_t *bytes, size_t len, runnel_report *r)
+{
+    return module_new(bytes, len, false, r);
 }
 
 void runnel_module_free(runnel_module *m)

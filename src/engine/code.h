@@ -87,6 +87,8 @@
    (dst a b off) and every store NAME_add (a b value off), whose address is the i32 sum a + b; for every
    load NAME_pre (d1 a k dst off) and store NAME_pre (d1 a k value off), which first do i32.add_imm
    (d1 = a + k) and then access the address d1 (a pointer bumped and used, as compilers emit it); for
+   every load NAME_abs (dst ea) and store NAME_abs (ea value), whose address was a constant, folded with
+   the offset into the effective address ea (C's static variables: `i32.const 0; i32.load offset=X`); for
    RN_FUSED_IMM NAME (dst a k1 k2). */
 enum rn_op {
 #define RN_OP_ENUM(name, ...) OP_##name,
@@ -94,11 +96,14 @@ enum rn_op {
 #define RN_OP_ENUM_BR(name, ...) OP_br_##name, OP_br_##name##_imm,
 #define RN_OP_ENUM_ADD(name, ...) OP_##name##_add,
 #define RN_OP_ENUM_PRE(name, ...) OP_##name##_pre,
+#define RN_OP_ENUM_ABS(name, ...) OP_##name##_abs,
 #define RN_OP_ENUM_FUSED(name, ...) OP_##name,
     RN_UNOPS(RN_OP_ENUM) RN_BINOPS(RN_OP_ENUM) RN_UNOPS_TRAP(RN_OP_ENUM) RN_BINOPS_TRAP(RN_OP_ENUM)
         RN_LOADS(RN_OP_ENUM) RN_STORES(RN_OP_ENUM) RN_CTRL_OPS(RN_OP_ENUM) RN_BINOPS_IMM(RN_OP_ENUM_IMM)
             RN_CMP_BRANCHES(RN_OP_ENUM_BR) RN_LOADS(RN_OP_ENUM_ADD) RN_STORES(RN_OP_ENUM_ADD)
                 RN_LOADS(RN_OP_ENUM_PRE) RN_STORES(RN_OP_ENUM_PRE) RN_FUSED_IMM(RN_OP_ENUM_FUSED)
+                    RN_LOADS(RN_OP_ENUM_ABS) RN_STORES(RN_OP_ENUM_ABS)
+#undef RN_OP_ENUM_ABS
 #undef RN_OP_ENUM_FUSED
 #undef RN_OP_ENUM_PRE
 #undef RN_OP_ENUM_ADD

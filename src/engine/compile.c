@@ -23,6 +23,7 @@
  * Code after `unreachable`, `br` etc. up to the end of its block is validated but not emitted.
  */
 #include "compile_impl.h"
+#include "unfused.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -631,6 +632,10 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
             if (!mark(c) || !emit(c, op + (OP_i32_load_add - OP_i32_load)) || !emit4(c, home(c, c->nvs), x, y, off))
                 return false;
             c->last_dst = c->ncode - 4;
+        } else if (rn_take_abs(c, &a, off, &x)) {
+            if (!mark(c) || !emit3(c, op + (OP_i32_load_abs - OP_i32_load), home(c, c->nvs), x))
+                return false;
+            c->last_dst = c->ncode - 2;
         } else {
             if (op == OP_i32_load || op == OP_i32_load8_u)
                 c->lastload = c->ncode;
@@ -659,6 +664,8 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
         return mark_at(c, c->addimm) && emit2(c, v.slot, off);
     if (rn_take_add(c, &a, &x, &y))
         return mark(c) && emit(c, op + (OP_i32_store_add - OP_i32_store)) && emit4(c, x, y, v.slot, off);
+    if (rn_take_abs(c, &a, off, &x))
+        return mark(c) && emit3(c, op + (OP_i32_store_abs - OP_i32_store), x, v.slot);
     return mark(c) && emit4(c, op, a.slot, v.slot, off);
 }
 
@@ -1199,11 +1206,17 @@ static bool read_opcode(cc *c, uint32_t *opc)
 
 runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
 {
+    return rn_compile_func_fusing(m, fi, true, r);
+}
+
+runnel_status rn_compile_func_fusing(rn_module *m, uint32_t fi, bool fuse, runnel_report *r)
+{
     rn_func *f = &m->funcs[fi];
     const rn_functype *ft = &m->types[f->type_index];
     cc c;
     memset(&c, 0, sizeof c);
     c.m = m;
+    c.nofuse = !fuse;
     c.r = r;
     c.rd = (rn_reader){f->body, f->body + f->body_len, f->body - f->body_offset}; /* base: the binary's start */
     c.at = f->body_offset;

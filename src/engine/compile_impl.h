@@ -70,6 +70,11 @@ typedef struct cc {
     uint32_t lastload; /* code position of the last i32.load or i32.load8_u emitted (the same) */
     uint32_t lastand;  /* code position of the last i32.and_imm emitted (the same) */
     uint32_t lastconst; /* code position of the last const32 emitted (the same) */
+    /* Tests only (rn_module_new_unfused, unfused.h): no fusion at all, plain ops only (local.get
+       aliasing and the retargeting by local.set/tee stay: they merge no ops), so that a fuzzer can check
+       that fused code computes exactly what plain code does. Every fusion rule needs last_op(), which
+       this turns off (rn_fuse_loop_copy, the one rule that rewrites no tail, tests it itself). */
+    bool nofuse;
 } cc;
 
 static inline bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
@@ -158,10 +163,11 @@ static inline void patch_here(cc *c, uint32_t pos)
 }
 
 /* Is the op at pos (of len words) the last one emitted, with no branch target after it? Then it may
-   be taken back and merged into the next op. */
+   be taken back and merged into the next op. Never with fusion off (cc.nofuse): every merge, in fuse.c,
+   compile.c and emit_copy below, starts with this test. */
 static inline bool last_op(cc *c, uint32_t pos, uint32_t len)
 {
-    return pos != NONE && c->ncode == pos + len && c->label_pc <= pos;
+    return !c->nofuse && pos != NONE && c->ncode == pos + len && c->label_pc <= pos;
 }
 
 /* A 64-bit move; two in a row become one copy2 (register shuffles such as `h = g; g = f;`), and a
@@ -191,6 +197,7 @@ uint32_t rn_fused_imm(uint32_t first, uint32_t second);
 bool rn_made_by_last(cc *c, const vs *v, uint32_t len);
 bool rn_take_const(cc *c, const vs *v, uint32_t *imm);
 bool rn_take_add(cc *c, const vs *v, uint32_t *x, uint32_t *y);
+bool rn_take_abs(cc *c, const vs *a, uint32_t off, uint32_t *ea);
 bool rn_take_cmp(cc *c, uint32_t cmp, const vs *cond, uint32_t *op, uint32_t *a, uint32_t *b);
 bool rn_after_addimm(cc *c);
 bool rn_fuse_pre(cc *c, const vs *a, uint32_t op, uint32_t first_op, uint32_t first_pre);

@@ -234,10 +234,12 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
 #define LBL_BR(name, ...) &&L_br_##name, &&L_br_##name##_imm,
 #define LBL_ADD(name, ...) &&L_##name##_add,
 #define LBL_PRE(name, ...) &&L_##name##_pre,
+#define LBL_ABS(name, ...) &&L_##name##_abs,
 #define LBL_FUSED(name, ...) &&L_##name,
         RN_UNOPS(LBL) RN_BINOPS(LBL) RN_UNOPS_TRAP(LBL) RN_BINOPS_TRAP(LBL) RN_LOADS(LBL) RN_STORES(LBL)
             RN_CTRL_OPS(LBL) RN_BINOPS_IMM(LBL_IMM) RN_CMP_BRANCHES(LBL_BR) RN_LOADS(LBL_ADD) RN_STORES(LBL_ADD)
-                RN_LOADS(LBL_PRE) RN_STORES(LBL_PRE) RN_FUSED_IMM(LBL_FUSED)
+                RN_LOADS(LBL_PRE) RN_STORES(LBL_PRE) RN_FUSED_IMM(LBL_FUSED) RN_LOADS(LBL_ABS) RN_STORES(LBL_ABS)
+#undef LBL_ABS
 #undef LBL_FUSED
 #undef LBL_PRE
 #undef LBL_ADD
@@ -535,6 +537,12 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         EA_AT(p, ip[5], sizeof(MT));                                                                                 \
         LOAD_TO(ip[4], T, MT);                                                                                       \
         vmbreak(6);                                                                                                  \
+    }                                                                                                                \
+    vmcase(name##_abs)                                                                                               \
+    {                                                                                                                \
+        EA_AT(0, ip[2], sizeof(MT));                                                                                 \
+        LOAD_TO(ip[1], T, MT);                                                                                       \
+        vmbreak(3);                                                                                                  \
     }
     H_LOAD_INT(i32_load, i32, uint32_t)
     H_LOAD_INT(i64_load, i64, uint64_t)
@@ -573,6 +581,12 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         EA_AT(p, ip[5], sizeof(MT));                                                                                 \
         STORE_FROM(ip[4], MT);                                                                                       \
         vmbreak(6);                                                                                                  \
+    }                                                                                                                \
+    vmcase(name##_abs)                                                                                               \
+    {                                                                                                                \
+        EA_AT(0, ip[1], sizeof(MT));                                                                                 \
+        STORE_FROM(ip[2], MT);                                                                                       \
+        vmbreak(3);                                                                                                  \
     }
     H_STORE(i32_store, uint32_t)
     H_STORE(i64_store, uint64_t)

@@ -3,10 +3,11 @@
  * result, and into what.
  *
  * Every rule has the same guard, last_op(): the first op is the last one emitted and no branch target
- * lies after it, so rewriting the tail of the code cannot change what any branch reaches. The merged
- * forms are listed in insn.h (immediates, compare-and-branch, chains of two immediate ops) and code.h
- * (loads and stores with folded addresses, load-and-branch, load-of-load, ...); the choice of pairs
- * came from op-pair counts of CoreMark and the bench/ workloads.
+ * lies after it, so rewriting the tail of the code cannot change what any branch reaches. That guard
+ * is also where fusion is turned off for tests (cc.nofuse, unfused.h); a rule without it must test
+ * nofuse itself. The merged forms are listed in insn.h (immediates, compare-and-branch, chains of two
+ * immediate ops) and code.h (loads and stores with folded addresses, load-and-branch, load-of-load,
+ * ...); the choice of pairs came from op-pair counts of CoreMark and the bench/ workloads.
  */
 #include "compile_impl.h"
 
@@ -110,7 +111,7 @@ bool rn_fuse_and_branch(cc *c, uint32_t brop, uint32_t a, uint32_t b)
 bool rn_fuse_loop_copy(cc *c, const ctl *t, uint32_t cond)
 {
     uint32_t h = t->loop_pc;
-    if (t->op != 0x03 || h + 3 > c->ncode || c->code[h] != OP_copy)
+    if (c->nofuse || t->op != 0x03 || h + 3 > c->ncode || c->code[h] != OP_copy)
         return false;
     uint32_t pos = c->ncode + 2;
     return emit2(c, OP_br_if_copy, cond) && emit(c, (uint32_t)((int64_t)h + 3 - (int64_t)pos)) &&
@@ -157,6 +158,21 @@ bool rn_take_const(cc *c, const vs *v, uint32_t *imm)
         return false;
     }
     c->ncode = v->cpos;
+    return true;
+}
+
+/* If the address a is an i32 constant k made by the last op and k + off, the effective address, fits
+   in 32 bits, take the constant back and give that address, for the NAME_abs ops (C's static
+   variables). A larger sum always traps; the plain op is left to say so. */
+bool rn_take_abs(cc *c, const vs *a, uint32_t off, uint32_t *ea)
+{
+    if (!last_op(c, a->cpos, 3) || c->code[a->cpos] != OP_const32 || a->slot != c->code[a->cpos + 1] ||
+        (uint64_t)c->code[a->cpos + 2] + off > UINT32_MAX)
+        return false;
+    uint32_t k;
+    if (!rn_take_const(c, a, &k))
+        return false;
+    *ea = k + off;
     return true;
 }
 

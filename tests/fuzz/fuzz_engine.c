@@ -12,236 +12,27 @@
  *   4. call every exported function whose parameters are all numbers, with zeros, each with a fresh
  *      fuel budget, abandoning calls that run out.
  *
- * The public API describes only function imports' types (runnel_import_desc.type), so the types of
- * imported memories, tables and globals are read from the import section here, with the engine's own
- * bounds-checked readers (reader.h); that walk also checks that the engine lists the same imports in
- * the same order. Small limits (16 pages, 64 KiB of value stack, depth 256, 10000 fuel) keep every
- * input fast, so the fuzzer explores breadth instead of waiting on one slow module.
+ * Satisfying the imports and the limits are shared with runnel_fuzz_diff (fuzz_common.c).
  *
  * Besides crashes, the target checks a few invariants of the API and aborts when one fails (abort is
  * fine here: this is a test, not the library): a failed call or instantiation says why, a status is
  * one the function may return, and the import list agrees with the binary.
  */
+#include "fuzz_common.h"
+
 #include "module.h"
-#include "reader.h"
 #include "runnel/engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    FUZZ_FUEL = 10000,
-    FUZZ_MAX_PAGES = 16,
-    FUZZ_MAX_TABLE = 10000,
-    FUZZ_MAX_CALLS = 64, /* exports called per input */
-};
-
-#define CHECK(cond)                                                                                                  \
-    do {                                                                                                             \
-        if (!(cond)) {                                                                                               \
-            fprintf(stderr, "fuzz_engine.c:%d: invariant failed: %s\n", __LINE__, #cond);                           \
-            abort();                                                                                                 \
-        }                                                                                                            \
-    } while (0)
-
-/* A failure must come with a status and a message. */
-static void check_report(const runnel_report *r, runnel_status st)
-{
-    CHECK(r->status == st);
-    CHECK(r->message != NULL);
-    CHECK(strlen(r->message) < 4096);
-    for (size_t i = 0; i < r->nframes; i++)
-        CHECK(!r->frames[i].func_name || strlen(r->frames[i].func_name) < 1u << 20);
-}
-
-/* Every imported function: results zeroed, whatever the type. The number of results travels in the
-   user pointer, so the stub needs no allocation of its own. */
-static runnel_status zero_stub(runnel_caller *c, const runnel_slot *args, runnel_slot *results, void *user)
-{
-    (void)c;
-    (void)args;
-    size_t n = (size_t)(uintptr_t)user;
-    if (n)
-        memset(results, 0, n * sizeof *results);
-    return RUNNEL_OK;
-}
-
-/* An import as declared in the binary (spec 5.5.5, "Import Section"). */
-typedef struct raw_import {
-    const uint8_t *module, *name;
-    uint32_t module_len, name_len;
-    uint8_t kind;
-    uint8_t type;      /* table: reftype; global: valtype */
-    bool mut;          /* global */
-    uint32_t min, max; /* table, memory */
-    bool has_max;
-} raw_import;
-
-static bool read_name(rn_reader *rd, const uint8_t **p, uint32_t *len)
-{
-    return rn_read_u32(rd, len) && rn_read_bytes(rd, *len, p);
-}
-
-/* Limits (spec 5.3.7): 0x00 min | 0x01 min max. Other flags (shared memories, memory64) are not
-   WebAssembly 2.0, which a valid module therefore does not use. */
-static bool read_limits(rn_reader *rd, raw_import *im)
-{
-    uint8_t flag;
-    if (!rn_read_u8(rd, &flag) || flag > 1 || !rn_read_u32(rd, &im->min))
-        return false;
-    im->has_max = flag == 1;
-    return !im->has_max || rn_read_u32(rd, &im->max);
-}
-
-static bool read_import(rn_reader *rd, raw_import *im)
-{
-    uint32_t type_index;
-    memset(im, 0, sizeof *im);
-    if (!read_name(rd, &im->module, &im->module_len) || !read_name(rd, &im->name, &im->name_len) ||
-        !rn_read_u8(rd, &im->kind))
-        return false;
-    switch (im->kind) {
-    case RUNNEL_EXTERN_FUNC: return rn_read_u32(rd, &type_index);
-    case RUNNEL_EXTERN_TABLE: return rn_read_u8(rd, &im->type) && read_limits(rd, im);
-    case RUNNEL_EXTERN_MEMORY: return read_limits(rd, im);
-    case RUNNEL_EXTERN_GLOBAL: {
-        uint8_t mut;
-        if (!rn_read_u8(rd, &im->type) || !rn_read_u8(rd, &mut) || mut > 1)
-            return false;
-        im->mut = mut == 1;
-        return true;
-    }
-    }
-    return false;
-}
-
-/* Positions rd at the start of the import section's vector; false if there is none. The module has
-   decoded, so the section headers are sound, but every read is still checked. */
-static bool find_import_section(const uint8_t *data, size_t size, rn_reader *rd)
-{
-    rn_reader r = {data, data + size, data};
-    const uint8_t *skip;
-    if (!rn_read_bytes(&r, 8, &skip)) /* magic and version */
-        return false;
-    while (!rn_reader_eof(&r)) {
-        uint8_t id;
-        uint32_t len;
-        const uint8_t *body;
-        if (!rn_read_u8(&r, &id) || !rn_read_u32(&r, &len) || !rn_read_bytes(&r, len, &body))
-            return false;
-        if (id == 2) {
-            *rd = (rn_reader){body, body + len, data};
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Names may contain NUL bytes (any UTF-8), so compare by the decoder's own length (module.h). */
-static bool same_name(const char *s, const uint8_t *p, uint32_t len)
-{
-    return rn_name_len(s) == len && memcmp(s, p, len) == 0;
-}
-
-/* The zero of a global's type; false for types a runnel_val cannot carry (v128). */
-static bool zero_value(uint8_t type, runnel_val *v)
-{
-    memset(v, 0, sizeof *v);
-    switch (type) {
-    case RUNNEL_TYPE_I32:
-    case RUNNEL_TYPE_I64:
-    case RUNNEL_TYPE_F32:
-    case RUNNEL_TYPE_F64:
-    case RUNNEL_TYPE_FUNCREF:
-    case RUNNEL_TYPE_EXTERNREF: v->type = (runnel_valtype)type; return true;
-    }
-    return false;
-}
-
-/* Defines something of the right type for every import. Returns false if some import cannot be met
-   (then the input is only decoded, not run). */
-static bool satisfy_imports(runnel_linker *l, runnel_store *s, const runnel_module *m, const uint8_t *data,
-                            size_t size)
-{
-    size_t n = runnel_module_import_count(m);
-    rn_reader rd;
-    uint32_t count = 0;
-    if (n == 0)
-        return true;
-    CHECK(find_import_section(data, size, &rd) && rn_read_u32(&rd, &count));
-    CHECK(count == n);
-    for (size_t i = 0; i < n; i++) {
-        runnel_import_desc d = runnel_module_import(m, i);
-        raw_import im;
-        CHECK(read_import(&rd, &im));
-        CHECK(d.module && d.name && same_name(d.module, im.module, im.module_len) &&
-              same_name(d.name, im.name, im.name_len));
-        CHECK(d.kind == (runnel_externkind)im.kind);
-        runnel_status st = RUNNEL_BADARG;
-        switch (d.kind) {
-        case RUNNEL_EXTERN_FUNC: {
-            /* "params:results" in runnel_linker_define_func's letters */
-            CHECK(d.type != NULL);
-            const char *colon = strchr(d.type, ':');
-            CHECK(colon != NULL);
-            size_t np = (size_t)(colon - d.type);
-            char *params = malloc(np + 1);
-            if (!params)
-                return false;
-            memcpy(params, d.type, np);
-            params[np] = '\0';
-            st = runnel_linker_define_func(l, d.module, d.name, params, colon + 1, zero_stub,
-                                           (void *)(uintptr_t)strlen(colon + 1));
-            free(params);
-            break;
-        }
-        case RUNNEL_EXTERN_MEMORY: {
-            if (im.min > FUZZ_MAX_PAGES)
-                return false;
-            runnel_memory *mem = runnel_memory_new(s, im.min, im.max, im.has_max);
-            if (!mem)
-                return false;
-            st = runnel_linker_define_memory(l, d.module, d.name, mem);
-            break;
-        }
-        case RUNNEL_EXTERN_TABLE: {
-            if (im.min > FUZZ_MAX_TABLE)
-                return false;
-            runnel_table *t = runnel_table_new(s, (runnel_valtype)im.type, im.min, im.max, im.has_max);
-            if (!t)
-                return false;
-            st = runnel_linker_define_table(l, d.module, d.name, t);
-            break;
-        }
-        case RUNNEL_EXTERN_GLOBAL: {
-            runnel_val zero;
-            if (!zero_value(im.type, &zero))
-                return false;
-            runnel_global *g = runnel_global_new(s, zero, im.mut);
-            if (!g)
-                return false;
-            st = runnel_linker_define_global(l, d.module, d.name, g);
-            break;
-        }
-        }
-        if (st != RUNNEL_OK)
-            return false;
-    }
-    return true;
-}
-
-static bool is_number(runnel_valtype t)
-{
-    return t == RUNNEL_TYPE_I32 || t == RUNNEL_TYPE_I64 || t == RUNNEL_TYPE_F32 || t == RUNNEL_TYPE_F64;
-}
-
 /* A call may end only these ways; a suspended one is abandoned so the store can take the next. */
 static void check_call(runnel_store *s, runnel_status st, runnel_report *r)
 {
     CHECK(st == RUNNEL_OK || st == RUNNEL_TRAP || st == RUNNEL_SUSPENDED || st == RUNNEL_NOMEM);
     if (st != RUNNEL_OK)
-        check_report(r, st);
+        fuzz_check_report(r, st);
     if (st == RUNNEL_SUSPENDED) {
         CHECK(runnel_store_suspended(s));
         runnel_abandon(s);
@@ -263,7 +54,7 @@ static void call_exports(runnel_store *s, runnel_instance *inst, const runnel_mo
         size_t np = runnel_func_param_count(f), nr = runnel_func_result_count(f);
         bool numeric = true;
         for (size_t k = 0; k < np; k++)
-            numeric = numeric && is_number(runnel_func_param_type(f, k));
+            numeric = numeric && fuzz_is_number(runnel_func_param_type(f, k));
         if (!numeric)
             continue;
         runnel_val *args = calloc(np + 1, sizeof *args), *results = calloc(nr + 1, sizeof *results);
@@ -291,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     runnel_module *m = runnel_module_new(data, size, &r);
     if (!m) {
         CHECK(r.status == RUNNEL_MALFORMED || r.status == RUNNEL_INVALID || r.status == RUNNEL_NOMEM);
-        check_report(&r, r.status);
+        fuzz_check_report(&r, r.status);
         CHECK(r.status == RUNNEL_NOMEM || r.offset <= size);
         runnel_report_clear(&r);
         return 0;
@@ -303,15 +94,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(e.kind != RUNNEL_EXTERN_FUNC || (e.type && strchr(e.type, ':')));
     }
 
-    runnel_config cfg = {
-        .max_memory_pages = FUZZ_MAX_PAGES,
-        .max_table_elems = FUZZ_MAX_TABLE,
-        .stack_bytes = 64 * 1024,
-        .max_call_depth = 256,
-    };
-    runnel_store *s = runnel_store_new(&cfg);
+    runnel_store *s = runnel_store_new(&fuzz_config);
     runnel_linker *l = runnel_linker_new();
-    if (s && l && satisfy_imports(l, s, m, data, size)) {
+    if (s && l && fuzz_satisfy_imports(l, s, m, data, size)) {
         runnel_store_set_fuel(s, FUZZ_FUEL);
         runnel_instance *inst = runnel_instantiate(s, m, l, &r);
         if (inst) {
@@ -323,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 runnel_abandon(s);
             CHECK(r.status == RUNNEL_UNLINKABLE || r.status == RUNNEL_TRAP || r.status == RUNNEL_SUSPENDED ||
                   r.status == RUNNEL_NOMEM);
-            check_report(&r, r.status);
+            fuzz_check_report(&r, r.status);
         }
     }
     runnel_report_clear(&r);

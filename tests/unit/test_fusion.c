@@ -269,8 +269,10 @@
  */
 #include "engine_test_util.h"
 
+#include "../fuzz/plain_code.h"
 #include "code.h"
 #include "runtime.h"
+#include "unfused.h"
 
 #include <stdlib.h>
 
@@ -508,6 +510,145 @@ static void test_exchange(void **state)
     expect_trap_at(f->i, "exchange_far", 2, 65534, 1, 0x2e3);
 }
 
+/* The module compiled without fusion (unfused.h), the reference that the fuzz target runnel_fuzz_diff
+   holds fused code to: its code must be plain ops only (so a fusion rule that escapes the switch shows
+   here, in every build), and each call must end as on the fused module, with the same result or the
+   same trap at the same offset, and leave the same memory. The calls are those of the tests above. */
+static void test_unfused(void **state)
+{
+    fixture *f = *state;
+    runnel_report r = {0};
+    runnel_module *m = rn_module_new_unfused(fusion_wasm, sizeof fusion_wasm, &r);
+    assert_non_null(m);
+    for (uint32_t fi = 0; fi < m->mod.nfuncs_defined; fi++) {
+        uint32_t bad = 0;
+        if (!code_is_plain(m->mod.funcs[fi].code, &bad))
+            print_error("function %u: op %u at word %u is not plain\n", fi, m->mod.funcs[fi].code->words[bad], bad);
+        assert_true(code_is_plain(m->mod.funcs[fi].code, &bad));
+    }
+    assert_true(has_op(f->m, 0, OP_br_if_copy)); /* while the fused module does fuse */
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, m, NULL);
+    static const struct {
+        const char *name;
+        int nargs;
+        int32_t a, b;
+    } calls[] = {
+        {"keys", 1, 16, 0},        {"reverse", 1, 16, 0},
+        {"keys", 1, 40, 0},        {"reverse", 1, 40, 0},
+        {"keys", 1, 0, 0},         {"strlen", 1, 64, 0},
+        {"strlen", 1, 65536, 0},   {"skip", 1, 64, 0},
+        {"skip", 1, 65535, 0},     {"is_empty", 1, 69, 0},
+        {"is_empty", 1, 64, 0},    {"first_or_7", 1, 64, 0},
+        {"first_or_7", 1, 69, 0},  {"is_comma", 1, 0x12c, 0},
+        {"is_comma", 1, 45, 0},    {"low_eq", 2, 0x70001234, 0x1234},
+        {"low_eq", 2, 1, 2},       {"nibble_is_3", 1, 0xf3, 0},
+        {"nibble_is_3", 1, 4, 0},  {"low_eq_if", 2, -65536 + 7, 7},
+        {"low_eq_if", 2, 8, 7},    {"mask_tee", 1, 0x1ff, 0},
+        {"mask_tee", 1, 0x12c, 0}, {"bump", 1, 200, 0},
+        {"bump_tee", 1, 200, 0},   {"bump_other", 1, 200, 0},
+        {"bump", 1, 65532, 0},     {"countdown", 1, 5, 0},
+        {"consts", 1, 2, 0},       {"chase8u", 1, 80, 0},
+        {"chase8s", 1, 80, 0},     {"chase16u", 1, 80, 0},
+        {"chase16s", 1, 80, 0},    {"chase8u", 1, 84, 0},
+        {"chase8u", 1, 65534, 0},  {"exchange_far", 2, 4, 77},
+        {"exchange_far", 2, 8, 1}, {"exchange_far", 2, 65534, 1},
+    };
+    for (size_t k = 0; k < sizeof calls / sizeof *calls; k++) {
+        runnel_report rf = {0}, ru = {0};
+        int32_t vf = 0, vu = 0;
+        runnel_status sf = call_i32(f->i, calls[k].name, calls[k].nargs, calls[k].a, calls[k].b, &vf, &rf);
+        runnel_status su = call_i32(i, calls[k].name, calls[k].nargs, calls[k].a, calls[k].b, &vu, &ru);
+        if (sf != su || vf != vu)
+            print_error("%s(%d, %d): fused %s %d, unfused %s %d\n", calls[k].name, calls[k].a, calls[k].b,
+                        runnel_status_name(sf), vf, runnel_status_name(su), vu);
+        assert_int_equal(sf, su);
+        assert_int_equal(vf, vu);
+        assert_int_equal(rf.trap, ru.trap);
+        assert_int_equal(rf.nframes, ru.nframes);
+        if (rf.nframes)
+            assert_int_equal(rf.frames[0].offset, ru.frames[0].offset);
+        runnel_report_clear(&rf);
+        runnel_report_clear(&ru);
+    }
+    runnel_memory *mf = runnel_instance_memory(f->i, NULL), *mu = runnel_instance_memory(i, NULL);
+    assert_int_equal(runnel_memory_size(mf), runnel_memory_size(mu));
+    assert_memory_equal(runnel_memory_data(mf), runnel_memory_data(mu), runnel_memory_size(mf));
+    runnel_store_free(s);
+    runnel_module_free(m);
+}
+
+/* Loads and stores at constant addresses (C's static variables) fold the address into the offset:
+ *
+ * (module
+ *   (memory 1)
+ *   (data (i32.const 80) "\60\00\00\00")
+ *   ;; static variables: a load and a store at constant addresses (i32_load_abs, i32_store_abs)
+ *   (func $get (export "get") (result i32)
+ *     i32.const 0
+ *     i32.load offset=80)
+ *   (func $put (export "put") (param $v i32) (result i32)
+ *     i32.const 0
+ *     local.get $v
+ *     i32.store16 offset=300
+ *     i32.const 300
+ *     i32.load)
+ *   ;; the last bytes of memory, and one past them
+ *   (func $last (export "last") (param $v i32) (result i32)
+ *     i32.const 65532
+ *     local.get $v
+ *     i32.store
+ *     i32.const 65528
+ *     i64.load
+ *     i64.const 32
+ *     i64.shr_u
+ *     i32.wrap_i64)
+ *   (func $past (export "past") (result i32)
+ *     i32.const 65535
+ *     i32.load8_u offset=1)
+ *   ;; an address and offset whose sum does not fit 32 bits: no folding, the plain load traps
+ *   (func $wrap (export "wrap") (result i32)
+ *     i32.const -1
+ *     i32.load offset=2))
+ */
+static const uint8_t abs_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x02, 0x60, 0x00, 0x01, 0x7f, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x03, 0x06, 0x05, 0x00, 0x01, 0x01, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00,
+    0x01, 0x07, 0x22, 0x05, 0x03, 0x67, 0x65, 0x74, 0x00, 0x00, 0x03, 0x70, 0x75, 0x74, 0x00, 0x01,
+    0x04, 0x6c, 0x61, 0x73, 0x74, 0x00, 0x02, 0x04, 0x70, 0x61, 0x73, 0x74, 0x00, 0x03, 0x04, 0x77,
+    0x72, 0x61, 0x70, 0x00, 0x04, 0x0a, 0x43, 0x05, 0x07, 0x00, 0x41, 0x00, 0x28, 0x02, 0x50, 0x0b,
+    0x10, 0x00, 0x41, 0x00, 0x20, 0x00, 0x3b, 0x01, 0xac, 0x02, 0x41, 0xac, 0x02, 0x28, 0x02, 0x00,
+    0x0b, 0x16, 0x00, 0x41, 0xfc, 0xff, 0x03, 0x20, 0x00, 0x36, 0x02, 0x00, 0x41, 0xf8, 0xff, 0x03,
+    0x29, 0x03, 0x00, 0x42, 0x20, 0x88, 0xa7, 0x0b, 0x09, 0x00, 0x41, 0xff, 0xff, 0x03, 0x2d, 0x00,
+    0x01, 0x0b, 0x07, 0x00, 0x41, 0x7f, 0x28, 0x02, 0x02, 0x0b, 0x0b, 0x0b, 0x01, 0x00, 0x41, 0xd0,
+    0x00, 0x0b, 0x04, 0x60, 0x00, 0x00, 0x00, 0x00, 0x37, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x01, 0x1d,
+    0x05, 0x00, 0x03, 0x67, 0x65, 0x74, 0x01, 0x03, 0x70, 0x75, 0x74, 0x02, 0x04, 0x6c, 0x61, 0x73,
+    0x74, 0x03, 0x04, 0x70, 0x61, 0x73, 0x74, 0x04, 0x04, 0x77, 0x72, 0x61, 0x70, 0x02, 0x11, 0x05,
+    0x00, 0x00, 0x01, 0x01, 0x00, 0x01, 0x76, 0x02, 0x01, 0x00, 0x01, 0x76, 0x03, 0x00, 0x04, 0x00,
+};
+
+static void test_static_addresses(void **state)
+{
+    (void)state;
+    runnel_module *m = load(abs_wasm, sizeof abs_wasm);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *i = instantiate(s, m, NULL);
+    assert_true(has_op(m, 0, OP_i32_load_abs));
+    assert_true(has_op(m, 1, OP_i32_store16_abs));
+    assert_true(has_op(m, 1, OP_i32_load_abs));
+    assert_true(has_op(m, 2, OP_i32_store_abs));
+    assert_true(has_op(m, 2, OP_i64_load_abs));
+    assert_true(has_op(m, 3, OP_i32_load8_u_abs));
+    assert_false(has_op(m, 4, OP_i32_load_abs)); /* 0xffffffff + 2 does not fit: left to the plain load */
+    assert_int_equal(ok_i32(i, "get", 0, 0, 0), 96);
+    assert_int_equal(ok_i32(i, "put", 1, 0x12345678, 0), 0x5678);
+    assert_int_equal(ok_i32(i, "last", 1, -7, 0), -7);
+    expect_trap_at(i, "past", 0, 0, 0, 0x7e);
+    expect_trap_at(i, "wrap", 0, 0, 0, 0x86);
+    runnel_store_free(s);
+    runnel_module_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +658,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_increments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_fusions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exchange, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unfused, setup, teardown),
+        cmocka_unit_test(test_static_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
