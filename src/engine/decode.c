@@ -328,7 +328,7 @@ static runnel_status sec_type(dec *d, rn_reader *rd)
             return fail_at(d, (size_t)(at - rd->base), "malformed function type");
         TRY(get_valtypes(d, rd, &t->nparams, &t->params));
         TRY(get_valtypes(d, rd, &t->nresults, &t->results));
-        t->key = rn_functype_key(t);
+        rn_functype_finish(t);
         if (!(t->sig = malloc((size_t)t->nparams + t->nresults + 2)))
             return nomem(d, rd);
         char *s = t->sig;
@@ -491,9 +491,16 @@ static runnel_status get_constexpr(dec *d, rn_reader *rd, rn_constexpr *ce)
         case RN_CONST_REF_NULL:
             TRY(get_reftype(d, rd, &one.reftype));
             break;
-        case 0xFD:
-            return rn_fail(d->r, RUNNEL_INVALID, at, "SIMD is not supported (v128 in a constant expression at %zu)",
-                           at);
+        case RN_CONST_V128: { /* 0xFD 12: v128.const, 16 bytes little-endian (spec 5.4.8) */
+            uint32_t sub;
+            TRY(get_u32(d, rd, &sub));
+            if (sub != 12)
+                return rn_fail(d->r, RUNNEL_INVALID, at,
+                               "constant expression required (opcode 0xfd %u at offset %zu)", sub, at);
+            if (!rn_read_fixed64(rd, &one.bits) || !rn_read_fixed64(rd, &one.bits_hi))
+                return eof(d, rd);
+            break;
+        }
         default:
             if (known_opcode(op, rd))
                 return rn_fail(d->r, RUNNEL_INVALID, at,
