@@ -8,6 +8,9 @@
  * stack height, its "home"; after `local.get` it is the local's own slot, so nothing is copied. Such
  * an alias must be made real (copied home) before the local changes, before control flow joins
  * (entering a block, branching with values) and before a call, whose arguments must be adjacent.
+ * A v128 takes two slots (as a local, a param or a value), so a home is the slot after the value
+ * below it, a label's homes follow the label's types, returns count slots, and a v128 moves as two
+ * 64-bit copies. The SIMD instructions themselves are compiled in simd_compile.c.
  *
  * Peephole: when `local.set`/`local.tee` follows an instruction that wrote the top of the stack to
  * its home slot, that instruction's destination is rewritten to the local, so `i32.add; local.set`

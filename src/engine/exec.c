@@ -9,7 +9,7 @@
  * Dispatch is written once with Lua-style macros (vmloop/vmcase/vmbreak): computed goto on GCC and
  * Clang (one indirect jump per op, at the end of each handler, which predicts well), a switch
  * elsewhere. The handlers for numeric, load and store ops, and for their fused forms (compile.c), are
- * generated from insn.h.
+ * generated from insn.h. All of SIMD is one op, OP_simd, run out of line by simd_exec.c.
  *
  * Polls (fuel, interrupt, deadline) happen at function entry and loop back-edges, and cost a
  * decrement and a branch: `budget` counts down a chunk of fuel, and only when a chunk is used up does

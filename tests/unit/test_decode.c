@@ -878,6 +878,7 @@ static void test_const_exprs(void **state)
         {RN_I32, {0x41, 0}, 2, RUNNEL_MALFORMED, "unexpected end"},                            /* no end */
         {RN_FUNCREF, {0xD0, RN_I32, 0x0B}, 3, RUNNEL_MALFORMED, "malformed reference type"},
         {RN_I32, {0xFD, 13, 0x0B}, 3, RUNNEL_INVALID, "constant expression required"}, /* i8x16.shuffle */
+        {RN_I32, {0xFD, 0x9A, 0x01, 0x0B}, 4, RUNNEL_MALFORMED, "illegal opcode"},   /* no SIMD op 0x9A */
         {RN_V128, {0xFD, 12, 0, 0, 0, 0, 0x0B}, 7, RUNNEL_MALFORMED, "unexpected end"}, /* v128.const short */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
