@@ -34,10 +34,12 @@
 
 static bool push_at(cc *c, uint8_t type, uint32_t slot)
 {
-    if (!grow((void **)&c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs))
+    if (!grow((void **)&c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs) ||
+        !grow((void **)&c->vhome, &c->capvhome, c->nvs + 1, sizeof *c->vhome))
         return NOMEM();
     uint32_t h = home(c, c->nvs);
-    c->vs[c->nvs++] = (vs){type, slot, NONE, h};
+    c->vhome[c->nvs] = h;
+    c->vs[c->nvs++] = (vs){type, slot, NONE};
     if (h + rn_width(type) - c->base > c->maxh)
         c->maxh = h + rn_width(type) - c->base;
     return true;
@@ -49,7 +51,7 @@ static bool pop(cc *c, uint8_t want, vs *out)
     ctl *t = top(c);
     if (c->nvs == t->height) {
         if (t->unreachable) {
-            *out = (vs){want, home(c, c->nvs), NONE, home(c, c->nvs)};
+            *out = (vs){want, home(c, c->nvs), NONE};
             return true;
         }
         return INVALID("type mismatch: operand stack underflow");
@@ -737,7 +739,7 @@ static bool compile_insn(cc *c, uint32_t opc)
     case 0x03: /* loop */
     case 0x04: /* if */ {
         blocktype bt;
-        vs cond = {0, 0, NONE, 0};
+        vs cond = {0, 0, NONE};
         if (!rd_blocktype(c, &bt))
             return false;
         if (opc == 0x04 && !pop(c, RN_I32, &cond))
@@ -1281,6 +1283,7 @@ out:
     free(c.ltypes);
     free(c.lslot);
     free(c.vs);
+    free(c.vhome);
     free(c.ctl);
     free(c.code);
     free(c.pcm);

@@ -25,7 +25,6 @@ typedef struct vs {
     uint8_t type;
     uint32_t slot;
     uint32_t cpos; /* code position of the const or binary op that made this value, else NONE */
-    uint32_t home; /* the first slot of its stack position (a v128 takes this one and the next) */
 } vs;
 
 typedef struct ctl {
@@ -55,7 +54,9 @@ typedef struct cc {
     uint8_t *ltypes;
     uint32_t *lslot; /* local index -> its first slot */
     vs *vs;
-    uint32_t nvs, capvs, maxh;
+    uint32_t nvs, capvs, maxh; /* maxh: the most slots the operand stack took */
+    uint32_t *vhome;           /* per stack position, its home: its first slot (a v128 takes two) */
+    uint32_t capvhome;
     ctl *ctl;
     uint32_t nctl, capctl;
     uint32_t *code;
@@ -110,7 +111,7 @@ static inline uint32_t rn_width(uint8_t t) { return t == RN_V128 ? 2 : 1; }
    different widths, so this is no longer base + h once a v128 is on the stack). */
 static inline uint32_t home(cc *c, uint32_t h)
 {
-    return h == 0 ? c->base : c->vs[h - 1].home + rn_width(c->vs[h - 1].type);
+    return h == 0 ? c->base : c->vhome[h - 1] + rn_width(c->vs[h - 1].type);
 }
 
 /* ---------------------------------------------------------------- emission */
