@@ -106,7 +106,8 @@ typedef enum runnel_valtype {
 typedef struct runnel_func runnel_func;
 
 /* A typed value. Floats are kept as their bits (f32_bits, f64_bits) so NaN payloads survive. An
-   externref is an opaque pointer-sized value chosen by the host; NULL is the null reference. */
+   externref is an opaque pointer-sized value chosen by the host; NULL is the null reference. A v128
+   is its 16 bytes as two little-endian 64-bit halves: lo holds bytes 0..7 (lane 0 of any shape). */
 typedef struct runnel_val {
     runnel_valtype type;
     union {
@@ -118,6 +119,9 @@ typedef struct runnel_val {
         uint64_t f64_bits;
         runnel_func *funcref;
         void *externref;
+        struct {
+            uint64_t lo, hi;
+        } v128;
     } of;
 } runnel_val;
 
@@ -125,9 +129,12 @@ typedef struct runnel_val {
 #define RUNNEL_I64(v) ((runnel_val){.type = RUNNEL_TYPE_I64, .of.i64 = (int64_t)(v)})
 #define RUNNEL_F32(v) ((runnel_val){.type = RUNNEL_TYPE_F32, .of.f32 = (float)(v)})
 #define RUNNEL_F64(v) ((runnel_val){.type = RUNNEL_TYPE_F64, .of.f64 = (double)(v)})
+#define RUNNEL_V128(l, h) ((runnel_val){.type = RUNNEL_TYPE_V128, .of.v128 = {(uint64_t)(l), (uint64_t)(h)}})
 
 /* A raw value slot, as host functions see their arguments and results: the type is the one declared
-   for the function. i32 values are in .i32 (upper bytes unspecified), refs in .ref. */
+   for the function. i32 values are in .i32 (upper bytes unspecified), refs in .ref. A v128 takes two
+   consecutive slots, its low 64 bits (bytes 0..7) then its high 64 bits, so with v128 values the
+   slot index of a value is not its position in the signature. */
 typedef union runnel_slot {
     uint32_t i32;
     uint64_t i64;
@@ -239,7 +246,7 @@ typedef struct runnel_linker runnel_linker;
 runnel_linker *runnel_linker_new(void);
 void runnel_linker_free(runnel_linker *l);
 /* A host function. Signatures are strings of type letters, params and results separate:
-   i = i32, I = i64, f = f32, F = f64, r = funcref, x = externref; e.g. ("ii", "I").
+   i = i32, I = i64, f = f32, F = f64, V = v128 (two slots), r = funcref, x = externref; e.g. ("ii", "I").
    Later definitions of the same (module, name) replace earlier ones. */
 runnel_status runnel_linker_define_func(runnel_linker *l, const char *module, const char *name, const char *params,
                                         const char *results, runnel_host_fn fn, void *user);

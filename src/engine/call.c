@@ -146,11 +146,20 @@ typedef struct saved_state {
     bool suspended;
 } saved_state;
 
+/* Results (or arguments) as values from slots laid out as a frame lays them: a v128 takes two. */
+static void slots_to_vals(const rn_slot *base, const uint8_t *types, size_t n, runnel_val *out)
+{
+    for (size_t i = 0, k = 0; i < n; i++) {
+        out[i] = rn_slot_to_val(base[k++], types[i]);
+        if (types[i] == RN_V128)
+            out[i].of.v128.hi = base[k++];
+    }
+}
+
 static void results_out(runnel_store *s, const runnel_func *f, runnel_val *results, size_t nresults)
 {
-    const rn_slot *base = s->entry_fp;
-    for (size_t i = 0; i < nresults && i < f->type->nresults; i++)
-        results[i] = rn_slot_to_val(base[i], f->type->results[i]);
+    size_t n = nresults < f->type->nresults ? nresults : f->type->nresults;
+    slots_to_vals(s->entry_fp, f->type->results, n, results);
 }
 
 /* Run from the state set up in the store; shared by call and resume. */
@@ -191,7 +200,7 @@ runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, 
     bool nested = s->running;
     saved_state saved = {s->ip, s->fp, s->entry_fp, s->entry_func, s->entry_depth, s->depth, s->sp, s->suspended};
     size_t base = nested ? s->sp : 0;
-    size_t need = t->nparams > t->nresults ? t->nparams : t->nresults;
+    size_t need = t->pslots > t->rslots ? t->pslots : t->rslots;
     if (f->code && f->code->nslots > need)
         need = f->code->nslots;
     if (base + need > s->stack_slots || s->depth + 1 >= s->max_depth + 64) {
@@ -201,22 +210,27 @@ runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, 
         return RUNNEL_TRAP;
     }
     rn_slot *fp = s->stack + base;
-    for (size_t i = 0; i < nargs; i++)
-        fp[i] = rn_val_to_slot(args[i]);
+    for (size_t i = 0, k = 0; i < nargs; i++) {
+        fp[k++] = rn_val_to_slot(args[i]);
+        if (args[i].type == RUNNEL_TYPE_V128)
+            fp[k++] = args[i].of.v128.hi;
+    }
 
     runnel_status st;
     if (!f->code) {
         /* a host function called directly */
         runnel_caller c = {s, NULL, RUNNEL_OK, 0, NULL, false};
         runnel_slot in[16], out[16];
-        if (t->nparams > 16 || t->nresults > 16)
+        if (t->pslots > 16 || t->rslots > 16)
             return rn_fail(r, RUNNEL_BADARG, 0, "too many values for a direct host call");
-        memcpy(in, fp, t->nparams * sizeof *in);
+        memcpy(in, fp, t->pslots * sizeof *in);
         memset(out, 0, sizeof out);
         st = f->host(&c, in, out, f->user);
         if (st == RUNNEL_OK) {
-            for (size_t i = 0; i < t->nresults; i++)
-                results[i] = rn_slot_to_val(out[i].i64, t->results[i]);
+            rn_slot raw[16];
+            for (size_t i = 0; i < t->rslots; i++)
+                raw[i] = out[i].i64;
+            slots_to_vals(raw, t->results, t->nresults, results);
         } else if (st == RUNNEL_EXIT) {
             rn_fail(r, RUNNEL_EXIT, 0, "exit with code %d", c.exit_code);
             if (r)

@@ -6,7 +6,9 @@
  * be given a fixed 8-byte slot in the function's frame: slots [0, nparams) are the parameters,
  * then the declared locals, then one slot per stack height. An instruction names its operands and
  * its result by slot index, so `local.get` costs nothing (an operand may name a local's slot
- * directly) and there is no stack pointer at run time.
+ * directly) and there is no stack pointer at run time. A v128 value takes two consecutive slots,
+ * low half first, wherever it is (param, local, stack position, result), so every count of params,
+ * results and locals below is in slots, and a stack position's slot is the sum of the widths below.
  *
  * Code is an array of 32-bit words: an opcode word, then the operands the op's layout gives.
  * Branch offsets are relative to the word holding the offset. Calls put their arguments in
@@ -80,7 +82,8 @@
     X(memory_fill, 4)      /* d val n */                                                                             \
     X(memory_copy, 4)      /* d s n */                                                                               \
     X(memory_init, 5)      /* seg d s n */                                                                           \
-    X(data_drop, 2)        /* seg */
+    X(data_drop, 2)        /* seg */                                                                                 \
+    X(simd, 0)             /* n sub ... : a SIMD instruction of n words in all (simd_insn.h has the layouts) */
 
 /* Generated ops: NAME_imm (dst a imm) for RN_BINOPS_IMM; br_NAME (a b off) and br_NAME_imm (a imm off)
    for RN_CMP_BRANCHES, which poll when they jump backwards (to a loop); for every load NAME_add
@@ -123,12 +126,16 @@ typedef struct rn_pcmap {
 typedef struct rn_code {
     uint32_t *words;
     uint32_t nwords;
-    uint32_t nparams, nresults;
-    uint32_t nlocals; /* declared locals (excluding params), zeroed at entry */
+    uint32_t nparams, nresults; /* in slots: a v128 takes two */
+    uint32_t nlocals; /* slots of the declared locals (excluding params), zeroed at entry */
     uint32_t nslots;  /* frame size: params + locals + the maximum stack height */
     rn_pcmap *pcmap;
     uint32_t npcmap;
 } rn_code;
+
+/* simd_exec.c: run the OP_simd at ip on frame fp with memory [mb, mb + msize); 0, or the trap kind of an
+   out-of-bounds access. */
+int rn_simd_exec(const uint32_t *ip, uint64_t *fp, uint8_t *mb, uint64_t msize, struct runnel_instance *inst);
 
 /* compile.c: validate and compile defined function `fi` (index among defined functions) of m.
    Errors: RUNNEL_INVALID (or MALFORMED for undecodable bytes) with the byte offset. */

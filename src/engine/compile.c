@@ -8,6 +8,9 @@
  * stack height, its "home"; after `local.get` it is the local's own slot, so nothing is copied. Such
  * an alias must be made real (copied home) before the local changes, before control flow joins
  * (entering a block, branching with values) and before a call, whose arguments must be adjacent.
+ * A v128 takes two slots (as a local, a param or a value), so a home is the slot after the value
+ * below it, a label's homes follow the label's types, returns count slots, and a v128 moves as two
+ * 64-bit copies. The SIMD instructions themselves are compiled in simd_compile.c.
  *
  * Peephole: when `local.set`/`local.tee` follows an instruction that wrote the top of the stack to
  * its home slot, that instruction's destination is rewritten to the local, so `i32.add; local.set`
@@ -32,11 +35,14 @@
 
 static bool push_at(cc *c, uint8_t type, uint32_t slot)
 {
-    if (!grow((void **)&c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs))
+    if (!grow((void **)&c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs) ||
+        !grow((void **)&c->vhome, &c->capvhome, c->nvs + 1, sizeof *c->vhome))
         return NOMEM();
+    uint32_t h = home(c, c->nvs);
+    c->vhome[c->nvs] = h;
     c->vs[c->nvs++] = (vs){type, slot, NONE};
-    if (c->nvs > c->maxh)
-        c->maxh = c->nvs;
+    if (h + rn_width(type) - c->base > c->maxh)
+        c->maxh = h + rn_width(type) - c->base;
     return true;
 }
 static bool push(cc *c, uint8_t type) { return push_at(c, type, home(c, c->nvs)); }
@@ -61,13 +67,29 @@ static bool pop(cc *c, uint8_t want, vs *out)
 static bool is_ref(uint8_t t) { return t == RN_FUNCREF || t == RN_EXTERNREF; }
 static bool is_num(uint8_t t) { return t == RN_I32 || t == RN_I64 || t == RN_F32 || t == RN_F64; }
 
+/* Move a value of type t: one 64-bit move, or two for a v128 (low half first, so a move down by one
+   slot, as to a label's home, never reads a half it has overwritten). */
+static bool copy_value(cc *c, uint32_t dst, uint32_t src, uint8_t t)
+{
+    return emit_copy(c, dst, src) && (rn_width(t) == 1 || emit_copy(c, dst + 1, src + 1));
+}
+
+/* The slots the top n values take (the count a return copies). */
+static uint32_t top_slots(cc *c, uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n && i < c->nvs; i++)
+        k += rn_width(c->vs[c->nvs - 1 - i].type);
+    return k;
+}
+
 /* Copy stack entry i home if it aliases a local. */
 static bool settle(cc *c, uint32_t i)
 {
     uint32_t h = home(c, i);
     if (c->vs[i].slot == h)
         return true;
-    if (live(c) && !emit_copy(c, h, c->vs[i].slot))
+    if (live(c) && !copy_value(c, h, c->vs[i].slot, c->vs[i].type))
         return false;
     c->vs[i].slot = h;
     return true;
@@ -111,7 +133,7 @@ static bool rd_zero(cc *c)
     return true;
 }
 
-static bool valtype_ok(uint8_t t) { return is_num(t) || is_ref(t); }
+static bool valtype_ok(uint8_t t) { return is_num(t) || t == RN_V128 || is_ref(t); }
 
 typedef struct blocktype {
     uint32_t nparams, nresults;
@@ -129,10 +151,8 @@ static bool rd_blocktype(cc *c, blocktype *bt)
         c->rd.p++;
         return true;
     }
-    if (valtype_ok(b) || b == RN_V128) {
+    if (valtype_ok(b)) {
         c->rd.p++;
-        if (b == RN_V128)
-            return INVALID("SIMD is not supported");
         bt->single = b;
         bt->nresults = 1;
         return true;
@@ -206,14 +226,17 @@ static bool check_top(cc *c, uint32_t n, const uint8_t *types)
     return true;
 }
 
-/* Emit the copies that move the top n values to the homes of label t's values. */
+/* Emit the copies that move the top n values to the homes of label t's values. Those homes follow
+   the label's types up from its height (the entries now at those positions may have other widths). */
 static bool move_to_label(cc *c, const ctl *t, uint32_t n)
 {
+    const uint8_t *types = label_types(t);
+    uint32_t dst = home(c, t->height);
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t dst = home(c, t->height + i);
         uint32_t src = c->vs[c->nvs - n + i].slot;
-        if (dst != src && !emit_copy(c, dst, src))
+        if (dst != src && !copy_value(c, dst, src, types[i]))
             return false;
+        dst += rn_width(types[i]);
     }
     return true;
 }
@@ -221,9 +244,13 @@ static bool move_to_label(cc *c, const ctl *t, uint32_t n)
 /* Do the values already sit where label t wants them? */
 static bool in_place(cc *c, const ctl *t, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (c->vs[c->nvs - n + i].slot != home(c, t->height + i))
+    const uint8_t *types = label_types(t);
+    uint32_t dst = home(c, t->height);
+    for (uint32_t i = 0; i < n; i++) {
+        if (c->vs[c->nvs - n + i].slot != dst)
             return false;
+        dst += rn_width(types[i]);
+    }
     return true;
 }
 
@@ -269,7 +296,7 @@ static bool do_br(cc *c, uint32_t depth)
 ret:
     if (n > 1 && !settle_from(c, c->nvs - n))
         return false;
-    if (!emit_ret(c, c->vs[c->nvs - n].slot, n))
+    if (!emit_ret(c, c->vs[c->nvs - n].slot, top_slots(c, n)))
         return false;
     set_unreachable(c);
     return true;
@@ -327,12 +354,12 @@ static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
             /* copy home without changing the entries: the fall-through path keeps the aliases */
             for (uint32_t i = 0; i < n; i++) {
                 uint32_t h = home(c, c->nvs - n + i), s = c->vs[c->nvs - n + i].slot;
-                if (h != s && !emit_copy(c, h, s))
+                if (h != s && !copy_value(c, h, s, c->vs[c->nvs - n + i].type))
                     return false;
             }
-            if (!emit3(c, OP_ret, home(c, c->nvs - n), n))
+            if (!emit3(c, OP_ret, home(c, c->nvs - n), top_slots(c, n)))
                 return false;
-        } else if (!emit_ret(c, n ? c->vs[c->nvs - 1].slot : 0, n))
+        } else if (!emit_ret(c, n ? c->vs[c->nvs - 1].slot : 0, top_slots(c, n)))
             return false;
         patch_here(c, skip);
         return true;
@@ -418,7 +445,7 @@ static bool do_br_table(cc *c)
                 patch_here(c, pos);
                 if (arity > 1)
                     ok = settle_from(c, c->nvs - arity);
-                ok = ok && emit_ret(c, arity ? c->vs[c->nvs - arity].slot : 0, arity);
+                ok = ok && emit_ret(c, arity ? c->vs[c->nvs - arity].slot : 0, top_slots(c, arity));
             } else if (t->op == 0x03 || !in_place(c, t, arity)) {
                 patch_here(c, pos);
                 ok = move_to_label(c, t, arity) && jump_to(c, t, OP_br, OP_br_poll, 0, false);
@@ -456,7 +483,7 @@ static bool do_end(cc *c)
             uint32_t n = t->nresults;
             if (n > 1 && !settle_from(c, c->nvs - n))
                 return false;
-            if (!emit_ret(c, n ? c->vs[c->nvs - n].slot : 0, n))
+            if (!emit_ret(c, n ? c->vs[c->nvs - n].slot : 0, top_slots(c, n)))
                 return false;
         }
         c->nctl--;
@@ -834,8 +861,6 @@ static bool compile_insn(cc *c, uint32_t opc)
                 return INVALID("invalid result arity");
             if (!rd_u8(c, &t))
                 return false;
-            if (t == RN_V128)
-                return INVALID("SIMD is not supported");
             if (!valtype_ok(t))
                 return MALFORMED("malformed value type");
         }
@@ -843,12 +868,14 @@ static bool compile_insn(cc *c, uint32_t opc)
         if (!pop(c, RN_I32, &cond) || !pop(c, t, &b) || !pop(c, t, &a))
             return false;
         if (opc == 0x1B) {
-            if ((a.type != RN_UNKNOWN && !is_num(a.type)) || (b.type != RN_UNKNOWN && !is_num(b.type)))
-                return INVALID("type mismatch: select needs numeric operands");
+            if ((a.type != RN_UNKNOWN && is_ref(a.type)) || (b.type != RN_UNKNOWN && is_ref(b.type)))
+                return INVALID("type mismatch: select needs numeric or vector operands");
             if (a.type != RN_UNKNOWN && b.type != RN_UNKNOWN && a.type != b.type)
                 return INVALID("type mismatch");
             t = a.type != RN_UNKNOWN ? a.type : b.type;
         }
+        if (t == RN_V128)
+            return rn_simd_select(c, &cond, &a, &b);
         if (live(c)) {
             if (!emit(c, OP_select) || !emit4(c, home(c, c->nvs), cond.slot, a.slot, b.slot))
                 return false;
@@ -862,7 +889,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             return false;
         if (x >= c->nlocals)
             return INVALID("unknown local");
-        return push_at(c, c->ltypes[x], x);
+        return push_at(c, c->ltypes[x], c->lslot[x]);
     }
     case 0x21:   /* local.set */
     case 0x22: { /* local.tee */
@@ -876,18 +903,19 @@ static bool compile_insn(cc *c, uint32_t opc)
             return false;
         if (!live(c))
             return opc == 0x22 ? push(c, c->ltypes[x]) : true;
-        if (v.slot == x) /* local.get x; local.set x */
-            return opc == 0x22 ? push_at(c, c->ltypes[x], x) : true;
+        uint32_t ls = c->lslot[x];
+        if (v.slot == ls) /* local.get x; local.set x */
+            return opc == 0x22 ? push_at(c, c->ltypes[x], ls) : true;
         bool aliased = false;
         for (uint32_t i = 0; i < c->nvs; i++)
-            aliased |= c->vs[i].slot == x;
+            aliased |= c->vs[i].slot == ls;
         if (!aliased && prev_dst != NONE && v.slot == home(c, c->nvs) && c->code[prev_dst] == v.slot) {
-            c->code[prev_dst] = x; /* the producer writes the local directly */
+            c->code[prev_dst] = ls; /* the producer writes the local directly */
         } else {
-            if (!settle_local(c, x) || !emit_copy(c, x, v.slot))
+            if (!settle_local(c, ls) || !copy_value(c, ls, v.slot, c->ltypes[x]))
                 return false;
         }
-        return opc == 0x22 ? push_at(c, c->ltypes[x], x) : true;
+        return opc == 0x22 ? push_at(c, c->ltypes[x], ls) : true;
     }
     case 0x23: { /* global.get */
         uint32_t g;
@@ -895,6 +923,8 @@ static bool compile_insn(cc *c, uint32_t opc)
             return false;
         if (g >= c->m->nglobals)
             return INVALID("unknown global");
+        if (c->m->global_types[g].type == RN_V128)
+            return rn_simd_global_get(c, g);
         if (live(c)) {
             if (!emit3(c, OP_global_get, home(c, c->nvs), g))
                 return false;
@@ -913,6 +943,8 @@ static bool compile_insn(cc *c, uint32_t opc)
             return INVALID("global is immutable");
         if (!pop(c, c->m->global_types[g].type, &v))
             return false;
+        if (c->m->global_types[g].type == RN_V128)
+            return rn_simd_global_set(c, g, &v);
         return !live(c) || emit3(c, OP_global_set, g, v.slot);
     }
     case 0x25: { /* table.get */
@@ -1182,9 +1214,15 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
     }
     if ((opc >> 8) == 0xFD)
-        return INVALID("SIMD is not supported");
+        return rn_simd_compile(c, opc & 0xFF);
     return MALFORMED("illegal opcode");
 }
+
+/* The operand stack and immediate readers, for simd_compile.c. */
+bool rn_cc_pop(cc *c, uint8_t want, vs *out) { return pop(c, want, out); }
+bool rn_cc_push(cc *c, uint8_t type) { return push(c, type); }
+bool rn_cc_memarg(cc *c, uint32_t natural, uint32_t *offset) { return memarg(c, natural, offset); }
+bool rn_cc_u8(cc *c, uint8_t *v) { return rd_u8(c, v); }
 
 static bool read_opcode(cc *c, uint32_t *opc)
 {
@@ -1221,7 +1259,6 @@ runnel_status rn_compile_func_fusing(rn_module *m, uint32_t fi, bool fuse, runne
     c.rd = (rn_reader){f->body, f->body + f->body_len, f->body - f->body_offset}; /* base: the binary's start */
     c.at = f->body_offset;
     c.nlocals = ft->nparams + f->nlocals;
-    c.base = c.nlocals;
     c.last_dst = NONE;
     c.last_cmp = NONE;
     c.addimm = NONE;
@@ -1230,17 +1267,21 @@ runnel_status rn_compile_func_fusing(rn_module *m, uint32_t fi, bool fuse, runne
     c.lastand = NONE;
     c.lastconst = NONE;
     c.ltypes = malloc(c.nlocals ? c.nlocals : 1);
-    if (!c.ltypes)
+    c.lslot = malloc((c.nlocals ? c.nlocals : 1) * sizeof *c.lslot);
+    if (!c.ltypes || !c.lslot) {
+        free(c.ltypes);
+        free(c.lslot);
         return rn_fail(r, RUNNEL_NOMEM, c.at, "out of memory");
+    }
     if (ft->nparams)
         memcpy(c.ltypes, ft->params, ft->nparams);
     if (f->nlocals)
         memcpy(c.ltypes + ft->nparams, f->local_types, f->nlocals);
-    for (uint32_t i = ft->nparams; i < c.nlocals; i++)
-        if (c.ltypes[i] == RN_V128) {
-            fail(&c, RUNNEL_INVALID, "SIMD is not supported");
-            goto out;
-        }
+    /* params first, then locals, each as wide as its type: the caller's arguments are laid out the same */
+    for (uint32_t i = 0; i < c.nlocals; i++) {
+        c.lslot[i] = c.base;
+        c.base += rn_width(c.ltypes[i]);
+    }
 
     blocktype fbt = {0, ft->nresults, NULL, ft->results, 0};
     if (!push_ctl(&c, 0, &fbt))
@@ -1267,9 +1308,9 @@ runnel_status rn_compile_func_fusing(rn_module *m, uint32_t fi, bool fuse, runne
     }
     code->words = c.code;
     code->nwords = c.ncode;
-    code->nparams = ft->nparams;
-    code->nresults = ft->nresults;
-    code->nlocals = f->nlocals;
+    code->nparams = ft->pslots;
+    code->nresults = ft->rslots;
+    code->nlocals = c.base - ft->pslots;
     code->nslots = c.base + c.maxh + 1;
     code->pcmap = c.pcm;
     code->npcmap = c.npcm;
@@ -1278,7 +1319,9 @@ runnel_status rn_compile_func_fusing(rn_module *m, uint32_t fi, bool fuse, runne
     f->code = code;
 out:
     free(c.ltypes);
+    free(c.lslot);
     free(c.vs);
+    free(c.vhome);
     free(c.ctl);
     free(c.code);
     free(c.pcm);

@@ -49,11 +49,14 @@ typedef struct cc {
     runnel_report *r;
     runnel_status st;
     size_t at; /* byte offset of the current instruction */
-    uint32_t base;
+    uint32_t base;    /* the first slot above the locals: params and locals take one slot each, a v128 two */
     uint32_t nlocals; /* params + locals */
     uint8_t *ltypes;
+    uint32_t *lslot; /* local index -> its first slot */
     vs *vs;
-    uint32_t nvs, capvs, maxh;
+    uint32_t nvs, capvs, maxh; /* maxh: the most slots the operand stack took */
+    uint32_t *vhome;           /* per stack position, its home: its first slot (a v128 takes two) */
+    uint32_t capvhome;
     ctl *ctl;
     uint32_t nctl, capctl;
     uint32_t *code;
@@ -109,7 +112,14 @@ static inline bool live(cc *c)
     ctl *t = top(c);
     return !t->dead && !t->unreachable;
 }
-static inline uint32_t home(cc *c, uint32_t h) { return c->base + h; }
+/* Slots a value of type t takes: frames are 8-byte slots, so a v128 is two (low half first). */
+static inline uint32_t rn_width(uint8_t t) { return t == RN_V128 ? 2 : 1; }
+/* The home slot of operand stack position h: above the value below it (positions hold values of
+   different widths, so this is no longer base + h once a v128 is on the stack). */
+static inline uint32_t home(cc *c, uint32_t h)
+{
+    return h == 0 ? c->base : c->vhome[h - 1] + rn_width(c->vs[h - 1].type);
+}
 
 /* ---------------------------------------------------------------- emission */
 
@@ -207,5 +217,17 @@ bool rn_fuse_loop_copy(cc *c, const ctl *t, uint32_t cond);
 bool rn_fuse_increment(cc *c, const vs *addr, const vs *v, uint32_t off);
 bool rn_fuse_exchange(cc *c, const vs *addr, const vs *v, uint32_t off);
 extern const uint16_t rn_chase_of[OP__COUNT];
+
+/* compile.c: the operand stack and immediates, for simd_compile.c */
+bool rn_cc_pop(cc *c, uint8_t want, vs *out);
+bool rn_cc_push(cc *c, uint8_t type);
+bool rn_cc_memarg(cc *c, uint32_t natural, uint32_t *offset);
+bool rn_cc_u8(cc *c, uint8_t *v);
+/* simd_compile.c: validate and compile the 0xFD-prefixed instruction with sub-opcode sub (spec 3.3.3,
+   5.4.8), and the v128 forms of select and global.get/set, which need two-slot moves */
+bool rn_simd_compile(cc *c, uint32_t sub);
+bool rn_simd_select(cc *c, const vs *cond, const vs *a, const vs *b);
+bool rn_simd_global_get(cc *c, uint32_t g);
+bool rn_simd_global_set(cc *c, uint32_t g, const vs *v);
 
 #endif

@@ -22,6 +22,7 @@
 #include "code.h"
 #include "module.h"
 #include "reader.h"
+#include "simd_insn.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -328,7 +329,7 @@ static runnel_status sec_type(dec *d, rn_reader *rd)
             return fail_at(d, (size_t)(at - rd->base), "malformed function type");
         TRY(get_valtypes(d, rd, &t->nparams, &t->params));
         TRY(get_valtypes(d, rd, &t->nresults, &t->results));
-        t->key = rn_functype_key(t);
+        rn_functype_finish(t);
         if (!(t->sig = malloc((size_t)t->nparams + t->nresults + 2)))
             return nomem(d, rd);
         char *s = t->sig;
@@ -434,6 +435,18 @@ static bool known_opcode(uint8_t op, rn_reader *rd)
         uint32_t sub = 0;
         return rn_read_u32(rd, &sub) && sub <= 17;
     }
+    if (op == 0xFD) { /* the sub-opcodes of simd_insn.h */
+        uint32_t sub = 0;
+        if (!rn_read_u32(rd, &sub))
+            return false;
+        switch (sub) {
+#define SIMD_KNOWN(name, opc, ...) case opc:
+            RN_SIMD_OPS(SIMD_KNOWN)
+#undef SIMD_KNOWN
+            return true;
+        }
+        return false;
+    }
     return op <= 0x05 || (op >= 0x0B && op <= 0x11) || (op >= 0x1A && op <= 0x1C) || (op >= 0x20 && op <= 0x26) ||
            (op >= 0x28 && op <= 0xC4) || (op >= 0xD0 && op <= 0xD2);
 }
@@ -491,9 +504,20 @@ static runnel_status get_constexpr(dec *d, rn_reader *rd, rn_constexpr *ce)
         case RN_CONST_REF_NULL:
             TRY(get_reftype(d, rd, &one.reftype));
             break;
-        case 0xFD:
-            return rn_fail(d->r, RUNNEL_INVALID, at, "SIMD is not supported (v128 in a constant expression at %zu)",
-                           at);
+        case RN_CONST_V128: { /* 0xFD 12: v128.const, 16 bytes little-endian (spec 5.4.8) */
+            uint32_t sub;
+            rn_reader peek = *rd;
+            TRY(get_u32(d, rd, &sub));
+            if (sub != RN_SIMD_v128_const) {
+                if (known_opcode(op, &peek))
+                    return rn_fail(d->r, RUNNEL_INVALID, at,
+                                   "constant expression required (opcode 0xfd %u at offset %zu)", sub, at);
+                return fail_at(d, at, "illegal opcode in constant expression");
+            }
+            if (!rn_read_fixed64(rd, &one.bits) || !rn_read_fixed64(rd, &one.bits_hi))
+                return eof(d, rd);
+            break;
+        }
         default:
             if (known_opcode(op, rd))
                 return rn_fail(d->r, RUNNEL_INVALID, at,

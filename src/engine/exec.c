@@ -9,7 +9,7 @@
  * Dispatch is written once with Lua-style macros (vmloop/vmcase/vmbreak): computed goto on GCC and
  * Clang (one indirect jump per op, at the end of each handler, which predicts well), a switch
  * elsewhere. The handlers for numeric, load and store ops, and for their fused forms (compile.c), are
- * generated from insn.h.
+ * generated from insn.h. All of SIMD is one op, OP_simd, run out of line by simd_exec.c.
  *
  * Polls (fuel, interrupt, deadline) happen at function entry and loop back-edges, and cost a
  * decrement and a branch: `budget` counts down a chunk of fuel, and only when a chunk is used up does
@@ -164,19 +164,19 @@ static runnel_status call_host(runnel_store *s, runnel_func *f, rn_slot *base, r
     const rn_functype *t = f->type;
     runnel_slot small_in[8], small_out[8];
     runnel_slot *in = small_in, *out = small_out;
-    if (t->nparams > 8 && !(in = malloc(t->nparams * sizeof *in)))
+    if (t->pslots > 8 && !(in = malloc(t->pslots * sizeof *in)))
         return RUNNEL_NOMEM;
-    if (t->nresults > 8 && !(out = calloc(t->nresults, sizeof *out))) {
+    if (t->rslots > 8 && !(out = calloc(t->rslots, sizeof *out))) {
         if (in != small_in)
             free(in);
         return RUNNEL_NOMEM;
     }
-    memcpy(in, base, t->nparams * sizeof *in);
-    memset(out, 0, (t->nresults < 8 ? 8 : t->nresults) * sizeof *out);
+    memcpy(in, base, t->pslots * sizeof *in);
+    memset(out, 0, (t->rslots < 8 ? 8 : t->rslots) * sizeof *out);
     *c = (runnel_caller){s, caller_inst, RUNNEL_OK, 0, NULL, false};
     runnel_status st = f->host(c, in, out, f->user);
     if (st == RUNNEL_OK)
-        memcpy(base, out, t->nresults * sizeof *out);
+        memcpy(base, out, t->rslots * sizeof *out);
     if (in != small_in)
         free(in);
     if (out != small_out)
@@ -867,6 +867,14 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
         inst->data_len[ip[1]] = 0;
         vmbreak(2);
     }
+    vmcase(simd)
+    {
+        /* every SIMD instruction, out of line (simd_exec.c): ip[1] is the op's length in words */
+        int k = rn_simd_exec(ip, fp, mb, msize, inst);
+        if (UNLIKELY(k))
+            TRAP(k);
+        vmbreak(ip[1]);
+    }
     vmend
 
 do_return:
@@ -905,7 +913,7 @@ do_call:
     }
     /* a host function */
     s->depth = (uint32_t)(frame - s->frames);
-    s->sp = (size_t)(nfp - s->stack) + callee->type->nparams + callee->type->nresults;
+    s->sp = (size_t)(nfp - s->stack) + callee->type->pslots + callee->type->rslots;
     if (UNLIKELY(s->sp > s->stack_slots))
         TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
     st = call_host(s, callee, nfp, inst, &caller);

@@ -46,6 +46,16 @@ uint64_t rn_functype_key(const rn_functype *t)
     return h | 1ull << 63;
 }
 
+void rn_functype_finish(rn_functype *t)
+{
+    t->key = rn_functype_key(t);
+    t->pslots = t->rslots = 0;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        t->pslots += t->params[i] == RN_V128 ? 2 : 1;
+    for (uint32_t i = 0; i < t->nresults; i++)
+        t->rslots += t->results[i] == RN_V128 ? 2 : 1;
+}
+
 bool rn_functype_equal(const rn_functype *a, const rn_functype *b)
 {
     if (a->key != b->key)

@@ -84,6 +84,7 @@ static int letter_type(char c)
     case 'F': return RN_F64;
     case 'r': return RN_FUNCREF;
     case 'x': return RN_EXTERNREF;
+    case 'V': return RN_V128;
     }
     return -1;
 }
@@ -114,7 +115,7 @@ static bool parse_sig(const char *params, const char *results, rn_functype *t)
     }
     t->nparams = (uint32_t)np;
     t->nresults = (uint32_t)nr;
-    t->key = rn_functype_key(t);
+    rn_functype_finish(t);
     memcpy(t->sig, params, np);
     t->sig[np] = ':';
     memcpy(t->sig + np + 1, results, nr + 1);
@@ -277,7 +278,7 @@ static void *resolve(runnel_store *s, const runnel_linker *l, const rn_import *i
             uint8_t *types = (uint8_t *)(f + 1);
             memcpy(types, d->type.params, np);
             memcpy(types + np, d->type.results, nr);
-            f->own_type = (rn_functype){np, nr, types, types + np, d->type.key, NULL};
+            f->own_type = (rn_functype){np, nr, types, types + np, d->type.key, NULL, d->type.pslots, d->type.rslots};
             f->store = s;
             f->type = &f->own_type;
             f->host = d->fn;
@@ -327,6 +328,14 @@ static rn_slot eval_const(const runnel_instance *inst, const rn_constexpr *e)
     case RN_CONST_F32: return (uint32_t)e->bits;
     default: return e->bits;
     }
+}
+
+/* The high half of a v128 constant expression's value (0 for every other type). */
+static rn_slot eval_const_hi(const runnel_instance *inst, const rn_constexpr *e)
+{
+    if (e->op == RN_CONST_V128)
+        return e->bits_hi;
+    return e->op == RN_CONST_GLOBAL ? inst->globals[e->index]->hi : 0;
 }
 
 runnel_status rn_call_start(runnel_func *f, runnel_report *r);
@@ -437,6 +446,7 @@ runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *cm, co
         g->type = def->type.type;
         g->mut = def->type.mut;
         g->value = eval_const(inst, &def->init);
+        g->hi = eval_const_hi(inst, &def->init);
         inst->globals[k] = g;
     }
     for (uint32_t k = 0; k < m->nelems; k++) {

@@ -43,6 +43,7 @@ typedef struct rn_functype {
     uint8_t *results; /* nresults value types */
     uint64_t key;     /* see rn_functype_key: equal keys <=> equal types when bit 63 is clear */
     char *sig;        /* "params:results" letters, as in runnel_linker_define_func, for messages */
+    uint32_t pslots, rslots; /* frame slots the params and the results take (a v128 takes two) */
 } rn_functype;
 
 typedef struct rn_limits {
@@ -69,12 +70,14 @@ enum {
     RN_CONST_GLOBAL = 0x23, /* global.get index */
     RN_CONST_REF_NULL = 0xD0, /* type in reftype */
     RN_CONST_REF_FUNC = 0xD2, /* function index */
+    RN_CONST_V128 = 0xFD,     /* v128.const: bits (low half) and bits_hi */
 };
 typedef struct rn_constexpr {
     uint8_t op;      /* one of RN_CONST_* */
     uint8_t reftype; /* for REF_NULL */
     uint32_t index;  /* for GLOBAL and REF_FUNC */
     uint64_t bits;   /* for the *.const ops: the value's bits (f32 in the low 32) */
+    uint64_t bits_hi; /* for v128.const: the high 64 bits */
     uint32_t offset; /* byte offset of the expression, for messages */
 } rn_constexpr;
 
@@ -197,6 +200,8 @@ void rn_module_release(rn_module *m);
    (bit 63 clear); larger ones get a hash with bit 63 set, and equal keys must then be confirmed with
    rn_functype_equal. */
 uint64_t rn_functype_key(const rn_functype *t);
+/* Set t's key and slot counts from its value types (for every type made, decoded or host). */
+void rn_functype_finish(rn_functype *t);
 bool rn_functype_equal(const rn_functype *a, const rn_functype *b);
 
 /* report.c: set r (if not NULL) to status st at byte offset off with a printf-style message;

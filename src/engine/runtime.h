@@ -40,6 +40,7 @@ struct runnel_table {
 
 struct runnel_global {
     rn_slot value;
+    rn_slot hi; /* a v128's high half (value is the low half); 0 for other types */
     uint8_t type;
     bool mut;
 };

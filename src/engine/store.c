@@ -214,16 +214,24 @@ runnel_global *runnel_global_new(runnel_store *s, runnel_val value, bool mutable
     g->type = (uint8_t)value.type;
     g->mut = mutable_;
     g->value = rn_val_to_slot(value);
+    g->hi = value.type == RUNNEL_TYPE_V128 ? value.of.v128.hi : 0;
     return g;
 }
 
-runnel_val runnel_global_get(const runnel_global *g) { return rn_slot_to_val(g->value, g->type); }
+runnel_val runnel_global_get(const runnel_global *g)
+{
+    runnel_val v = rn_slot_to_val(g->value, g->type);
+    if (g->type == RN_V128)
+        v.of.v128.hi = g->hi;
+    return v;
+}
 
 runnel_status runnel_global_set(runnel_global *g, runnel_val v)
 {
     if (!g->mut || (uint8_t)v.type != g->type)
         return RUNNEL_BADARG;
     g->value = rn_val_to_slot(v);
+    g->hi = v.type == RUNNEL_TYPE_V128 ? v.of.v128.hi : 0;
     return RUNNEL_OK;
 }
 
@@ -239,6 +247,8 @@ rn_slot rn_val_to_slot(runnel_val v)
         return (uintptr_t)v.of.funcref;
     case RUNNEL_TYPE_EXTERNREF:
         return (uintptr_t)v.of.externref;
+    case RUNNEL_TYPE_V128: /* the low half; callers take .of.v128.hi themselves */
+        return v.of.v128.lo;
     default:
         return v.of.f64_bits;
     }
@@ -259,6 +269,9 @@ runnel_val rn_slot_to_val(rn_slot s, uint8_t type)
         break;
     case RN_EXTERNREF:
         v.of.externref = (void *)(uintptr_t)s;
+        break;
+    case RN_V128: /* the low half; callers set .of.v128.hi themselves */
+        v.of.v128.lo = s;
         break;
     default:
         v.of.f64_bits = s;

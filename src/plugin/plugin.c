@@ -75,7 +75,7 @@ static const char *type_word(char c)
     case 'I': return "i64";
     case 'f': return "f32";
     case 'F': return "f64";
-    case 'v': return "v128";
+    case 'V': return "v128"; /* the engine's letter (decode.c sig_letter) */
     case 'r': return "funcref";
     case 'x': return "externref";
     }

@@ -119,7 +119,8 @@ static bool same_name(const char *s, const uint8_t *p, uint32_t len)
     return rn_name_len(s) == len && memcmp(s, p, len) == 0;
 }
 
-/* The zero of a global's type; false for types a runnel_val cannot carry (v128). */
+/* The zero of a global's type (all bits zero: 0, 0.0, the zero vector, null); false for a type byte
+   that is none of them. */
 static bool zero_value(uint8_t type, runnel_val *v)
 {
     memset(v, 0, sizeof *v);
@@ -128,6 +129,7 @@ static bool zero_value(uint8_t type, runnel_val *v)
     case RUNNEL_TYPE_I64:
     case RUNNEL_TYPE_F32:
     case RUNNEL_TYPE_F64:
+    case RUNNEL_TYPE_V128:
     case RUNNEL_TYPE_FUNCREF:
     case RUNNEL_TYPE_EXTERNREF: v->type = (runnel_valtype)type; return true;
     }
@@ -163,8 +165,12 @@ bool fuzz_satisfy_imports(runnel_linker *l, runnel_store *s, const runnel_module
                 return false;
             memcpy(params, d.type, np);
             params[np] = '\0';
+            /* the stub zeroes every result slot: one a value, two for a v128 ('V') */
+            size_t nslots = 0;
+            for (const char *p = colon + 1; *p; p++)
+                nslots += *p == 'V' ? 2 : 1;
             st = runnel_linker_define_func(l, d.module, d.name, params, colon + 1, zero_stub,
-                                           (void *)(uintptr_t)strlen(colon + 1));
+                                           (void *)(uintptr_t)nslots);
             free(params);
             break;
         }
@@ -203,7 +209,9 @@ bool fuzz_satisfy_imports(runnel_linker *l, runnel_store *s, const runnel_module
     return true;
 }
 
+/* Numbers and vectors: the values a fuzz target makes up as arguments. */
 bool fuzz_is_number(runnel_valtype t)
 {
-    return t == RUNNEL_TYPE_I32 || t == RUNNEL_TYPE_I64 || t == RUNNEL_TYPE_F32 || t == RUNNEL_TYPE_F64;
+    return t == RUNNEL_TYPE_I32 || t == RUNNEL_TYPE_I64 || t == RUNNEL_TYPE_F32 || t == RUNNEL_TYPE_F64 ||
+           t == RUNNEL_TYPE_V128;
 }

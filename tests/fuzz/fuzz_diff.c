@@ -163,6 +163,10 @@ static runnel_val make_arg(runnel_valtype t, uint64_t *state)
     case RUNNEL_TYPE_I64: v.of.i64 = (int64_t)(edge ? PICK(i64s) : small ? bits % 1024 : bits); break;
     case RUNNEL_TYPE_F32: v.of.f32_bits = edge ? PICK(f32s) : (uint32_t)bits; break;
     case RUNNEL_TYPE_F64: v.of.f64_bits = edge ? PICK(f64s) : bits; break;
+    case RUNNEL_TYPE_V128:
+        v.of.v128.lo = edge ? 0 : bits;
+        v.of.v128.hi = edge ? UINT64_MAX : next_rand(state);
+        break;
     default: break; /* not called: only exports with numeric parameters are */
     }
 #undef PICK
@@ -180,10 +184,16 @@ static uint64_t val_key(runnel_val v)
     case RUNNEL_TYPE_I64: return (uint64_t)v.of.i64;
     case RUNNEL_TYPE_F32: return v.of.f32_bits;
     case RUNNEL_TYPE_F64: return v.of.f64_bits;
+    case RUNNEL_TYPE_V128: return v.of.v128.lo; /* and the high half: same_val */
     case RUNNEL_TYPE_FUNCREF: return v.of.funcref ? (uint64_t)v.of.funcref->index + 1 : 0;
     case RUNNEL_TYPE_EXTERNREF: return v.of.externref != NULL; /* the only externrefs here are null */
     default: return 0;
     }
+}
+
+static bool same_val(runnel_val a, runnel_val b)
+{
+    return a.type == b.type && val_key(a) == val_key(b) && (a.type != RUNNEL_TYPE_V128 || a.of.v128.hi == b.of.v128.hi);
 }
 
 static void print_val(runnel_val v)
@@ -193,6 +203,9 @@ static void print_val(runnel_val v)
     case RUNNEL_TYPE_I64: fprintf(stderr, "i64:0x%016" PRIx64, (uint64_t)v.of.i64); break;
     case RUNNEL_TYPE_F32: fprintf(stderr, "f32:0x%08" PRIx32 " (%g)", v.of.f32_bits, (double)v.of.f32); break;
     case RUNNEL_TYPE_F64: fprintf(stderr, "f64:0x%016" PRIx64 " (%g)", v.of.f64_bits, v.of.f64); break;
+    case RUNNEL_TYPE_V128:
+        fprintf(stderr, "v128:0x%016" PRIx64 "%016" PRIx64, v.of.v128.hi, v.of.v128.lo);
+        break;
     default: fprintf(stderr, "ref:%" PRIu64, val_key(v)); break;
     }
 }
@@ -251,7 +264,7 @@ static bool same_outcome(const outcome *a, const outcome *b, const char **aspect
         return false;
     *aspect = "the results";
     for (size_t i = 0; a->st == RUNNEL_OK && i < a->nresults; i++)
-        if (a->results[i].type != b->results[i].type || val_key(a->results[i]) != val_key(b->results[i]))
+        if (!same_val(a->results[i], b->results[i]))
             return false;
     *aspect = "the backtrace (function or byte offset of a frame)";
     if (a->st == RUNNEL_TRAP) {
@@ -300,7 +313,7 @@ static void compare_state(const what *w, const side *a, const side *b)
     CHECK(n == b->m->mod.nglobals);
     for (uint32_t i = 0; i < n; i++) {
         runnel_val va = runnel_global_get(a->inst->globals[i]), vb = runnel_global_get(b->inst->globals[i]);
-        if (va.type != vb.type || val_key(va) != val_key(vb)) {
+        if (!same_val(va, vb)) {
             differ(w, "the value of a global");
             fprintf(stderr, "  global %" PRIu32 ": fused ", i);
             print_val(va);

@@ -9,8 +9,8 @@
  *   2. if that succeeds, satisfy every import with something of the right type: a host function that
  *      returns zeros, or a fresh memory/table/global made exactly to the import's declared type;
  *   3. instantiate (which runs segment initialisation and the start function) with fuel;
- *   4. call every exported function whose parameters are all numbers, with zeros, each with a fresh
- *      fuel budget, abandoning calls that run out.
+ *   4. call every exported function whose parameters are all numbers or vectors, with zeros, each with
+ *      a fresh fuel budget, abandoning calls that run out.
  *
  * Satisfying the imports and the limits are shared with runnel_fuzz_diff (fuzz_common.c).
  *
@@ -60,7 +60,7 @@ static void call_exports(runnel_store *s, runnel_instance *inst, const runnel_mo
         runnel_val *args = calloc(np + 1, sizeof *args), *results = calloc(nr + 1, sizeof *results);
         if (args && results) {
             for (size_t k = 0; k < np; k++)
-                args[k].type = runnel_func_param_type(f, k); /* zero bits: 0, 0.0 */
+                args[k].type = runnel_func_param_type(f, k); /* zero bits: 0, 0.0, the zero vector */
             runnel_report r = {0};
             runnel_store_set_fuel(s, FUZZ_FUEL);
             runnel_status st = runnel_call(f, args, np, results, nr, &r);

@@ -29,7 +29,7 @@ static inline uint32_t plain_op_words(const rn_code *c, uint32_t pc)
 #undef WORDS3
 #undef WORDS4
     };
-    /* 0 words in RN_CTRL_OPS is br_table's own length, 3 + its n + 1 */
+    /* 0 words in RN_CTRL_OPS is a length of the op's own: br_table's 3 + its n + 1, simd's in its word 1 */
     static const uint8_t ctrl_words[OP__COUNT] = {
 #define CTRL_WORDS(name, n) [OP_##name] = (n) ? (n) : 255,
         RN_CTRL_OPS(CTRL_WORDS)
@@ -41,7 +41,7 @@ static inline uint32_t plain_op_words(const rn_code *c, uint32_t pc)
         OP_call,        OP_call_local,  OP_call_indirect, OP_ret,         OP_ret1,      OP_global_get,
         OP_global_set,  OP_ref_func,    OP_ref_is_null,   OP_table_get,   OP_table_set, OP_table_size,
         OP_table_grow,  OP_table_fill,  OP_table_copy,    OP_table_init,  OP_elem_drop, OP_memory_size,
-        OP_memory_grow, OP_memory_fill, OP_memory_copy,   OP_memory_init, OP_data_drop,
+        OP_memory_grow, OP_memory_fill, OP_memory_copy,   OP_memory_init, OP_data_drop, OP_simd,
     };
     uint32_t op = c->words[pc];
     if (op >= OP__COUNT)
@@ -52,7 +52,9 @@ static inline uint32_t plain_op_words(const rn_code *c, uint32_t pc)
             n = ctrl_words[op];
     if (!n)
         return 0;
-    if (n == 255) /* br_table idx n off[0..n] */
+    if (n == 255 && op == OP_simd) /* simd n sub ... */
+        n = pc + 1 < c->nwords && c->words[pc + 1] >= 2 ? c->words[pc + 1] : 0;
+    else if (n == 255) /* br_table idx n off[0..n] */
         n = pc + 2 < c->nwords && c->words[pc + 2] < c->nwords ? 3 + c->words[pc + 2] + 1 : 0;
     return n && n <= c->nwords - pc ? n : 0;
 }

@@ -8,7 +8,7 @@
  * and of spec 3.4 (limits, constant expressions, exports, start, segments). Messages are checked for
  * the spec test suite's wording.
  *
- * Then real modules: every module of the official spec suite that must load (outside SIMD) must
+ * Then real modules: every module of the official spec suite that must load (SIMD included) must
  * decode and validate, every binary assert_malformed / assert_invalid the decoder can judge must be
  * rejected with the right status, and the Extism and Reflow plugins of ../shared must load. The
  * shared directory is $RUNNEL_SHARED, else RUNNEL_SHARED_DIR, else ../shared next to the sources.
@@ -885,7 +885,9 @@ static void test_const_exprs(void **state)
         {RN_I32, {0xFC, 99, 0x0B}, 3, RUNNEL_MALFORMED, "illegal opcode"},
         {RN_I32, {0x41, 0}, 2, RUNNEL_MALFORMED, "unexpected end"},                            /* no end */
         {RN_FUNCREF, {0xD0, RN_I32, 0x0B}, 3, RUNNEL_MALFORMED, "malformed reference type"},
-        {RN_I32, {0xFD, 12, 0x0B}, 3, RUNNEL_INVALID, "SIMD is not supported"},
+        {RN_I32, {0xFD, 13, 0x0B}, 3, RUNNEL_INVALID, "constant expression required"}, /* i8x16.shuffle */
+        {RN_I32, {0xFD, 0x9A, 0x01, 0x0B}, 4, RUNNEL_MALFORMED, "illegal opcode"},   /* no SIMD op 0x9A */
+        {RN_V128, {0xFD, 12, 0, 0, 0, 0, 0x0B}, 7, RUNNEL_MALFORMED, "unexpected end"}, /* v128.const short */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wbuf w = {0};
@@ -1099,19 +1101,38 @@ static void test_segments(void **state)
     expect_invalid(&w, "unknown memory 0");
 }
 
-static void test_simd_rejected(void **state)
+/* v128 is a value type like the others: in function types, locals and globals (with v128.const). */
+static void test_simd_types(void **state)
 {
     (void)state;
     wbuf w = {0}, s = {0};
-    B(&s, 1, 0x60, 1, RN_V128, 0);
+    B(&s, 1, 0x60, 1, RN_V128, 1, RN_V128);
     one_section(&w, 1, &s);
-    expect_invalid(&w, "SIMD is not supported");
+    expect_ok(&w);
 
     uint32_t one[] = {1};
     w = (wbuf){0};
     locals_module(&w, 1, one, 1);
     w.b[w.n - 2] = RN_V128; /* the local run's type, just before `end` */
-    expect_invalid(&w, "SIMD is not supported");
+    expect_ok(&w);
+
+    /* v128.const: 0xFD 12 and 16 bytes, little-endian; bits of the high half land in bits_hi */
+    uint8_t c[19] = {0xFD, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0x0B};
+    w = (wbuf){0};
+    global_module(&w, RN_V128, false, c, sizeof c);
+    rn_module m;
+    assert_int_equal(load(&w, &m, NULL), RUNNEL_OK);
+    assert_int_equal(m.globals[0].init.op, RN_CONST_V128);
+    assert_true(m.globals[0].init.bits == 0x0807060504030201ull);
+    assert_true(m.globals[0].init.bits_hi == 0x100F0E0D0C0B0A09ull);
+    rn_module_release(&m);
+    w = (wbuf){0};
+    global_module(&w, RN_I64, false, c, sizeof c);
+    expect_invalid(&w, "type mismatch");
+    uint8_t i64c[3] = {0x42, 0, 0x0B};
+    w = (wbuf){0};
+    global_module(&w, RN_V128, false, i64c, sizeof i64c);
+    expect_invalid(&w, "type mismatch");
 }
 
 /* ---------------------------------------------------------------- real modules */
@@ -1217,9 +1238,9 @@ static void run_script(const char *dir, const char *file, suite_counts *k)
     json_decref(root);
 }
 
-/* The whole 2.0 suite without SIMD. Function bodies are compile.c's, so of the assertions about
+/* The whole 2.0 suite, SIMD included. Function bodies are compile.c's, so of the assertions about
    malformed and invalid modules only those outside bodies are caught here: 691 of the 719 binary
-   assert_malformed (the other 28 are about instructions) and 128 of the 1477 assert_invalid (the
+   assert_malformed (the other 28 are about instructions) and 128 of the 2146 assert_invalid (the
    rest are about instructions). None may get the wrong status, and every module must load. */
 static void test_spec_suite(void **state)
 {
@@ -1234,7 +1255,7 @@ static void test_spec_suite(void **state)
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t n = strlen(de->d_name);
-        if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0 || strncmp(de->d_name, "simd_", 5) == 0)
+        if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
             continue;
         scripts++;
         run_script(dir, de->d_name, &k);
@@ -1244,8 +1265,8 @@ static void test_spec_suite(void **state)
                   "(%u as malformed)\n",
                   scripts, k.modules, k.modules_failed, k.malformed_caught, k.malformed, k.malformed_as_invalid,
                   k.invalid_caught, k.invalid, k.invalid_as_malformed);
-    assert_int_equal(scripts, 90);
-    assert_true(k.modules >= 1242);
+    assert_int_equal(scripts, 148);
+    assert_true(k.modules >= 1715);
     assert_int_equal(k.modules_failed, 0);
     assert_int_equal(k.malformed_as_invalid, 0);
     assert_int_equal(k.invalid_as_malformed, 0);
@@ -1253,12 +1274,13 @@ static void test_spec_suite(void **state)
     assert_true(k.invalid_caught >= 128);
 }
 
-/* Real plugins built by real toolchains (Rust, Go, C, Haskell) all decode; one uses SIMD. */
+/* Real plugins built by real toolchains (Rust, Go, C, Haskell) all decode and validate (one, the
+   Haskell one, uses SIMD). */
 static void test_plugins(void **state)
 {
     (void)state;
     static const char *const dirs[] = {"extism-plugins", "extism-plugins/go-sdk", "reflow-plugins"};
-    unsigned loaded = 0, simd = 0, named = 0;
+    unsigned loaded = 0, named = 0;
     for (size_t i = 0; i < 3; i++) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/%s", shared_dir(), dirs[i]);
@@ -1281,9 +1303,7 @@ static void test_plugins(void **state)
             if (st != RUNNEL_OK)
                 fail_msg("%s: %s", path, r.message);
             st = rn_validate_module(&m, &r);
-            if (st == RUNNEL_INVALID && strstr(r.message, "SIMD"))
-                simd++;
-            else if (st != RUNNEL_OK)
+            if (st != RUNNEL_OK)
                 fail_msg("%s: %s", path, r.message);
             else
                 loaded++;
@@ -1299,9 +1319,8 @@ static void test_plugins(void **state)
         }
         closedir(d);
     }
-    print_message("plugins: %u loaded, %u rejected for SIMD, %u with function names\n", loaded, simd, named);
-    assert_true(loaded >= 40);
-    assert_true(simd <= 1);
+    print_message("plugins: %u loaded, %u with function names\n", loaded, named);
+    assert_true(loaded >= 41);
     assert_true(named >= 30);
 }
 
@@ -1326,7 +1345,7 @@ int main(void)
         cmocka_unit_test(test_exports),
         cmocka_unit_test(test_start),
         cmocka_unit_test(test_segments),
-        cmocka_unit_test(test_simd_rejected),
+        cmocka_unit_test(test_simd_types),
         cmocka_unit_test(test_spec_suite),
         cmocka_unit_test(test_plugins),
     };
