@@ -23,6 +23,9 @@
  * merge saves a dispatch; the pairs were chosen from op-pair counts of CoreMark and bench/ workloads.
  * Because a merge only rewrites the tail of the code, a branch can never land inside a fused op.
  *
+ * Constants are lazy: `i32.const` and the like emit nothing until their value is needed in a slot, so an
+ * op that takes an immediate or a constant address never emits them at all (push_lazy).
+ *
  * Code after `unreachable`, `br` etc. up to the end of its block is validated but not emitted.
  */
 #include "compile_impl.h"
@@ -40,19 +43,84 @@ static bool push_at(cc *c, uint8_t type, uint32_t slot)
         return NOMEM();
     uint32_t h = home(c, c->nvs);
     c->vhome[c->nvs] = h;
-    c->vs[c->nvs++] = (vs){type, slot, NONE};
+    c->vs[c->nvs++] = (vs){.type = type, .slot = slot, .cpos = NONE};
     if (h + rn_width(type) - c->base > c->maxh)
         c->maxh = h + rn_width(type) - c->base;
     return true;
 }
 static bool push(cc *c, uint8_t type) { return push_at(c, type, home(c, c->nvs)); }
 
-static bool pop(cc *c, uint8_t want, vs *out)
+/* A constant is pushed lazily: nothing is emitted until something needs it in a slot. An op that can
+   take it as an immediate, or as an address folded into a load or store, then never emits it, even
+   when other code came between the constant and its use (`i32.const 0; <value>; i32.store offset=X`,
+   how C writes a static variable). Lazy entries live only inside straight-line code: pop() realizes
+   what it returns, and control instructions, calls and block entries realize what stays below. */
+static bool push_lazy(cc *c, uint8_t type, uint64_t k)
+{
+    if (!push(c, type))
+        return false;
+    c->vs[c->nvs - 1].lazy = true;
+    c->vs[c->nvs - 1].k = k;
+    return true;
+}
+
+/* Write constant k of the given type to slot dst. */
+static bool emit_const_to(cc *c, uint8_t type, uint64_t k, uint32_t dst)
+{
+    if (type == RN_I32 || type == RN_F32) {
+        c->lastconst = c->ncode;
+        return emit3(c, OP_const32, dst, (uint32_t)k);
+    }
+    return emit4(c, OP_const64, dst, (uint32_t)k, (uint32_t)(k >> 32));
+}
+
+/* A constant: lazy, or (with fusion off, for tests) written at once, one op per instruction. */
+static bool push_const(cc *c, uint8_t type, uint64_t k)
+{
+    if (live(c) && !c->nofuse)
+        return push_lazy(c, type, k);
+    uint32_t pos = c->ncode;
+    if (live(c)) {
+        if (!emit_const_to(c, type, k, home(c, c->nvs)))
+            return false;
+        c->last_dst = pos + 1;
+    }
+    if (!push(c, type))
+        return false;
+    c->vs[c->nvs - 1].cpos = live(c) ? pos : NONE;
+    return true;
+}
+
+/* Make a lazy entry real: its constant written to its slot, by the op that is now the last. */
+static bool realize(cc *c, vs *v)
+{
+    if (!v->lazy)
+        return true;
+    v->lazy = false;
+    v->cpos = NONE;
+    if (!live(c))
+        return true;
+    v->cpos = c->ncode;
+    return emit_const_to(c, v->type, v->k, v->slot);
+}
+/* Realize the top n entries (the values a branch carries; the block's own entries only, as the
+   stack may be polymorphic). What lies below a block was made real when the block was entered. */
+static bool realize_top(cc *c, uint32_t n)
+{
+    uint32_t have = c->nvs - top(c)->height;
+    for (uint32_t i = c->nvs - (n < have ? n : have); i < c->nvs; i++)
+        if (!realize(c, &c->vs[i]))
+            return false;
+    return true;
+}
+
+/* Pop the top entry as it is (perhaps lazy: for the consumers that can use a constant). */
+static bool pop_lazy(cc *c, uint8_t want, vs *out)
 {
     ctl *t = top(c);
     if (c->nvs == t->height) {
         if (t->unreachable) {
-            *out = (vs){want, home(c, c->nvs), NONE};
+            *out = (vs){.type = want, .slot = home(c, c->nvs), .cpos = NONE};
             return true;
         }
         return INVALID("type mismatch: operand stack underflow");
@@ -62,6 +130,12 @@ static bool pop(cc *c, uint8_t want, vs *out)
         return INVALID("type mismatch");
     *out = v;
     return true;
+}
+
+/* Pop the top entry, real. */
+static bool pop(cc *c, uint8_t want, vs *out)
+{
+    return pop_lazy(c, want, out) && realize(c, out);
 }
 
 static bool is_ref(uint8_t t) { return t == RN_FUNCREF || t == RN_EXTERNREF; }
@@ -83,9 +157,11 @@ static uint32_t top_slots(cc *c, uint32_t n)
     return k;
 }
 
-/* Copy stack entry i home if it aliases a local. */
+/* Copy stack entry i home if it aliases a local; write it there if it is a lazy constant. */
 static bool settle(cc *c, uint32_t i)
 {
+    if (c->vs[i].lazy)
+        return realize(c, &c->vs[i]);
     uint32_t h = home(c, i);
     if (c->vs[i].slot == h)
         return true;
@@ -280,7 +356,7 @@ static bool do_br(cc *c, uint32_t depth)
         return INVALID("unknown label");
     ctl *t = &c->ctl[c->nctl - 1 - depth];
     uint32_t n = label_arity(t);
-    if (!check_top(c, n, label_types(t)))
+    if (!check_top(c, n, label_types(t)) || !realize_top(c, n))
         return false;
     if (live(c)) {
         if (t->op == 0 && n > 0) /* a branch to the function body is a return */
@@ -328,7 +404,7 @@ static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
         return INVALID("unknown label");
     ctl *t = &c->ctl[c->nctl - 1 - depth];
     uint32_t n = label_arity(t);
-    if (!check_top(c, n, label_types(t)))
+    if (!check_top(c, n, label_types(t)) || !realize_top(c, n))
         return false;
     if (top(c)->unreachable) {
         /* the spec pops the label's types and pushes them back: unknowns become those types */
@@ -368,7 +444,7 @@ static bool do_br_if(cc *c, uint32_t depth, uint32_t prev_cmp)
         uint32_t op, a, b;
         if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
             if (op == OP_i32_eqz) { /* br_unless polls when it jumps back */
-                vs loaded = {RN_I32, a, NONE};
+                vs loaded = {.type = RN_I32, .slot = a, .cpos = NONE};
                 if (rn_fuse_load_branch(c, &loaded, OP_br_unless_i32_load, OP_br_unless_i32_load8_u))
                     return emit_target(c, t);
                 return jump_to(c, t, OP_br_unless, OP_br_unless, a, true);
@@ -431,6 +507,7 @@ static bool do_br_table(cc *c)
         else
             ok = check_top(c, arity, label_types(t));
     }
+    ok = ok && realize_top(c, arity);
     if (ok && live(c)) {
         /* The table jumps to stubs that move the values and jump on; entries with nothing to move
            jump to the target directly. */
@@ -481,7 +558,7 @@ static bool do_end(cc *c)
     if (t->op == 0) {
         if (live(c)) {
             uint32_t n = t->nresults;
-            if (n > 1 && !settle_from(c, c->nvs - n))
+            if (!realize_top(c, n) || (n > 1 && !settle_from(c, c->nvs - n)))
                 return false;
             if (!emit_ret(c, n ? c->vs[c->nvs - n].slot : 0, top_slots(c, n)))
                 return false;
@@ -560,11 +637,13 @@ static bool unop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
 static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
 {
     vs a, b;
-    if (!pop(c, tin, &b) || !pop(c, tin, &a))
+    if (!pop_lazy(c, tin, &b) || !pop_lazy(c, tin, &a))
         return false;
     uint32_t imm;
     if (live(c) && rn_imm_variant[op] &&
         (rn_take_const(c, &b, &imm) || (rn_commutes[op] && rn_take_const(c, &a, &imm) && (a = b, true)))) {
+        if (!realize(c, &a)) /* the other operand, if a constant too */
+            return false;
         uint32_t pos = c->ncode;
         uint32_t first = rn_made_by_last(c, &a, 4) ? c->code[a.cpos] : 0;
         uint32_t fused = first ? rn_fused_imm(first, rn_imm_variant[op]) : 0;
@@ -596,6 +675,8 @@ static bool binop(cc *c, uint32_t op, uint8_t tin, uint8_t tout, bool traps)
         c->vs[c->nvs - 1].cpos = pos; /* may become the first of a fused pair */
         return true;
     }
+    if (!realize(c, &b) || !realize(c, &a))
+        return false;
     if (live(c) && op == OP_i32_add) { /* x * y + z in one op */
         bool in_a = rn_made_by_last(c, &a, 4) && c->code[a.cpos] == OP_i32_mul;
         if (in_a || (rn_made_by_last(c, &b, 4) && c->code[b.cpos] == OP_i32_mul)) {
@@ -641,10 +722,18 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
 {
     uint32_t off;
     vs a;
-    if (!memarg(c, natural, &off) || !pop(c, RN_I32, &a))
+    uint32_t x, y;
+    if (!memarg(c, natural, &off) || !pop_lazy(c, RN_I32, &a))
+        return false;
+    if (live(c) && a.lazy && rn_take_abs(c, &a, off, &x)) { /* a static variable */
+        if (!mark(c) || !emit3(c, op + (OP_i32_load_abs - OP_i32_load), home(c, c->nvs), x))
+            return false;
+        c->last_dst = c->ncode - 2;
+        return push(c, t);
+    }
+    if (!realize(c, &a))
         return false;
     if (live(c)) {
-        uint32_t x, y;
         if (rn_chase_of[op] && rn_fuse_load_branch(c, &a, rn_chase_of[op], 0)) {
             /* a pointer loaded and followed at once; the second load traps at its own offset */
             if (!mark_at(c, c->ncode - 1) || !emit2(c, home(c, c->nvs), off))
@@ -678,11 +767,15 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
 {
     uint32_t off;
     vs a, v;
-    if (!memarg(c, natural, &off) || !pop(c, t, &v) || !pop(c, RN_I32, &a))
+    uint32_t x, y;
+    if (!memarg(c, natural, &off) || !pop(c, t, &v) || !pop_lazy(c, RN_I32, &a))
+        return false;
+    if (live(c) && a.lazy && rn_take_abs(c, &a, off, &x)) /* a static variable */
+        return mark(c) && emit3(c, op + (OP_i32_store_abs - OP_i32_store), x, v.slot);
+    if (!realize(c, &a))
         return false;
     if (!live(c))
         return true;
-    uint32_t x, y;
     if (op == OP_i32_store && rn_fuse_increment(c, &a, &v, off))
         return true;
     if (op == OP_i32_store && rn_fuse_exchange(c, &a, &v, off))
@@ -764,15 +857,22 @@ static bool compile_insn(cc *c, uint32_t opc)
     case 0x03: /* loop */
     case 0x04: /* if */ {
         blocktype bt;
-        vs cond = {0, 0, NONE};
+        vs cond = {.cpos = NONE};
         if (!rd_blocktype(c, &bt))
             return false;
         if (opc == 0x04 && !pop(c, RN_I32, &cond))
             return false;
         if (!check_top(c, bt.nparams, bt.params))
             return false;
-        /* values below a block stay where they are for its whole extent: make them real */
-        if (!settle_from(c, 0))
+        /* values below a block stay where they are for its whole extent: aliases are copied home (the
+           local may change inside); a lazy constant below may stay lazy, as nothing inside the block
+           can reach it and its consumer comes after the join. The params are made real: a loop's
+           back-edges and an if's else arm find them in their homes. */
+        uint32_t below = c->nvs - (c->nvs - top(c)->height < bt.nparams ? c->nvs - top(c)->height : bt.nparams);
+        for (uint32_t i = 0; i < below; i++)
+            if (!c->vs[i].lazy && !settle(c, i))
+                return false;
+        if (!settle_from(c, below))
             return false;
         /* params from unreachable code may be missing: fill them as unknown */
         ctl *t = top(c);
@@ -791,7 +891,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             uint32_t op, a, b;
             if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
                 uint32_t brop = rn_branch_of[rn_negation_of[op]];
-                vs loaded = {RN_I32, a, NONE};
+                vs loaded = {.type = RN_I32, .slot = a, .cpos = NONE};
                 if (op == OP_i32_eqz ? !rn_fuse_load_branch(c, &loaded, OP_br_if_i32_load, OP_br_if_i32_load8_u) &&
                                            !emit2(c, OP_br_if, a)
                                      : !rn_fuse_and_branch(c, brop, a, b) && !emit3(c, brop, a, b))
@@ -848,7 +948,7 @@ static bool compile_insn(cc *c, uint32_t opc)
     }
     case 0x1A: { /* drop */
         vs v;
-        return pop(c, RN_UNKNOWN, &v);
+        return pop_lazy(c, RN_UNKNOWN, &v); /* a lazy constant dropped is never emitted */
     }
     case 0x1B: /* select */
     case 0x1C: { /* select t */
@@ -899,11 +999,16 @@ static bool compile_insn(cc *c, uint32_t opc)
             return false;
         if (x >= c->nlocals)
             return INVALID("unknown local");
-        if (!pop(c, c->ltypes[x], &v))
+        if (!pop_lazy(c, c->ltypes[x], &v))
             return false;
         if (!live(c))
             return opc == 0x22 ? push(c, c->ltypes[x]) : true;
         uint32_t ls = c->lslot[x];
+        if (v.lazy) { /* the constant goes straight to the local */
+            if (!settle_local(c, ls) || !emit_const_to(c, v.type, v.k, ls))
+                return false;
+            return opc == 0x22 ? push_at(c, c->ltypes[x], ls) : true;
+        }
         if (v.slot == ls) /* local.get x; local.set x */
             return opc == 0x22 ? push_at(c, c->ltypes[x], ls) : true;
         bool aliased = false;
@@ -1006,56 +1111,25 @@ static bool compile_insn(cc *c, uint32_t opc)
         int32_t v;
         if (!rn_read_s32(&c->rd, &v))
             return MALFORMED("malformed i32.const");
-        uint32_t pos = c->ncode;
-        if (live(c)) {
-            c->lastconst = pos;
-            if (!emit3(c, OP_const32, home(c, c->nvs), (uint32_t)v))
-                return false;
-            c->last_dst = c->ncode - 2;
-        }
-        if (!push(c, RN_I32))
-            return false;
-        if (live(c))
-            c->vs[c->nvs - 1].cpos = pos;
-        return true;
+        return push_const(c, RN_I32, (uint32_t)v);
     }
     case 0x42: { /* i64.const */
         int64_t v;
         if (!rn_read_s64(&c->rd, &v))
             return MALFORMED("malformed i64.const");
-        uint32_t pos = c->ncode;
-        if (live(c)) {
-            if (!emit4(c, OP_const64, home(c, c->nvs), (uint32_t)(uint64_t)v, (uint32_t)((uint64_t)v >> 32)))
-                return false;
-            c->last_dst = c->ncode - 3;
-        }
-        if (!push(c, RN_I64))
-            return false;
-        if (live(c))
-            c->vs[c->nvs - 1].cpos = pos;
-        return true;
+        return push_const(c, RN_I64, (uint64_t)v);
     }
     case 0x43: { /* f32.const */
         uint32_t v;
         if (!rn_read_fixed32(&c->rd, &v))
             return MALFORMED("unexpected end");
-        if (live(c)) {
-            if (!emit3(c, OP_const32, home(c, c->nvs), v))
-                return false;
-            c->last_dst = c->ncode - 2;
-        }
-        return push(c, RN_F32);
+        return push_const(c, RN_F32, v);
     }
     case 0x44: { /* f64.const */
         uint64_t v;
         if (!rn_read_fixed64(&c->rd, &v))
             return MALFORMED("unexpected end");
-        if (live(c)) {
-            if (!emit4(c, OP_const64, home(c, c->nvs), (uint32_t)v, (uint32_t)(v >> 32)))
-                return false;
-            c->last_dst = c->ncode - 3;
-        }
-        return push(c, RN_F64);
+        return push_const(c, RN_F64, v);
     }
 #define UN_CASE(name, opcode, TO, TI)                                                                                \
     case opcode:                                                                                                     \

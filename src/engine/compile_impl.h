@@ -25,6 +25,8 @@ typedef struct vs {
     uint8_t type;
     uint32_t slot;
     uint32_t cpos; /* code position of the const or binary op that made this value, else NONE */
+    bool lazy;     /* a constant not written yet: its value is k, its slot the home it will be written to */
+    uint64_t k;
 } vs;
 
 typedef struct ctl {

@@ -141,10 +141,16 @@ bool rn_made_by_last(cc *c, const vs *v, uint32_t len)
     return v->cpos != NONE && v->slot == c->code[v->cpos + 1] && last_op(c, v->cpos, len);
 }
 
-/* If v is a constant whose op was the last emitted, take that op back and give its value as a 32-bit
-   immediate (sign-extended for i64). */
+/* If v is a constant whose op was the last emitted, or a lazy one (compile.c), take that op back and
+   give its value as a 32-bit immediate (sign-extended for i64). */
 bool rn_take_const(cc *c, const vs *v, uint32_t *imm)
 {
+    if (v->lazy) { /* nothing was emitted for it: nothing to take back */
+        if ((v->type == RN_I64 || v->type == RN_F64) && (int64_t)v->k != (int64_t)(int32_t)(uint32_t)v->k)
+            return false;
+        *imm = (uint32_t)v->k;
+        return true;
+    }
     if (v->cpos == NONE || v->slot != c->code[v->cpos + 1])
         return false;
     if (c->code[v->cpos] == OP_const32 && last_op(c, v->cpos, 3)) {
@@ -166,6 +172,12 @@ bool rn_take_const(cc *c, const vs *v, uint32_t *imm)
    variables). A larger sum always traps; the plain op is left to say so. */
 bool rn_take_abs(cc *c, const vs *a, uint32_t off, uint32_t *ea)
 {
+    if (a->lazy) {
+        if ((uint64_t)(uint32_t)a->k + off > UINT32_MAX)
+            return false;
+        *ea = (uint32_t)a->k + off;
+        return true;
+    }
     if (!last_op(c, a->cpos, 3) || c->code[a->cpos] != OP_const32 || a->slot != c->code[a->cpos + 1] ||
         (uint64_t)c->code[a->cpos + 2] + off > UINT32_MAX)
         return false;
