@@ -336,6 +336,27 @@ static bool parse_float(const char *s, bool is64, uint64_t *bits)
     return true;
 }
 
+/* A v128 as one 128-bit hexadecimal number, 0x and exactly 32 digits, most significant first (the way
+   it is printed): lanes differ by shape, the bits do not. */
+static bool parse_v128(const char *s, runnel_val *out)
+{
+    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || strlen(s + 2) != 32)
+        return false;
+    uint64_t half[2] = {0, 0};
+    for (int i = 0; i < 32; i++) {
+        char ch = s[2 + i];
+        unsigned d = ch >= '0' && ch <= '9'   ? (unsigned)(ch - '0')
+                     : ch >= 'a' && ch <= 'f' ? (unsigned)(ch - 'a' + 10)
+                     : ch >= 'A' && ch <= 'F' ? (unsigned)(ch - 'A' + 10)
+                                              : 16u;
+        if (d > 15)
+            return false;
+        half[i / 16] = half[i / 16] << 4 | d;
+    }
+    *out = RUNNEL_V128(half[1], half[0]);
+    return true;
+}
+
 bool rn_cli_parse_val(const char *s, runnel_valtype t, runnel_val *out)
 {
     uint64_t bits;
@@ -372,7 +393,7 @@ bool rn_cli_parse_val(const char *s, runnel_valtype t, runnel_val *out)
             out->of.funcref = NULL;
         return true;
     case RUNNEL_TYPE_V128:
-        return false;
+        return parse_v128(s, out);
     }
     return false;
 }
@@ -444,7 +465,8 @@ void rn_cli_format_val(char *buf, size_t size, runnel_val v)
             snprintf(buf, size, "null");
         return;
     case RUNNEL_TYPE_V128:
-        break;
+        snprintf(buf, size, "0x%016" PRIx64 "%016" PRIx64, v.of.v128.hi, v.of.v128.lo);
+        return;
     }
     snprintf(buf, size, "<%s>", rn_cli_type_name(v.type));
 }

@@ -140,7 +140,17 @@ static void test_other_types_in(void **state)
     assert_true(parse("null", RUNNEL_TYPE_EXTERNREF, &v));
     assert_null(v.of.externref);
     assert_rejected("0", RUNNEL_TYPE_EXTERNREF);
+    /* a v128: 0x and 32 hex digits, most significant first */
+    assert_true(parse("0x000102030405060708090a0b0c0d0eFF", RUNNEL_TYPE_V128, &v));
+    assert_int_equal(v.type, RUNNEL_TYPE_V128);
+    assert_true(v.of.v128.hi == UINT64_C(0x0001020304050607));
+    assert_true(v.of.v128.lo == UINT64_C(0x08090a0b0c0d0eff));
+    assert_string_equal(text_of(v), "0x000102030405060708090a0b0c0d0eff");
     assert_rejected("0", RUNNEL_TYPE_V128);
+    assert_rejected("0x1", RUNNEL_TYPE_V128);                                  /* too short */
+    assert_rejected("0x000102030405060708090a0b0c0d0e0f0", RUNNEL_TYPE_V128);  /* too long */
+    assert_rejected("0x000102030405060708090a0b0c0d0eg0", RUNNEL_TYPE_V128);   /* not hex */
+    assert_rejected("000102030405060708090a0b0c0d0e0f00", RUNNEL_TYPE_V128);   /* no 0x */
 }
 
 static void test_values_out(void **state)
