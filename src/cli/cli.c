@@ -344,14 +344,10 @@ static bool parse_v128(const char *s, runnel_val *out)
         return false;
     uint64_t half[2] = {0, 0};
     for (int i = 0; i < 32; i++) {
-        char ch = s[2 + i];
-        unsigned d = ch >= '0' && ch <= '9'   ? (unsigned)(ch - '0')
-                     : ch >= 'a' && ch <= 'f' ? (unsigned)(ch - 'a' + 10)
-                     : ch >= 'A' && ch <= 'F' ? (unsigned)(ch - 'A' + 10)
-                                              : 16u;
+        int d = digit_value(s[2 + i]);
         if (d > 15)
             return false;
-        half[i / 16] = half[i / 16] << 4 | d;
+        half[i / 16] = half[i / 16] << 4 | (unsigned)d;
     }
     *out = RUNNEL_V128(half[1], half[0]);
     return true;

@@ -725,7 +725,7 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
     uint32_t x, y;
     if (!memarg(c, natural, &off) || !pop_lazy(c, RN_I32, &a))
         return false;
-    if (live(c) && a.lazy && rn_take_abs(c, &a, off, &x)) { /* a static variable */
+    if (live(c) && rn_take_abs(c, &a, off, &x)) { /* a constant address: a static variable */
         if (!mark(c) || !emit3(c, op + (OP_i32_load_abs - OP_i32_load), home(c, c->nvs), x))
             return false;
         c->last_dst = c->ncode - 2;
@@ -748,10 +748,6 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t natural)
             if (!mark(c) || !emit(c, op + (OP_i32_load_add - OP_i32_load)) || !emit4(c, home(c, c->nvs), x, y, off))
                 return false;
             c->last_dst = c->ncode - 4;
-        } else if (rn_take_abs(c, &a, off, &x)) {
-            if (!mark(c) || !emit3(c, op + (OP_i32_load_abs - OP_i32_load), home(c, c->nvs), x))
-                return false;
-            c->last_dst = c->ncode - 2;
         } else {
             if (op == OP_i32_load || op == OP_i32_load8_u)
                 c->lastload = c->ncode;
@@ -770,7 +766,7 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
     uint32_t x, y;
     if (!memarg(c, natural, &off) || !pop(c, t, &v) || !pop_lazy(c, RN_I32, &a))
         return false;
-    if (live(c) && a.lazy && rn_take_abs(c, &a, off, &x)) /* a static variable */
+    if (live(c) && rn_take_abs(c, &a, off, &x)) /* a constant address: a static variable */
         return mark(c) && emit3(c, op + (OP_i32_store_abs - OP_i32_store), x, v.slot);
     if (!realize(c, &a))
         return false;
@@ -784,8 +780,6 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t natural)
         return mark_at(c, c->addimm) && emit2(c, v.slot, off);
     if (rn_take_add(c, &a, &x, &y))
         return mark(c) && emit(c, op + (OP_i32_store_add - OP_i32_store)) && emit4(c, x, y, v.slot, off);
-    if (rn_take_abs(c, &a, off, &x))
-        return mark(c) && emit3(c, op + (OP_i32_store_abs - OP_i32_store), x, v.slot);
     return mark(c) && emit4(c, op, a.slot, v.slot, off);
 }
 
