@@ -14,7 +14,8 @@ RUNNEL_PACKAGES=(
   wabt                                 # wat2wasm & co. for examples and tests
   wasi-libc libclang-rt-14-dev-wasm32  # building C examples and plugins to wasm32-wasi
   libcurl4-openssl-dev                 # Extism's http_request
-  nodejs                               # cross-checking plugins against a second runtime
+  libsqlite3-dev                       # the graph layer's state file (runnel run GRAPH --state)
+  nodejs                               # cross-checks against reference implementations (V8; npm fbp, with the npm that comes with it)
 )
 
 installed() {
