@@ -230,6 +230,11 @@ typedef struct runnel_actor runnel_actor;
 runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_options *opts, runnel_report *r);
 /* The same from a file. */
 runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *opts, runnel_report *r);
+/* Another actor of proto's plugin, with its own options (config, node id, limits), state ({}) and
+   instances: it shares proto's compiled code and metadata, so nothing is compiled and get_metadata is
+   not called again. How a graph makes many nodes of one .wasm. proto is only read (several threads may
+   spawn from one proto at once). The config is checked against the schema as in runnel_actor_new. */
+runnel_actor *runnel_actor_spawn(const runnel_actor *proto, const runnel_actor_options *opts, runnel_report *r);
 void runnel_actor_free(runnel_actor *a);
 
 /* The checked metadata, or NULL when the plugin has none; then runnel_actor_metadata_error says why

@@ -156,6 +156,10 @@ typedef struct runnel_diags {
 } runnel_diags;
 
 void runnel_diags_clear(runnel_diags *d);
+
+/* Text that a guest or a graph file controls (names, logs, error texts), made safe for a terminal:
+   control characters (C0, DEL, C1) and invalid UTF-8 become \xNN. malloc'ed; NULL when out of memory. */
+char *runnel_text_escape(const char *s);
 /* "FILE:LINE: error: node X, port Y: MESSAGE" per line, guest-controlled text escaped. */
 void runnel_diags_print(const runnel_diags *d, FILE *out);
 
@@ -279,6 +283,10 @@ typedef struct runnel_node_stats {
 size_t runnel_network_stats(runnel_network *n, runnel_node_stats *out, size_t max);
 /* Failed calls so far, over all nodes. */
 uint64_t runnel_network_failures(runnel_network *n);
+/* Messages accepted by runnel_network_send so far; with a state file, over every run of that file (so a
+   resumed run's caller knows how many of its inputs were already taken: `runnel run` skips that many
+   lines of its standard input). */
+uint64_t runnel_network_accepted(runnel_network *n);
 /* The state of a node (a copy; NULL when there is no such node). */
 json_t *runnel_network_node_state(runnel_network *n, const char *node);
 

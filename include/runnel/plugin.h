@@ -144,6 +144,8 @@ runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len,
                                                    runnel_report *r);
 /* Drops the caller's reference; plugins made from it keep it alive. */
 void runnel_compiled_plugin_free(runnel_compiled_plugin *c);
+/* Takes one more reference (released by runnel_compiled_plugin_free); returns c. Thread-safe. */
+runnel_compiled_plugin *runnel_compiled_plugin_retain(runnel_compiled_plugin *c);
 
 /* A plugin from a compiled plugin (thread-safe: many threads may call this on one compiled plugin).
    The first call instantiates; nothing runs before it. */

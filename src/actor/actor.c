@@ -304,6 +304,49 @@ fail:
     return NULL;
 }
 
+runnel_actor *runnel_actor_spawn(const runnel_actor *proto, const runnel_actor_options *opts, runnel_report *r)
+{
+    runnel_actor_options none = {0};
+    const runnel_actor_options *o = opts ? opts : &none;
+    runnel_actor *a = calloc(1, sizeof *a);
+    if (!a) {
+        rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+        return NULL;
+    }
+    a->abi = proto->abi;
+    a->keep_warm = o->keep_warm;
+    a->strict_ports = o->strict_ports;
+    a->entry_point = strdup(o->entry_point ? o->entry_point : proto->entry_point);
+    a->state = json_object();
+    a->compiled = runnel_compiled_plugin_retain(proto->compiled);
+    bool ok = a->entry_point && a->state;
+    if (ok && proto->meta) {
+        a->meta = runnel_actor_metadata_parse(proto->meta->json, r);
+        ok = a->meta != NULL;
+    }
+    if (ok && proto->meta_error)
+        ok = (a->meta_error = strdup(proto->meta_error)) != NULL;
+    if (ok && proto->meta_text)
+        ok = (a->meta_text = strdup(proto->meta_text)) != NULL;
+    if (!ok) {
+        rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (fresh_plugin(a, o, r) != RUNNEL_OK)
+        goto fail;
+    if (!runnel_plugin_function_exists(a->plugin, a->entry_point)) {
+        rn_actor_fail(r, RUNNEL_UNLINKABLE, "the plugin exports no function \"%s\" (the actor's entry point)",
+                      a->entry_point);
+        goto fail;
+    }
+    if (make_config(a, o, r) != RUNNEL_OK)
+        goto fail;
+    return a;
+fail:
+    runnel_actor_free(a);
+    return NULL;
+}
+
 runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *opts, runnel_report *r)
 {
     FILE *f = fopen(path, "rb");

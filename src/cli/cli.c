@@ -27,6 +27,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void rn_cli_error(const char *fmt, ...)
 {
@@ -80,6 +82,51 @@ bool rn_cli_read_file(const char *path, uint8_t **data, size_t *len)
     *data = buf;
     *len = n;
     return true;
+}
+
+bool rn_cli_write_file(const char *path, const void *data, size_t len)
+{
+    if (!path || strcmp(path, "-") == 0) {
+        bool ok = fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0;
+        if (!ok)
+            rn_cli_error("cannot write to stdout: %s", strerror(errno));
+        return ok;
+    }
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        rn_cli_error("out of memory");
+        return false;
+    }
+    snprintf(tmp, n, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    struct stat old;
+    bool ok = fd >= 0;
+    if (ok && stat(path, &old) == 0)
+        fchmod(fd, old.st_mode & 07777);
+    else if (ok) {
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
+    for (size_t done = 0; ok && done < len;) {
+        ssize_t w = write(fd, (const char *)data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        ok = w > 0;
+        done += ok ? (size_t)w : 0;
+    }
+    ok = ok && fsync(fd) == 0;
+    if (fd >= 0 && close(fd) != 0)
+        ok = false;
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+        rn_cli_error("cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            unlink(tmp);
+    }
+    free(tmp);
+    return ok;
 }
 
 /* True if the bytes look like the text format, to add a hint to "malformed". */

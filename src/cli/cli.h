@@ -43,6 +43,11 @@ void rn_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
    failure. A zero-length file gives a non-NULL buffer and *len 0. */
 bool rn_cli_read_file(const char *path, uint8_t **data, size_t *len);
 
+/* Writes data to path atomically (a temporary file in the same directory, fsync'ed, renamed over the
+   old one, whose permission bits it keeps); NULL or "-" writes to stdout. Prints why and returns false
+   on failure, leaving the old file as it was. */
+bool rn_cli_write_file(const char *path, const void *data, size_t len);
+
 /* Reads, decodes, validates and compiles a module. On failure prints "PATH: STATUS: MESSAGE (at
    offset 0xN)" on stderr, fills r and returns NULL. */
 runnel_module *rn_cli_load_module(const char *path, runnel_report *r);

@@ -19,6 +19,7 @@
  * "timeout" with the backtrace.
  */
 #include "cli.h"
+#include "graph_cli.h"
 #include "wasi_opts.h"
 
 #include <stdlib.h>
@@ -51,7 +52,8 @@ void rn_cli_help_run(FILE *out)
             "A trap prints \"trap: MESSAGE\" and the wasm backtrace on stderr.\n"
             "exit status: 0 success; 1 failure (invalid module, unknown import, trap, out of fuel,\n"
             "timeout); 2 wrong command line; a WASI proc_exit code otherwise.\n\n"
-            "example: runnel run --invoke fib build/examples/fib.wasm 25\n");
+            "example: runnel run --invoke fib build/examples/fib.wasm 25\n\n");
+    rn_cli_help_run_graph(out);
 }
 
 typedef struct run_opts {
@@ -322,6 +324,8 @@ static int run(const run_opts *o)
 
 int rn_cli_cmd_run(int argc, char **argv)
 {
+    if (rn_cli_run_names_graph(argc, argv))
+        return rn_cli_run_graph(argc, argv);
     run_opts o = {0};
     int rc = rn_cli_parse_args(&run_syntax, argc, argv, &o, &o.pos);
     /* A command's arguments are its WASI argv, not arguments of _start. */

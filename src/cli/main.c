@@ -14,10 +14,11 @@
 /* X(NAME, SUMMARY): one line per subcommand, in the order `runnel --help` lists them. */
 #define RN_CLI_COMMANDS(X)                                                                                           \
     X(validate, "check that modules decode, validate and compile")                                                   \
-    X(run, "instantiate a module and call a function (--invoke) or its _start")                                      \
+    X(run, "run a graph (.json, .fbp), or call a module's function (--invoke) or its _start")                       \
     X(inspect, "show an actor plugin's metadata: component, ports, config schema")                                   \
     X(send, "send messages to an actor plugin: one process call, its outputs, its new state")                        \
-    X(call, "call a function of an Extism plugin (the flags of `extism call`)")
+    X(call, "call a function of an Extism plugin (the flags of `extism call`)")                                      \
+    X(graph, "check a graph or convert it between Reflow JSON, NoFlo JSON and .fbp")
 
 #define RN_CLI_DECLARE(name, summary)                                                                                \
     int rn_cli_cmd_##name(int argc, char **argv);                                                                    \

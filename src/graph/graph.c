@@ -129,7 +129,7 @@ static bool valid_utf8(const char *s)
     return true;
 }
 
-char *rn_graph_escape(const char *s)
+char *runnel_text_escape(const char *s)
 {
     if (!s)
         s = "";

@@ -49,8 +49,7 @@ char *rn_graph_write_fbp(const runnel_graph *g, runnel_report *r);
 /* Port names compare exactly, or without case when the graph is not case-sensitive. */
 bool rn_graph_port_eq(bool case_sensitive, const char *a, const char *b);
 
-/* Text a guest or a graph file controls, made safe for a terminal: control characters and invalid
-   UTF-8 as \xNN escapes (malloc'ed; NULL when out of memory). */
-char *rn_graph_escape(const char *s);
+/* runnel_text_escape (graph.h). */
+#define rn_graph_escape runnel_text_escape
 
 #endif

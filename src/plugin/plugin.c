@@ -135,6 +135,13 @@ static void compiled_release(runnel_compiled_plugin *c)
     free(c);
 }
 
+runnel_compiled_plugin *runnel_compiled_plugin_retain(runnel_compiled_plugin *c)
+{
+    if (c)
+        atomic_fetch_add(&c->refs, 1);
+    return c;
+}
+
 void runnel_compiled_plugin_free(runnel_compiled_plugin *c)
 {
     if (c && atomic_fetch_sub(&c->refs, 1) == 1)

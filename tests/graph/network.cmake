@@ -1,0 +1,80 @@
+# network.cmake - validation, the scheduler, the state file, hot reload and `runnel run GRAPH`.
+#
+# test_network (cmocka) runs the scheduler on graphs built in C; the rest runs the runnel command on
+# the graph files in graphs/ with the example actors (examples/actors) and the test actors built here
+# from plugins/tally.c. A ThreadSanitizer build of test_network runs in scripts/test.sh (its own stage).
+graph_unit_test(test_network)
+
+if(NOT TARGET runnel_cli)
+  return()
+endif()
+set(graphs "${CMAKE_CURRENT_SOURCE_DIR}/graphs")
+set(examples "${CMAKE_SOURCE_DIR}/examples/graphs")
+
+# The format-independent CLI checks: the command line, and graphs made only of built-ins.
+graph_cli_test(help_graph 0 OUT "usage: runnel graph check.*convert GRAPH --to" ARGS help graph)
+graph_cli_test(help_run 0 OUT "GRAPH.json\\|GRAPH.fbp.*--state FILE.*--watch" ARGS help run)
+graph_cli_test(graph_no_subcommand 2 ERR "no subcommand 'frobnicate'" ARGS graph frobnicate)
+graph_cli_test(check_missing_file 2 ERR "/nonexistent/g.fbp: cannot open it" ARGS graph check /nonexistent/g.fbp)
+graph_cli_test(run_missing_file 2 ERR "/nonexistent/g.json: cannot open it" ARGS run /nonexistent/g.json)
+graph_cli_test(run_bad_workers 2 ERR "--workers must be 1 or more" ARGS run --workers 0 "${graphs}/cycle.fbp")
+graph_cli_test(run_bad_queue 2 ERR "--queue wants a non-negative integer" ARGS run --queue x "${graphs}/cycle.fbp")
+graph_cli_test(run_unknown_option 2 ERR "unknown option --frob for a graph" ARGS run --frob "${graphs}/cycle.fbp")
+graph_cli_test(check_cycle 0 OUT "cycle.fbp: valid" ERR "cycle.fbp:3: info: node a: is on a cycle"
+  ARGS graph check "${graphs}/cycle.fbp")
+
+if(NOT RUNNEL_WASI_CLANG_WORKS OR NOT COMMAND runnel_actor_module)
+  message(STATUS "tests/graph: no clang for wasm32-wasi; the graph tests with wasm actors are skipped")
+  return()
+endif()
+
+runnel_actor_module(tally SOURCES plugins/tally.c)
+runnel_actor_module(tally_x10 SOURCES plugins/tally.c FLAGS -DFACTOR=10)
+runnel_actor_module(tally_renamed SOURCES plugins/tally.c FLAGS -DIN_PORT="amount")
+runnel_actor_module(picky SOURCES plugins/tally.c FLAGS -DPICKY)
+set(ex "${RUNNEL_ACTOR_EXAMPLES_DIR}")
+set(tp "${CMAKE_CURRENT_BINARY_DIR}")
+set(comps --components "${ex}" --components "${tp}")
+
+# Validation: every kind of mistake, all reported at once, each with its line, node and port.
+set(bad "${graphs}/bad_all.fbp")
+graph_cli_test(check_unknown_component 2 ERR "bad_all.fbp:2: error: node ghost: unknown component NoSuchComponent: not a built-in, and no NoSuchComponent.wasm"
+  ARGS graph check ${comps} "${bad}")
+graph_cli_test(check_unknown_outport 2 ERR "bad_all.fbp:3: error: node double, port nope: my_actor has no out-port named nope \\(its out-ports: output\\)"
+  ARGS graph check ${comps} "${bad}")
+graph_cli_test(check_type_mismatch 2 ERR "bad_all.fbp:4: error: node other, port value: type mismatch: double.error sends Error, but other.value takes Integer"
+  ARGS graph check ${comps} "${bad}")
+graph_cli_test(check_bad_iip 2 ERR "bad_all.fbp:5: error: node double, port input: the IIP \"hello\" does not fit the port \\(Integer\\)"
+  ARGS graph check ${comps} "${bad}")
+graph_cli_test(check_bad_config 2 ERR "bad_all.fbp:6: error: node m: Multiplier: the node's config does not match its config_schema: config.factor: expected a number, got a string"
+  ARGS graph check ${comps} "${bad}")
+graph_cli_test(check_required_port 2 ERR "bad_all.fbp:7: error: node lonely, port value: required in-port value has no connection"
+  ARGS graph check ${comps} "${bad}")
+# (m's required in-port value is unconnected too: seven errors in all, in the order of their lines)
+graph_cli_test(check_error_count 2 ERR ":2: error.*:3: error.*:4: error.*:5: error.*:6: error.*:6: error.*:7: error.*runnel: 7 errors: the graph does not validate$"
+  ARGS graph check ${comps} "${bad}")
+graph_cli_test(run_invalid_graph 2 OUT "^$" ERR "7 errors: the graph does not run" ARGS run ${comps} "${bad}")
+
+# The examples: the same pipeline in three formats gives the same output.
+add_test(NAME graph_examples_three_formats
+         COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/examples_agree.sh" "$<TARGET_FILE:runnel_cli>" "${examples}" "${ex}")
+set_tests_properties(graph_examples_three_formats PROPERTIES LABELS graph TIMEOUT 120)
+
+# A node that traps on some inputs: the rest flow on, the failures are counted, exit status 1.
+# The sums: 1, 3, 7, ... up to 300, the sum of 1..30 without the multiples of 3 (each trapped).
+graph_cli_test(run_picky 1
+  OUT "^{\"port\":\"total\",\"message\":{\"type\":\"Integer\",\"data\":1}}\n{\"port\":\"total\",\"message\":{\"type\":\"Integer\",\"data\":3}}\n.*{\"port\":\"total\",\"message\":{\"type\":\"Integer\",\"data\":300}}$"
+  ERR "^runnel: node picky: process trapped: unreachable\n  at runnel__export_process \\(offset 0x[0-9a-f]+\\)\n.*runnel: 10 calls failed$"
+  ARGS run --quiet ${comps} "${graphs}/picky.fbp" --input "${graphs}/one_to_thirty.jsonl")
+
+# kill -9 at random moments with --state, five times, then a run to the end: exact state and counts.
+add_test(NAME graph_kill_restart
+         COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/kill_restart.sh" "$<TARGET_FILE:runnel_cli>" "${graphs}/tally.fbp"
+                 "${CMAKE_CURRENT_BINARY_DIR}/kill_restart" "${ex}" "${tp}")
+set_tests_properties(graph_kill_restart PROPERTIES LABELS graph TIMEOUT 600)
+
+# Hot reload with --watch.
+add_test(NAME graph_hot_reload
+         COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/hot_reload.sh" "$<TARGET_FILE:runnel_cli>" "${graphs}" "${tp}"
+                 "${CMAKE_CURRENT_BINARY_DIR}/hot_reload")
+set_tests_properties(graph_hot_reload PROPERTIES LABELS graph TIMEOUT 120)
