@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# demo.sh - build runnel and show what it does: run a WebAssembly module, an Extism plugin and a Reflow
-# actor. Installs what it needs (scripts/deps.sh), builds in build/ (only the command and the examples it
-# uses, not the tests) and runs each with the runnel command.
+# demo.sh - build runnel and show what it does: run a graph of actors (the main job), then a WebAssembly
+# module, an Extism plugin and a single Reflow actor. Installs what it needs (scripts/deps.sh), builds in
+# build/ (only the command and the examples it uses, not the tests) and runs each with the runnel command.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/deps.sh
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"${RUNNEL_JOBS:-2}" --target runnel_cli wasm_fib wasm_actor_counter
+cmake --build build -j"${RUNNEL_JOBS:-2}" --target runnel_cli wasm_fib wasm_actor_counter wasm_actor_my_actor
 
 shared=${RUNNEL_SHARED:-../shared}
 show() { # print a command, then run it
@@ -15,6 +15,13 @@ show() { # print a command, then run it
   echo "\$ $*"
   "$@"
 }
+
+# 0. A graph: the seed's doubler and counter in a pipeline with a fan-out and a fan-in
+#    (examples/graphs/pipeline.fbp), checked, then run on three messages from stdin.
+show build/runnel graph check --components build/examples/actors examples/graphs/pipeline.fbp
+echo
+echo "\$ build/runnel run --components build/examples/actors examples/graphs/pipeline.fbp < examples/graphs/input.jsonl"
+build/runnel run --quiet --components build/examples/actors examples/graphs/pipeline.fbp < examples/graphs/input.jsonl
 
 # 1. The engine: a module compiled from C, one exported function called.
 show build/runnel run --invoke fib build/examples/fib.wasm 25

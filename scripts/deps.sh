@@ -15,6 +15,7 @@ RUNNEL_PACKAGES=(
   wasi-libc libclang-rt-14-dev-wasm32  # building C examples and plugins to wasm32-wasi
   libcurl4-openssl-dev                 # Extism's http_request
   libsqlite3-dev                       # the graph layer's state file (runnel run GRAPH --state)
+  sqlite3                              # tests read state files with it
   nodejs                               # cross-checks against reference implementations (V8; npm fbp, with the npm that comes with it)
 )
 

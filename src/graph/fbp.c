@@ -211,7 +211,9 @@ static unsigned line_at(const parser *p, size_t at, unsigned *col)
         size_t mid = lo + (hi - lo) / 2;
         *(p->lines[mid] <= at ? &lo : &hi) = mid;
     }
-    for (size_t i = p->lines[lo]; col && (i == p->lines[lo] ? (*col = 1) : 1) && i < at && i < p->len; i++)
+    if (col)
+        *col = 1;
+    for (size_t i = p->lines[lo]; col && i < at && i < p->len; i++)
         *col += ((unsigned char)p->s[i] & 0xc0) != 0x80;
     return (unsigned)(lo + 1);
 }
@@ -227,8 +229,7 @@ static size_t fail_at(parser *p, size_t at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    unsigned line, col;
-    line_col(p, at, &line, &col);
+    unsigned col, line = line_at(p, at, &col);
     rn_graph_fail(p->r, RUNNEL_BADARG, "%s:%u:%u: %s", p->file, line, col, msg);
     p->fatal = true;
     return NOPE;
@@ -257,34 +258,28 @@ static size_t expect(parser *p, size_t at, const char *what)
     return NOPE;
 }
 
-static void describe(const parser *p, size_t at, char *buf, size_t n)
-{
-    unsigned char c = at < p->len ? (unsigned char)p->s[at] : 0;
-    if (at >= p->len || newline_len(p, at))
-        snprintf(buf, n, at >= p->len ? "the end of the text" : "the end of the line");
-    else if (c == ' ' || c == '\t')
-        snprintf(buf, n, c == ' ' ? "a space" : "a tab");
-    else
-        snprintf(buf, n, c > 0x20 && c < 0x7f ? "'%c'" : "byte 0x%02x", c);
-}
-
 static void report_expected(parser *p, size_t stuck)
 {
-    if (p->fail_at == NOPE || p->fail_at < stuck) {
-        p->nexpected = 0;
+    if (p->fail_at == NOPE || p->fail_at < stuck) /* no rule said what it wanted there (not expected) */
         expect(p, stuck, "a connection, a node, INPORT=, OUTPORT= or a comment");
-    }
     char list[1024] = "", found[32];
     for (size_t i = 0, used = 0; i < p->nexpected && used < sizeof list; i++, used = strlen(list))
         snprintf(list + used, sizeof list - used, "%s%s", i == 0 ? "" : i + 1 == p->nexpected ? " or " : ", ",
                  p->expected[i]);
-    describe(p, p->fail_at, found, sizeof found);
-    fail_at(p, p->fail_at, "expected %s, found %s", list, found);
+    size_t at = p->fail_at;
+    unsigned char c = at < p->len ? (unsigned char)p->s[at] : 0;
+    if (at >= p->len || newline_len(p, at))
+        snprintf(found, sizeof found, "the end of the %s", at >= p->len ? "text" : "line");
+    else if (c == ' ' || c == '\t')
+        snprintf(found, sizeof found, "a %s", c == ' ' ? "space" : "tab");
+    else
+        snprintf(found, sizeof found, c > 0x20 && c < 0x7f ? "'%c'" : "byte 0x%02x", c);
+    fail_at(p, at, "expected %s, found %s", list, found);
 }
 
 /* ================================================================ numbers the reference's way */
 
-/* A JavaScript number as JSON.stringify writes it: integral values are integers, others null. */
+/* A JavaScript number as JSON.stringify writes it: integral ones as integers, NaN and infinities as null. */
 static json_t *js_number(double v)
 {
     if (!isfinite(v))
@@ -448,12 +443,14 @@ static size_t iip(parser *p, size_t i, element *el)
     json_error_t err;
     json_t *v = json_loadb(p->s + j, p->len - j, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &err);
     size_t used = err.position > 0 ? (size_t)err.position : 0;
-    if (!v) {
+    size_t at = j + (used ? used - 1 : 0);
+    if (!v && (p->fail_at == NOPE || at >= p->fail_at)) { /* expected[] may point at json_error */
         char *why = rn_graph_escape(err.text);
         snprintf(p->json_error, sizeof p->json_error, "valid JSON (%s)", why ? why : "out of memory");
         free(why);
-        return expect(p, j + (used ? used - 1 : 0), p->json_error);
     }
+    if (!v)
+        return expect(p, at, p->json_error);
     el->kind = EL_JSON;
     el->json = integral_reals(v);
     return el->json ? run(p, j + used, is_json_space) : out_of_memory(p);
@@ -636,29 +633,25 @@ static bool commit_element(parser *p, element *el)
 
 /* ================================================================ statements */
 
-static size_t arrow(parser *p, size_t i)
-{
-    i = spaces(p, i);
-    return starts_with(p, i, "->") ? i + 2 : expect(p, i, "'->'");
-}
-
 /* connection = source _ "->" _ connection / destination, as a loop. Once an arrow has matched, a
    failure fails the whole parse (nothing else can start with "->"), so parts are committed as they
    come. */
 static size_t connection(parser *p, size_t i)
 {
-    for (element el;; i = spaces(p, i)) {
-        size_t end = source(p, i, &el);
-        size_t next = end == NOPE ? NOPE : arrow(p, end);
-        if (next == NOPE) {
-            json_decref(el.json);
-            if (p->fatal || (end = destination(p, i, &el)) == NOPE)
+    for (element el;;) {
+        size_t end = source(p, i, &el), next = end == NOPE ? NOPE : spaces(p, end);
+        if (next != NOPE && starts_with(p, next, "->")) {
+            if (!commit_element(p, &el))
                 return NOPE;
-            return commit_element(p, &el) ? end : NOPE;
+            i = spaces(p, next + 2);
+            continue;
         }
-        if (!commit_element(p, &el))
+        if (next != NOPE)
+            expect(p, next, "'->'");
+        json_decref(el.json);
+        if (p->fatal || (end = destination(p, i, &el)) == NOPE)
             return NOPE;
-        i = next;
+        return commit_element(p, &el) ? end : NOPE;
     }
 }
 
@@ -680,21 +673,12 @@ static size_t export_line(parser *p, size_t i, int which)
     if ((j = port_name(p, j + 1, &pub)) == NOPE)
         return NOPE;
     char *id = commit_node(p, &n);
-    json_t *x = id ? json_pack("{sssosI}", "process", id, "port", json_stringn(p->s + port.at, port.len), "at", (json_int_t)i) : NULL;
+    json_t *x = id ? json_pack("{sssosI}", "process", id, "port", json_stringn(p->s + port.at, port.len), "at",
+                               (json_int_t)i)
+                   : NULL;
     free(id);
     if (!x || json_object_setn_new(p->exports[which], p->s + pub.at, pub.len, x) != 0)
         return out_of_memory(p);
-    return j;
-}
-
-static size_t default_port_line(parser *p, size_t i, int which)
-{
-    span name;
-    size_t j = port_name(p, i, &name);
-    if (j != NOPE) {
-        p->defaults[which] = p->s + name.at;
-        p->default_len[which] = name.len;
-    }
     return j;
 }
 
@@ -746,8 +730,15 @@ static size_t line(parser *p, size_t i)
     size_t q = spaces(p, i), j;
     if (starts_with(p, q, "INPORT=") || starts_with(p, q, "OUTPORT="))
         return line_end(p, export_line(p, q + (p->s[q] == 'I' ? 7 : 8), p->s[q] == 'O'));
-    if (starts_with(p, q, "DEFAULT_INPORT=") || starts_with(p, q, "DEFAULT_OUTPORT="))
-        return line_end(p, default_port_line(p, q + (p->s[q + 8] == 'I' ? 15 : 16), p->s[q + 8] == 'O'));
+    if (starts_with(p, q, "DEFAULT_INPORT=") || starts_with(p, q, "DEFAULT_OUTPORT=")) {
+        int w = p->s[q + 8] == 'O';
+        span name;
+        if ((j = port_name(p, q + 15 + (size_t)w, &name)) != NOPE) {
+            p->defaults[w] = p->s + name.at;
+            p->default_len[w] = name.len;
+        }
+        return line_end(p, j);
+    }
     if ((j = annotation(p, i)) != NOPE || p->fatal)
         return j;
     if (char_at(p, q, '#'))
@@ -767,7 +758,7 @@ static bool add_nodes(parser *p, runnel_graph *g)
     json_t *v;
     json_object_foreach(p->nodes, id, v) {
         runnel_graph_node n = {id, json_string_value(json_object_get(v, "component")),
-                               json_object_get(v, "metadata"), line_of(p, at_of(v))};
+                               json_object_get(v, "metadata"), line_at(p, at_of(v), NULL)};
         if (!n.component)
             return fail_at(p, at_of(v), "node \"%s\" has no component: write %s(Component)", id, id), false;
         if (runnel_graph_add_node(g, &n, p->r) != RUNNEL_OK)
@@ -799,7 +790,7 @@ static bool add_exports(parser *p, runnel_graph *g, int which)
         runnel_graph_export x = {.name = name,
                                  .inner = {json_string_value(json_object_get(v, "process")),
                                            json_string_value(json_object_get(v, "port")), -1},
-                                 .line = line_of(p, at_of(v))};
+                                 .line = line_at(p, at_of(v), NULL)};
         if (ok && !json_object_get(p->nodes, x.inner.node)) {
             fail_at(p, at_of(v), "%s \"%s\" names node \"%s\", which is never defined", which ? "outport" : "inport",
                     name, x.inner.node);
@@ -821,18 +812,19 @@ static bool add_edges(parser *p, runnel_graph *g)
         if (s->kind == IT_TGT)
             continue;
         if (i + 1 == p->nitems || t->kind != IT_TGT)
-            return fail_at(p, s->at, "this %s goes nowhere: after its '->' comes another source (an IIP, or a node "
-                           "with an out-port but no in-port before it)", s->kind == IT_DATA ? "IIP" : "out-port"), false;
-        const item *undefined = !json_object_get(p->nodes, t->node)                     ? t /* as the reference: */
-                                : s->kind == IT_SRC && !json_object_get(p->nodes, s->node) ? s /* target first */
-                                                                                           : NULL;
+            return fail_at(p, s->at,
+                           "this %s goes nowhere: after its '->' comes another source (an IIP, or a node with an "
+                           "out-port but no in-port before it)", s->kind == IT_DATA ? "IIP" : "out-port"), false;
+        const item *undefined = json_object_get(p->nodes, t->node) ? NULL : t; /* the target first, as the reference */
+        if (!undefined && s->kind == IT_SRC && !json_object_get(p->nodes, s->node))
+            undefined = s;
         if (undefined)
             return fail_at(p, undefined->at, "node \"%s\" is never defined: write %s(Component) once",
                            undefined->node, undefined->node), false;
         lower(p->case_sensitive ? NULL : s->port);
         lower(p->case_sensitive ? NULL : t->port);
         runnel_graph_edge e = {.src = {s->node, s->port, s->index}, .tgt = {t->node, t->port, t->index},
-                               .data = s->data, .line = line_of(p, s->at)};
+                               .data = s->data, .line = line_at(p, s->at, NULL)};
         if (runnel_graph_add_edge(g, &e, p->r) != RUNNEL_OK)
             return false;
         i++;

@@ -108,7 +108,7 @@ typedef struct rn_local {
 typedef struct builder {
     runnel_network *net;
     runnel_diags *diags;
-    const char *stack[MAX_SUBGRAPH_DEPTH + 1]; /* the subgraph files being inlined */
+    char *stack[MAX_SUBGRAPH_DEPTH + 1]; /* the graph files being inlined (real paths, malloc'ed) */
     size_t depth;
     runnel_graph **subgraphs; /* loaded subgraphs, kept until the build ends (names point into them) */
     size_t nsubgraphs;
@@ -293,8 +293,10 @@ static bool flatten(builder *b, const runnel_graph *g, const char *prefix, rn_ex
 static rn_exports *inline_subgraph(builder *b, const runnel_graph_node *gn, const char *prefix, const char *path,
                                    const char *file)
 {
-    for (size_t i = 0; i < b->depth; i++)
-        if (strcmp(b->stack[i], path) == 0) {
+    char *real = realpath(path, NULL);
+    for (size_t i = 0; real && i < b->depth; i++)
+        if (b->stack[i] && strcmp(b->stack[i], real) == 0) {
+            free(real);
             rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, file, gn->line, gn->id, NULL,
                         "subgraph %s includes itself (through %s)", gn->component, path);
             return NULL;
@@ -302,6 +304,7 @@ static rn_exports *inline_subgraph(builder *b, const runnel_graph_node *gn, cons
     if (b->depth >= MAX_SUBGRAPH_DEPTH) {
         rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, file, gn->line, gn->id, NULL,
                     "subgraphs nested more than %d deep", MAX_SUBGRAPH_DEPTH);
+        free(real);
         return NULL;
     }
     runnel_report r = {0};
@@ -310,6 +313,7 @@ static rn_exports *inline_subgraph(builder *b, const runnel_graph_node *gn, cons
         rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, file, gn->line, gn->id, NULL, "subgraph %s: %s", gn->component,
                     r.message ? r.message : "cannot load it");
         runnel_report_clear(&r);
+        free(real);
         return NULL;
     }
     rn_exports *ex = calloc(1, sizeof *ex);
@@ -318,12 +322,13 @@ static rn_exports *inline_subgraph(builder *b, const runnel_graph_node *gn, cons
         !push_ptr((void ***)&b->exports, &b->nexports, ex)) {
         free(inner);
         free(ex);
+        free(real);
         runnel_graph_free(sub);
         return NULL;
     }
-    b->stack[b->depth++] = runnel_graph_path(sub);
+    b->stack[b->depth++] = real;
     flatten(b, sub, inner, ex);
-    b->depth--;
+    free(b->stack[--b->depth]);
     free(inner);
     return ex;
 }
@@ -845,6 +850,8 @@ static void free_builder(builder *b)
         runnel_graph_free(b->subgraphs[i]);
     free(b->subgraphs);
     free(b->orig);
+    for (size_t i = 0; i < b->depth; i++)
+        free(b->stack[i]);
 }
 
 void rn_node_free_component(rn_node *node)
@@ -970,7 +977,7 @@ runnel_network *runnel_network_new(const runnel_graph *g, runnel_components *c, 
     if (!n->graph)
         rn_diag_add(diags, RUNNEL_DIAG_ERROR, NULL, 0, NULL, NULL, "out of memory");
     else if (runnel_graph_path(n->graph))
-        b.stack[b.depth++] = runnel_graph_path(n->graph);
+        b.stack[b.depth++] = realpath(runnel_graph_path(n->graph), NULL);
     if (n->graph && flatten(&b, n->graph, "", NULL)) {
         bool cs = runnel_graph_case_sensitive(n->graph);
         for (size_t i = 0; i < n->nedges && i < b.norig; i++)

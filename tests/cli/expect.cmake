@@ -24,7 +24,7 @@ if(DEFINED NOT_OUT AND out MATCHES "${NOT_OUT}")
 endif()
 # In a RUNNEL_SANITIZE build a sanitizer report may come with the very exit code a test expects (ASan and
 # LSan exit 1), so look for the reports themselves.
-if(err MATCHES "ERROR: (Address|Leak)Sanitizer|runtime error: ")
+if(err MATCHES "ERROR: (Address|Leak)Sanitizer|runtime error: |WARNING: ThreadSanitizer")
   message("a sanitizer reported an error")
   set(ok FALSE)
 endif()

@@ -23,6 +23,25 @@ graph_cli_test(run_unknown_option 2 ERR "unknown option --frob for a graph" ARGS
 graph_cli_test(check_cycle 0 OUT "cycle.fbp: valid" ERR "cycle.fbp:3: info: node a: is on a cycle"
   ARGS graph check "${graphs}/cycle.fbp")
 
+# Every Reflow graph in the shared folder loads, and its unknown components are reported by name with
+# their lines (their actors are not in the shared folder: each file checks as invalid, exit 2).
+set(rg "${RUNNEL_SHARED_DIR}/reflow-graphs")
+if(EXISTS "${rg}/simple__processor.graph.json")
+  graph_cli_test(reflow_collector 2
+    ERR "collector.graph.json:10: error: node api_fetcher: unknown component ApiFetcherActor.*collector.graph.json:15: error: node data_validator: unknown component DataValidatorActor.*2 errors"
+    ARGS graph check "${rg}/data__ingestion__collector.graph.json")
+  graph_cli_test(reflow_transformer 2 ERR ":11: error: node cleaner: unknown component DataCleanerActor.*:16: error: node normalizer: unknown component DataNormalizerActor.*2 errors"
+    ARGS graph check "${rg}/data__processing__transformer.graph.json")
+  graph_cli_test(reflow_trainer 2 ERR "node feature_engineer: unknown component FeatureEngineerActor.*node model_trainer: unknown component ModelTrainerActor.*2 errors"
+    ARGS graph check "${rg}/ml__training__trainer.graph.json")
+  graph_cli_test(reflow_monitor 2 ERR "MetricsCollectorActor.*AnomalyDetectorActor.*AlertManagerActor.*3 errors"
+    ARGS graph check "${rg}/monitoring__system_monitor.graph.json")
+  graph_cli_test(reflow_generator 2 ERR ":10: error: node data_gen: unknown component SimpleTimerActor.*1 error:"
+    ARGS graph check "${rg}/simple__generator.graph.json")
+  graph_cli_test(reflow_processor 2 ERR ":11: error: node transformer: unknown component SimpleLoggerActor.*1 error:"
+    ARGS graph check "${rg}/simple__processor.graph.json")
+endif()
+
 if(NOT RUNNEL_WASI_CLANG_WORKS OR NOT COMMAND runnel_actor_module)
   message(STATUS "tests/graph: no clang for wasm32-wasi; the graph tests with wasm actors are skipped")
   return()
@@ -50,10 +69,25 @@ graph_cli_test(check_bad_config 2 ERR "bad_all.fbp:6: error: node m: Multiplier:
   ARGS graph check ${comps} "${bad}")
 graph_cli_test(check_required_port 2 ERR "bad_all.fbp:7: error: node lonely, port value: required in-port value has no connection"
   ARGS graph check ${comps} "${bad}")
-# (m's required in-port value is unconnected too: seven errors in all, in the order of their lines)
-graph_cli_test(check_error_count 2 ERR ":2: error.*:3: error.*:4: error.*:5: error.*:6: error.*:6: error.*:7: error.*runnel: 7 errors: the graph does not validate$"
+graph_cli_test(check_unknown_inport 2 ERR "bad_all.fbp:8: error: node count, port wrong: counter has no in-port named wrong \\(its in-ports: increment, decrement, reset\\)"
   ARGS graph check ${comps} "${bad}")
-graph_cli_test(run_invalid_graph 2 OUT "^$" ERR "7 errors: the graph does not run" ARGS run ${comps} "${bad}")
+# (m's required in-port value is unconnected too: eight errors in all, in the order of their lines)
+graph_cli_test(check_error_count 2 ERR ":2: error.*:3: error.*:4: error.*:5: error.*:6: error.*:6: error.*:7: error.*:8: error.*runnel: 8 errors: the graph does not validate$"
+  ARGS graph check ${comps} "${bad}")
+graph_cli_test(run_invalid_graph 2 OUT "^$" ERR "8 errors: the graph does not run" ARGS run ${comps} "${bad}")
+
+# Subgraphs: a .fbp file beside the graph is a component; its nodes are inlined as PARENT/CHILD.
+graph_cli_test(subgraph_runs 0 OUT "^{\"port\":\"out\",\"message\":{\"type\":\"Integer\",\"data\":48}}$"
+  ARGS run --quiet ${comps} "${graphs}/sub_parent.fbp" --input "${graphs}/three.jsonl")
+graph_cli_test(subgraph_check 0 OUT "sub_parent.fbp: valid" ARGS graph check ${comps} "${graphs}/sub_parent.fbp")
+graph_cli_test(subgraph_self 2 ERR "self_loop.fbp:3: error: node me: subgraph self_loop includes itself"
+  ARGS graph check ${comps} "${graphs}/self_loop.fbp")
+
+# --trace: one JSON line per delivered message; SIGTERM: input stops, queues drain, exit 0.
+add_test(NAME graph_trace_and_signal
+         COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/trace_signal.sh" "$<TARGET_FILE:runnel_cli>" "${graphs}"
+                 "${CMAKE_CURRENT_BINARY_DIR}/trace_signal" "${ex}" "${tp}")
+set_tests_properties(graph_trace_and_signal PROPERTIES LABELS graph TIMEOUT 120)
 
 # The examples: the same pipeline in three formats gives the same output.
 add_test(NAME graph_examples_three_formats
