@@ -29,14 +29,9 @@ void rn_diag_add(runnel_diags *d, runnel_diag_level level, const char *file, uns
         d->items = n;
         d->cap = ncap;
     }
-    va_list ap, ap2;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int len = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    char *msg = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    if (msg)
-        vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    char *msg = rn_graph_vformat(fmt, ap);
     va_end(ap);
     runnel_diag *x = &d->items[d->count++];
     *x = (runnel_diag){.level = level, .line = line};

@@ -18,38 +18,39 @@
 #include <string.h>
 #include <strings.h>
 
-runnel_status rn_graph_fail(runnel_report *r, runnel_status st, const char *fmt, ...)
+char *rn_graph_vformat(const char *fmt, va_list ap)
 {
-    if (!r)
-        return st;
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = NULL;
     va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n >= 0 && (msg = malloc((size_t)n + 1)) != NULL)
-        vsnprintf(msg, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    runnel_report_clear(r);
-    r->status = st;
-    r->message = msg;
-    return st;
-}
-
-char *rn_graph_format(const char *fmt, ...)
-{
-    va_list ap, ap2;
-    va_start(ap, fmt);
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
     if (s)
         vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *rn_graph_format(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = rn_graph_vformat(fmt, ap);
     va_end(ap);
     return s;
+}
+
+runnel_status rn_graph_fail(runnel_report *r, runnel_status st, const char *fmt, ...)
+{
+    if (!r)
+        return st;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = rn_graph_vformat(fmt, ap);
+    va_end(ap);
+    runnel_report_clear(r);
+    r->status = st;
+    r->message = msg;
+    return st;
 }
 
 const char *runnel_graph_format_name(runnel_graph_format f)

@@ -101,6 +101,12 @@ graph_cli_test(run_picky 1
   ERR "^runnel: node picky: process trapped: unreachable\n  at runnel__export_process \\(offset 0x[0-9a-f]+\\)\n.*runnel: 10 calls failed$"
   ARGS run --quiet ${comps} "${graphs}/picky.fbp" --input "${graphs}/one_to_thirty.jsonl")
 
+# Per-node limits from node metadata: a node that loops is stopped at its timeout_ms, one that grows at
+# its memory_limit_mb; the Errors leave through their error ports. (misbehave.wasm is tests/actor's.)
+graph_cli_test(run_node_limits 1
+  OUT "process timed out: it ran longer than the actor's limit of 150 ms.*out of memory|out of memory.*process timed out: it ran longer than the actor's limit of 150 ms"
+  ERR "runnel: 2 calls failed" ARGS run --quiet ${comps} --components "${CMAKE_BINARY_DIR}/tests/actor" "${graphs}/limits.fbp")
+
 # kill -9 at random moments with --state, five times, then a run to the end: exact state and counts.
 add_test(NAME graph_kill_restart
          COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/kill_restart.sh" "$<TARGET_FILE:runnel_cli>" "${graphs}/tally.fbp"
