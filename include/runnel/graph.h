@@ -287,7 +287,8 @@ uint64_t runnel_network_failures(runnel_network *n);
    resumed run's caller knows how many of its inputs were already taken: `runnel run` skips that many
    lines of its standard input). */
 uint64_t runnel_network_accepted(runnel_network *n);
-/* The state of a node (a copy; NULL when there is no such node). */
+/* The state of a node (a copy; NULL when there is no such node, or while it is in a call: read it
+   between calls, or after runnel_network_wait). */
 json_t *runnel_network_node_state(runnel_network *n, const char *node);
 
 #ifdef __cplusplus

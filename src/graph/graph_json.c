@@ -214,12 +214,21 @@ static const char *kind_of(const json_t *v)
     return "null";
 }
 
+/* A string value usable as a name: NULL for anything else, and for a string holding a NUL (JSON can
+   carry one, "\u0000"; a C name cannot, and cutting it short would make it another name). Data values
+   (IIPs, metadata) may hold NULs: they stay JSON. */
+static const char *name_string(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s && strlen(s) == json_string_length(v) ? s : NULL;
+}
+
 /* obj[key] when it is a string (*out) or absent or null (*out NULL); false for any other value. */
 static bool opt_string(const json_t *obj, const char *key, const char **out)
 {
     const json_t *v = json_object_get(obj, key);
-    *out = json_string_value(v);
-    return !v || json_is_null(v) || json_is_string(v);
+    *out = name_string(v);
+    return !v || json_is_null(v) || *out;
 }
 
 /* obj[key] when it is an object (*out) or absent or null (*out NULL); false for any other value. */
@@ -235,15 +244,15 @@ static bool opt_object(const json_t *obj, const char *key, const json_t **out)
 /* Reflow's {"type": T[, "value": V]} as T or T<V> (see the design comment); NULL if it is not one. */
 static char *port_type_text(const json_t *pt, int depth)
 {
-    const char *t = json_string_value(json_object_get(pt, "type"));
+    const char *t = name_string(json_object_get(pt, "type"));
     if (!json_is_object(pt) || !t || !*t || strpbrk(t, "<>") || depth > MAX_PORT_TYPE_DEPTH)
         return NULL;
     const json_t *v = json_object_get(pt, "value");
     if (!v || json_is_null(v))
         return strdup(t);
     char *inner = NULL;
-    if (!strcmp(t, "object") && json_is_string(v))
-        inner = strdup(json_string_value(v));
+    if (!strcmp(t, "object") && name_string(v))
+        inner = strdup(name_string(v));
     else if ((!strcmp(t, "array") || !strcmp(t, "option")) && json_is_object(v))
         inner = port_type_text(v, depth + 1);
     char *text = inner ? rn_graph_format("%s<%s>", t, inner) : NULL;
@@ -384,7 +393,7 @@ static bool reflow_connection(reader *rd, const json_t *c, const char *where, un
         from = NULL;
     if (from && !json_is_object(from))
         return FAIL_AT(rd, RUNNEL_BADARG, line, "%s: \"from\" must be an object, not %s", where, kind_of(from));
-    const char *from_node = json_string_value(json_object_get(from, "nodeId"));
+    const char *from_node = name_string(json_object_get(from, "nodeId"));
     bool names_node = from_node && *from_node;
     e->data = json_is_null(data) ? NULL : data;
     if (e->data && names_node)
@@ -523,7 +532,7 @@ static bool read_group(reader *rd, const json_t *gr, size_t i)
     if (!list)
         return FAIL_AT(rd, RUNNEL_NOMEM, line, "out of memory");
     for (size_t k = 0; k < g.nnodes; k++)
-        list[k] = json_string_value(json_array_get(nodes, k));
+        list[k] = name_string(json_array_get(nodes, k));
     g.nodes = list;
     bool ok = true;
     for (size_t k = 0; ok && k < g.nnodes; k++)
@@ -628,7 +637,7 @@ static runnel_graph_format detect_format(const json_t *root)
 static json_t *parse_text(const char *text, size_t len, const char *file, runnel_report *r)
 {
     json_error_t err;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (!root) {
         if (err.line > 0)
             rn_graph_fail(r, RUNNEL_BADARG, "%s:%d:%d: %s", file, err.line, err.column > 0 ? err.column : 1, err.text);

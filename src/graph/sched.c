@@ -300,18 +300,25 @@ runnel_status runnel_component_emit(runnel_component_ctx *ctx, const char *port,
 
 const char *runnel_component_node_id(const runnel_component_ctx *ctx) { return ctx->node->id; }
 
+/* core/Output: a String as its text, anything else as compact JSON, one line each. On a terminal the
+   text is escaped (a guest's string could otherwise move the cursor or rewrite the screen). */
 void rn_ctx_print(runnel_component_ctx *ctx, const runnel_msg *msg)
 {
     json_t *data = msg->type == RUNNEL_MSG_STRING ? NULL : runnel_msg_data_json(msg);
     char *text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    bool tty = isatty(STDOUT_FILENO);
+    char *shown = tty ? rn_graph_escape(msg->type == RUNNEL_MSG_STRING ? msg->as.str.ptr : text) : NULL;
     pthread_mutex_lock(&ctx->net->print_mu);
-    if (msg->type == RUNNEL_MSG_STRING)
+    if (shown)
+        fputs(shown, stdout);
+    else if (msg->type == RUNNEL_MSG_STRING)
         fwrite(msg->as.str.ptr, 1, msg->as.str.len, stdout);
     else
         fputs(text ? text : "null", stdout);
     fputc('\n', stdout);
     fflush(stdout);
     pthread_mutex_unlock(&ctx->net->print_mu);
+    free(shown);
     free(text);
     json_decref(data);
 }
