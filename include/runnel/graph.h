@@ -217,6 +217,12 @@ typedef void (*runnel_network_output_fn)(void *user, const char *port, const run
 /* A failed call that no connected `error` port took: the node id and the error text (guest text, not
    escaped). */
 typedef void (*runnel_network_error_fn)(void *user, const char *node, const char *text);
+/* A message delivered on an edge (what --trace writes, and what an IDE shows as the edge's data
+   events). src_node is NULL for a graph inport or an IIP (src_port then names the inport, or is NULL
+   for an IIP); tgt_node is NULL for a graph outport (tgt_port names it). Called with the network's lock
+   held, in delivery order: copy what you need and return; do not call back into the network. */
+typedef void (*runnel_network_edge_fn)(void *user, const char *src_node, const char *src_port,
+                                       const char *tgt_node, const char *tgt_port, const runnel_msg *msg);
 
 typedef struct runnel_network_options {
     unsigned workers;        /* worker threads; 0 = the number of cores */
@@ -231,6 +237,7 @@ typedef struct runnel_network_options {
     uint64_t timeout_ms, max_memory_pages, fuel;
     runnel_network_output_fn on_output;
     runnel_network_error_fn on_error; /* NULL: the error is written to stderr */
+    runnel_network_edge_fn on_edge;   /* optional: every delivery */
     void *user;
     FILE *log;               /* where reloads and other notices go; NULL = stderr */
 } runnel_network_options;

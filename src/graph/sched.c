@@ -88,6 +88,16 @@ static void trace(runnel_network *n, const rn_edge *e, const runnel_msg *msg)
     json_decref(data);
 }
 
+/* A delivery, for --trace and the on_edge callback (under mu). */
+static void observe(runnel_network *n, const rn_edge *e, const runnel_msg *msg)
+{
+    if (n->trace)
+        trace(n, e, msg);
+    if (n->opts.on_edge)
+        n->opts.on_edge(n->opts.user, e->src ? e->src->id : NULL, e->src ? e->src_port : e->inport,
+                        e->tgt ? e->tgt->id : NULL, e->tgt ? e->tgt_port : e->outport, msg);
+}
+
 /* Puts a packet into its target's inbox. The edge's count is the caller's (it may have reserved it). */
 static void push_packet(runnel_network *n, rn_packet *p)
 {
@@ -101,8 +111,7 @@ static void push_packet(runnel_network *n, rn_packet *p)
     t->nqueued++;
     n->queued++;
     p->edge->delivered++;
-    if (n->trace)
-        trace(n, p->edge, &p->msg);
+    observe(n, p->edge, &p->msg);
     make_ready(n, t);
 }
 
@@ -120,8 +129,7 @@ static rn_packet *new_packet(rn_edge *e, int64_t seq, runnel_msg *msg)
 static void emit_outport_locked(runnel_network *n, rn_edge *e, const runnel_msg *msg)
 {
     e->delivered++;
-    if (n->trace)
-        trace(n, e, msg);
+    observe(n, e, msg);
     if (n->opts.on_output) {
         pthread_mutex_lock(&n->print_mu);
         n->opts.on_output(n->opts.user, e->outport, msg);

@@ -480,6 +480,21 @@ static void test_stop_drains(void **st)
     runnel_components_free(c);
 }
 
+/* on_edge: every delivery, with its ends (called under the network's lock, in delivery order). */
+typedef struct edge_log {
+    char lines[16][96];
+    size_t count;
+} edge_log;
+
+static void on_edge(void *user, const char *sn, const char *sp, const char *tn, const char *tp, const runnel_msg *m)
+{
+    edge_log *l = user;
+    if (l->count < 16)
+        snprintf(l->lines[l->count], sizeof l->lines[0], "%s.%s -> %s.%s %s", sn ? sn : "-", sp ? sp : "-",
+                 tn ? tn : "-", tp ? tp : "-", runnel_msg_type_name(m->type));
+    l->count++;
+}
+
 /* IIPs are delivered at start, typed by the port: a string IIP holding JSON is parsed. */
 static void test_iips_and_kick(void **st)
 {
@@ -492,7 +507,8 @@ static void test_iips_and_kick(void **st)
     edge(g, "kick", "out", "probe", "in");
     iip(g, json_string("42"), "kick", "data");
     inport(g, "go", "kick", "in");
-    runnel_network_options o = {.workers = 1};
+    edge_log edges = {0};
+    runnel_network_options o = {.workers = 1, .on_edge = on_edge, .user = &edges};
     runnel_network *n = network(g, c, &o);
     assert_int_equal(runnel_network_start(n, NULL), RUNNEL_OK);
     runnel_msg flow = runnel_msg_flow();
@@ -503,6 +519,13 @@ static void test_iips_and_kick(void **st)
     assert_int_equal(logs[0].count, 2);
     assert_int_equal(logs[0].values[0], 42);
     assert_int_equal(logs[0].values[1], 42);
+    assert_int_equal(edges.count, 5);
+    assert_string_equal(edges.lines[0], "-.- -> kick.data Integer");
+    assert_string_equal(edges.lines[1], "-.go -> kick.in Flow");
+    size_t outs = 0;
+    for (size_t i = 0; i < edges.count; i++)
+        outs += strcmp(edges.lines[i], "kick.out -> probe.in Integer") == 0;
+    assert_int_equal(outs, 2);
     runnel_network_free(n);
     runnel_graph_free(g);
     runnel_components_free(c);
