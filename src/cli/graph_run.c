@@ -280,7 +280,8 @@ static void print_output(void *user, const char *port, const runnel_msg *msg)
 
 typedef struct run_state {
     runnel_network *net;
-    atomic_bool stop;  /* a signal came: stop reading input */
+    atomic_bool stop;  /* stop reading input (a signal, or the network is stopping) */
+    atomic_bool signalled;
     atomic_bool ended; /* the run is over: helper threads leave */
     bool progress;
     pthread_mutex_t mu; /* progress drawing against the final table */
@@ -298,6 +299,7 @@ static void *signal_thread(void *arg)
     while (!atomic_load(&s->ended)) {
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGINT || sig == SIGTERM) {
+            atomic_store(&s->signalled, true);
             atomic_store(&s->stop, true);
             runnel_network_stop(s->net);
         }
@@ -458,7 +460,9 @@ static unsigned long feed_stdin(run_state *s, int fd)
             } else {
                 runnel_report r = {0};
                 runnel_status st = runnel_network_send(s->net, port, &msg, &r);
-                if (st != RUNNEL_OK && st != RUNNEL_SUSPENDED) {
+                if (st == RUNNEL_SUSPENDED) /* the network is stopping: read no more */
+                    atomic_store(&s->stop, true);
+                else if (st != RUNNEL_OK) {
                     char *why = rn_cli_escape(r.message);
                     rn_cli_error("stdin line %lu: %s", lineno, why);
                     free(why);
@@ -530,7 +534,7 @@ static int run_network(runnel_network *net, const graph_opts *o, bool has_inport
         fprintf(stderr, "runnel: %lu input line%s refused\n", refused, refused == 1 ? "" : "s");
         rc = RN_CLI_FAIL;
     }
-    if (atomic_load(&s.stop))
+    if (atomic_load(&s.signalled))
         fprintf(stderr, "runnel: stopped by a signal; the queues were drained\n");
     runnel_report_clear(&r);
     pthread_mutex_destroy(&s.mu);
