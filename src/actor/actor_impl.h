@@ -48,6 +48,7 @@ struct runnel_actor {
     char *meta_text;             /* what get_metadata returned */
     json_t *state;               /* always an object */
     json_t *context_config;      /* the actor context's `config` object: node_id, component, ... */
+    char *context_config_text;   /* its compact JSON, made once: it never changes */
     json_t *config;              /* borrowed from context_config: its "config" member */
     char *entry_point;
     bool keep_warm;
