@@ -152,8 +152,10 @@ typedef struct runnel_diag {
 typedef struct runnel_diags {
     runnel_diag *items;
     size_t count, cap;
-    size_t errors; /* how many have level RUNNEL_DIAG_ERROR */
+    size_t errors; /* how many errors were found (also those past RUNNEL_DIAGS_MAX, which are not kept) */
 } runnel_diags;
+/* At most this many findings are kept (then one line says that more were counted). */
+#define RUNNEL_DIAGS_MAX 1000
 
 void runnel_diags_clear(runnel_diags *d);
 

@@ -13,34 +13,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rn_diag_add(runnel_diags *d, runnel_diag_level level, const char *file, unsigned line, const char *node,
-                 const char *port, const char *fmt, ...)
+/* Appends one finding whose message is already made (taken over); false when out of memory. */
+static bool append(runnel_diags *d, runnel_diag_level level, const char *file, unsigned line, const char *node,
+                   const char *port, char *msg)
 {
-    if (!d)
-        return;
     if (d->count == d->cap) {
         size_t ncap = d->cap ? d->cap * 2 : 16;
         runnel_diag *n = realloc(d->items, ncap * sizeof *n);
         if (!n) {
-            if (level == RUNNEL_DIAG_ERROR)
-                d->errors++; /* never lose the fact that there was an error */
-            return;
+            free(msg);
+            return false;
         }
         d->items = n;
         d->cap = ncap;
     }
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = rn_graph_vformat(fmt, ap);
-    va_end(ap);
     runnel_diag *x = &d->items[d->count++];
     *x = (runnel_diag){.level = level, .line = line};
     x->file = file ? strdup(file) : NULL;
     x->node = node ? strdup(node) : NULL;
     x->port = port ? strdup(port) : NULL;
     x->message = msg ? msg : strdup("(out of memory)");
+    return true;
+}
+
+void rn_diag_add(runnel_diags *d, runnel_diag_level level, const char *file, unsigned line, const char *node,
+                 const char *port, const char *fmt, ...)
+{
+    if (!d)
+        return;
     if (level == RUNNEL_DIAG_ERROR)
-        d->errors++;
+        d->errors++; /* counted even when not kept: the count is what decides */
+    if (d->count > RUNNEL_DIAGS_MAX)
+        return;
+    if (d->count == RUNNEL_DIAGS_MAX) { /* a graph made to flood the terminal gets one line about it */
+        append(d, RUNNEL_DIAG_INFO, NULL, 0, NULL, NULL,
+               rn_graph_format("more than %d findings: the rest are counted, not listed", RUNNEL_DIAGS_MAX));
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = rn_graph_vformat(fmt, ap);
+    va_end(ap);
+    append(d, level, file, line, node, port, msg);
 }
 
 void runnel_diags_clear(runnel_diags *d)

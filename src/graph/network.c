@@ -30,6 +30,9 @@
 /* Subgraphs may nest, but not forever: a graph that includes itself is refused by the path stack, a
    chain this deep is surely a mistake too. */
 #define MAX_SUBGRAPH_DEPTH 16
+/* Inlining multiplies: a subgraph used twice at each of 16 levels would be 65536 copies of its nodes.
+   Past this many nodes the network is refused rather than built. */
+#define MAX_NETWORK_NODES 100000
 
 struct rn_wasm {
     char *path; /* as resolved (absolute when the graph's directory was) */
@@ -111,11 +114,14 @@ typedef struct builder {
     char *stack[MAX_SUBGRAPH_DEPTH + 1]; /* the graph files being inlined (real paths, malloc'ed) */
     size_t depth;
     runnel_graph **subgraphs; /* loaded subgraphs, kept until the build ends (names point into them) */
-    size_t nsubgraphs;
+    char **subgraph_keys;     /* their real paths: a file used many times is read once */
+    size_t nsubgraphs, nsubgraph_keys;
     rn_exports **exports;
     size_t nexports;
     struct edge_origin *orig; /* per network edge: where it came from */
     size_t norig;
+    unsigned too_many; /* the node limit was hit (reported once) */
+    size_t inlined;    /* subgraphs inlined so far */
 } builder;
 
 static bool push_ptr(void ***items, size_t *n, void *p)
@@ -244,6 +250,12 @@ static rn_wasm *wasm_for(builder *b, const char *path, rn_node *node)
 
 static rn_node *new_node(builder *b, const runnel_graph_node *gn, const char *prefix, const char *file)
 {
+    if (b->net->nnodes >= MAX_NETWORK_NODES) {
+        if (b->net->nnodes == MAX_NETWORK_NODES && !b->too_many++)
+            rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, file, gn->line, gn->id, NULL,
+                        "more than %d nodes once subgraphs are inlined: refused", MAX_NETWORK_NODES);
+        return NULL;
+    }
     rn_node *node = calloc(1, sizeof *node);
     if (!node)
         return NULL;
@@ -293,6 +305,14 @@ static bool flatten(builder *b, const runnel_graph *g, const char *prefix, rn_ex
 static rn_exports *inline_subgraph(builder *b, const runnel_graph_node *gn, const char *prefix, const char *path,
                                    const char *file)
 {
+    if (b->too_many)
+        return NULL;
+    if (++b->inlined > MAX_NETWORK_NODES) { /* the work of inlining is bounded like its result */
+        b->too_many = 1;
+        rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, file, gn->line, gn->id, NULL,
+                    "more than %d subgraphs to inline: refused", MAX_NETWORK_NODES);
+        return NULL;
+    }
     char *real = realpath(path, NULL);
     for (size_t i = 0; real && i < b->depth; i++)
         if (b->stack[i] && strcmp(b->stack[i], real) == 0) {
@@ -307,23 +327,33 @@ static rn_exports *inline_subgraph(builder *b, const runnel_graph_node *gn, cons
         free(real);
         return NULL;
     }
-    runnel_report r = {0};
-    runnel_graph *sub = runnel_graph_load(path, &r);
+    runnel_graph *sub = NULL;
+    for (size_t i = 0; real && i < b->nsubgraph_keys; i++)
+        if (strcmp(b->subgraph_keys[i], real) == 0)
+            sub = b->subgraphs[i];
     if (!sub) {
-        rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, file, gn->line, gn->id, NULL, "subgraph %s: %s", gn->component,
-                    r.message ? r.message : "cannot load it");
-        runnel_report_clear(&r);
-        free(real);
-        return NULL;
+        runnel_report r = {0};
+        sub = runnel_graph_load(path, &r);
+        char *key = real ? strdup(real) : NULL;
+        if (!sub || !key || !push_ptr((void ***)&b->subgraphs, &b->nsubgraphs, sub) ||
+            !push_ptr((void ***)&b->subgraph_keys, &b->nsubgraph_keys, key)) {
+            rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, file, gn->line, gn->id, NULL, "subgraph %s: %s", gn->component,
+                        r.message ? r.message : "cannot load it (out of memory?)");
+            runnel_report_clear(&r);
+            if (b->nsubgraphs > b->nsubgraph_keys)
+                b->nsubgraphs--; /* pushed without its key: the two lists stay in step */
+            runnel_graph_free(sub);
+            free(key);
+            free(real);
+            return NULL;
+        }
     }
     rn_exports *ex = calloc(1, sizeof *ex);
     char *inner = rn_graph_format("%s%s/", prefix, gn->id);
-    if (!ex || !inner || !push_ptr((void ***)&b->subgraphs, &b->nsubgraphs, sub) ||
-        !push_ptr((void ***)&b->exports, &b->nexports, ex)) {
+    if (!ex || !inner || !push_ptr((void ***)&b->exports, &b->nexports, ex)) {
         free(inner);
         free(ex);
         free(real);
-        runnel_graph_free(sub);
         return NULL;
     }
     b->stack[b->depth++] = real;
@@ -529,6 +559,8 @@ static bool flatten(builder *b, const runnel_graph *g, const char *prefix, rn_ex
     for (size_t i = 0; i < nn; i++) {
         const runnel_graph_node *gn = &gnodes[i];
         locals[i].gn = gn;
+        if (b->too_many)
+            continue; /* over the node limit: reported once, the rest is not built */
         char *path;
         const runnel_component_def *native;
         found_kind k = find_component(b, gn->component, graph_dir, &path, &native);
@@ -540,6 +572,8 @@ static bool flatten(builder *b, const runnel_graph *g, const char *prefix, rn_ex
         rn_node *node = new_node(b, gn, prefix, file);
         locals[i].node = node;
         if (!node) {
+            if (!b->too_many)
+                rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, file, gn->line, gn->id, NULL, "out of memory");
             free(path);
             continue;
         }
@@ -554,9 +588,10 @@ static bool flatten(builder *b, const runnel_graph *g, const char *prefix, rn_ex
         if (!locals[i].unknown)
             make_component(b, node, gn, fbp);
     }
-    flatten_edges(b, g, locals, nn, file);
+    if (!b->too_many)
+        flatten_edges(b, g, locals, nn, file);
     /* exported ports: as a subgraph's, mapped for the parent; at the top, the network's own edges */
-    for (int dir = 0; dir < 2; dir++) {
+    for (int dir = 0; dir < 2 && !b->too_many; dir++) {
         size_t nx;
         const runnel_graph_export *xs = dir == 0 ? runnel_graph_inports(g, &nx) : runnel_graph_outports(g, &nx);
         for (size_t i = 0; i < nx; i++) {
@@ -849,6 +884,9 @@ static void free_builder(builder *b)
     for (size_t i = 0; i < b->nsubgraphs; i++)
         runnel_graph_free(b->subgraphs[i]);
     free(b->subgraphs);
+    for (size_t i = 0; i < b->nsubgraph_keys; i++)
+        free(b->subgraph_keys[i]);
+    free(b->subgraph_keys);
     free(b->orig);
     for (size_t i = 0; i < b->depth; i++)
         free(b->stack[i]);
