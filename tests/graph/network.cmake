@@ -23,6 +23,11 @@ graph_cli_test(run_unknown_option 2 ERR "unknown option --frob for a graph" ARGS
 graph_cli_test(check_cycle 0 OUT "cycle.fbp: valid" ERR "cycle.fbp:3: info: node a: is on a cycle"
   ARGS graph check "${graphs}/cycle.fbp")
 
+# Hostile graph files: multiplying and deep subgraphs, floods of findings: refused quickly, bounded output.
+add_test(NAME graph_bounds COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/bounds.sh" "$<TARGET_FILE:runnel_cli>"
+                                   "${CMAKE_CURRENT_BINARY_DIR}/bounds")
+set_tests_properties(graph_bounds PROPERTIES LABELS graph TIMEOUT 120)
+
 # Every Reflow graph in the shared folder loads, and its unknown components are reported by name with
 # their lines (their actors are not in the shared folder: each file checks as invalid, exit 2).
 set(rg "${RUNNEL_SHARED_DIR}/reflow-graphs")
