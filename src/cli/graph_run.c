@@ -9,7 +9,8 @@
  *
  * stdin is read only when the graph has inports; IIPs are delivered at start. The run ends when the
  * network is quiescent (stdin at its end, nothing queued or running) or on SIGINT/SIGTERM, which stop
- * reading, let the queues drain and end cleanly. Signals are taken by one thread with sigwait (they are
+ * reading, let the queues drain and end cleanly; a second signal ends the process at once (a loop that
+ * feeds itself never drains). Signals are taken by one thread with sigwait (they are
  * blocked in every other thread), so no work happens in a signal handler.
  *
  * With --state FILE, a run that was killed is resumed by running the same command again: the state
@@ -134,7 +135,7 @@ void rn_cli_help_run_graph(FILE *out)
             "stdin, {\"port\": \"NAME\", \"message\": M} with M tagged ({\"type\":\"Integer\",\"data\":5}) or\n"
             "plain JSON typed by its shape, and what reaches its outports is written to stdout, one line\n"
             "each: {\"port\": \"NAME\", \"message\": {\"type\": T, \"data\": D}}. The run ends when nothing is\n"
-            "left to do, or on SIGINT/SIGTERM (input stops, queues drain).\n\n"
+            "left to do, or on SIGINT/SIGTERM (input stops, queues drain; a second signal ends it at once).\n\n"
             "options:\n"
             "  --components DIR     look for a component NAME as DIR/NAME.wasm (or a .json/.fbp\n"
             "                       subgraph) before the graph's own directory (repeatable)\n"
@@ -298,6 +299,14 @@ static void *signal_thread(void *arg)
     struct timespec tick = {0, 100 * 1000000L};
     while (!atomic_load(&s->ended)) {
         int sig = sigtimedwait(&set, NULL, &tick);
+        if ((sig == SIGINT || sig == SIGTERM) && atomic_load(&s->signalled)) {
+            /* a second signal: the queues are not draining (a loop feeding itself never does); end now.
+               With a state file that is as safe as a crash, which the file is made to survive. */
+            static const char note[] = "runnel: second signal: stopping at once, without draining the queues\n";
+            if (write(STDERR_FILENO, note, sizeof note - 1) < 0) {
+            }
+            _exit(130);
+        }
         if (sig == SIGINT || sig == SIGTERM) {
             atomic_store(&s->signalled, true);
             atomic_store(&s->stop, true);

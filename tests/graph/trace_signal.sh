@@ -30,3 +30,18 @@ grep -q '"edge":"double.output -> tally.value","port":"value","type":"Integer","
 grep -q '"edge":"tally.total -> OUTPORT total","port":"total","type":"Integer","size":2' "$work/trace" ||
   { echo "FAIL: no outport line in the trace"; cat "$work/trace"; exit 1; }
 echo "SIGTERM: exit 0, 3 outputs; trace:"; cat "$work/trace"
+
+# A loop that feeds itself never drains: the first SIGTERM stops the input (there is none) and waits,
+# the second ends the process at once with status 130.
+"$runnel" run --quiet "$graphs/forever.fbp" > "$work/forever.out" 2> "$work/forever.err" &
+pid=$!
+sleep 0.3
+kill -TERM "$pid"
+sleep 0.5
+kill -0 "$pid" 2>/dev/null || { echo "FAIL: the loop ended at the first signal"; exit 1; }
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 130 ] || { echo "FAIL: exit status $rc after the second signal (expected 130)"; cat "$work/forever.err"; exit 1; }
+grep -q "second signal: stopping at once" "$work/forever.err" || { echo "FAIL: no note"; cat "$work/forever.err"; exit 1; }
+echo "a loop: the second SIGTERM ended it (130)"
