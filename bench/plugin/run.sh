@@ -43,7 +43,7 @@ out=$build/bench/plugin
 mkdir -p "$out"
 cc=${CC:-cc}
 "$cc" -O2 -std=c17 -D_DEFAULT_SOURCE -I"$root/include" "$here/bench_plugin.c" "$build/librunnel.a" \
-    $(pkg-config --libs jansson libcurl) -lpthread -lm -o "$out/bench_plugin"
+    $(pkg-config --libs jansson libcurl sqlite3) -lpthread -lm -o "$out/bench_plugin"
 
 node_dir=${NODE_DIR:-$build/bench/plugin-node}
 js=""
