@@ -124,13 +124,17 @@ typedef struct builder {
     size_t inlined;    /* subgraphs inlined so far */
 } builder;
 
+/* Appends p to a growing array of pointers whose capacity follows from its count (8, then doubled at
+   each power of two): no capacity field, and no quadratic copying on large graphs. */
 static bool push_ptr(void ***items, size_t *n, void *p)
 {
-    void **a = realloc(*items, (*n + 1) * sizeof *a);
-    if (!a)
-        return false;
-    a[(*n)++] = p;
-    *items = a;
+    if (*n == 0 || (*n >= 8 && (*n & (*n - 1)) == 0)) {
+        void **a = realloc(*items, (*n ? *n * 2 : 8) * sizeof *a);
+        if (!a)
+            return false;
+        *items = a;
+    }
+    (*items)[(*n)++] = p;
     return true;
 }
 
@@ -790,10 +794,28 @@ static void check_edge(builder *b, rn_edge *e, const edge_origin *o, bool cs)
     free(z);
 }
 
-/* Required in-ports with nothing that feeds them. */
+/* Required in-ports with nothing that feeds them. The edges are grouped by target node first (counts,
+   then offsets), so a large graph costs its size, not nodes times edges. */
 static void check_required(builder *b)
 {
     runnel_network *n = b->net;
+    size_t *start = calloc(n->nnodes + 2, sizeof *start);
+    rn_edge **by_target = calloc(n->nedges + 1, sizeof *by_target);
+    if (!start || !by_target) {
+        free(start);
+        free(by_target);
+        rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, NULL, 0, NULL, NULL, "out of memory");
+        return;
+    }
+    for (size_t k = 0; k < n->nedges; k++)
+        if (n->edges[k]->tgt)
+            start[n->edges[k]->tgt->index + 2]++;
+    for (size_t i = 2; i < n->nnodes + 2; i++)
+        start[i] += start[i - 1];
+    for (size_t k = 0; k < n->nedges; k++)
+        if (n->edges[k]->tgt)
+            by_target[start[n->edges[k]->tgt->index + 1]++] = n->edges[k];
+    /* now node i's in-edges are by_target[start[i] .. start[i + 1]) */
     for (size_t i = 0; i < n->nnodes; i++) {
         rn_node *node = n->nodes[i];
         const runnel_port_def *ports = node->native ? node->native->inports : NULL;
@@ -807,13 +829,15 @@ static void check_required(builder *b)
             if (!ports[p].required)
                 continue;
             bool fed = false;
-            for (size_t k = 0; k < n->nedges && !fed; k++)
-                fed = n->edges[k]->tgt == node && strcmp(n->edges[k]->tgt_port, ports[p].name) == 0;
+            for (size_t k = start[i]; k < start[i + 1] && !fed; k++)
+                fed = strcmp(by_target[k]->tgt_port, ports[p].name) == 0;
             if (!fed)
                 rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, node->file, node->line, node->id, ports[p].name,
                             "required in-port %s has no connection, no IIP and is not exported", ports[p].name);
         }
     }
+    free(start);
+    free(by_target);
 }
 
 /* Cycles are allowed; each node on one is reported once, as information. */
@@ -927,6 +951,7 @@ static void free_parts(runnel_network *n)
         free(e);
     }
     free(n->edges);
+    free(n->inport_edges);
     for (size_t i = 0; i < n->nwasms; i++) {
         runnel_actor_free(n->wasms[i]->proto);
         free(n->wasms[i]->path);
@@ -953,14 +978,13 @@ static bool link_edges(runnel_network *n)
 {
     for (size_t i = 0; i < n->nedges; i++) {
         rn_edge *e = n->edges[i];
+        if (e->inport && !push_ptr((void ***)&n->inport_edges, &n->ninport_edges, e))
+            return false;
         if (!e->src)
             continue;
         rn_node *s = e->src;
-        rn_edge **outs = realloc(s->outs, (s->nouts + 1) * sizeof *outs);
-        if (!outs)
+        if (!push_ptr((void ***)&s->outs, &s->nouts, e))
             return false;
-        outs[s->nouts++] = e;
-        s->outs = outs;
         if (strcmp(e->src_port, RUNNEL_ACTOR_ERROR_PORT) == 0)
             s->error_connected = true;
     }

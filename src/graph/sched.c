@@ -549,9 +549,9 @@ runnel_status runnel_network_start(runnel_network *n, runnel_report *r)
 static rn_edge *inport_edge(runnel_network *n, const char *name)
 {
     bool cs = runnel_graph_case_sensitive(n->graph);
-    for (size_t i = 0; i < n->nedges; i++)
-        if (n->edges[i]->inport && rn_graph_port_eq(cs, n->edges[i]->inport, name))
-            return n->edges[i];
+    for (size_t i = 0; i < n->ninport_edges; i++)
+        if (rn_graph_port_eq(cs, n->inport_edges[i]->inport, name))
+            return n->inport_edges[i];
     return NULL;
 }
 

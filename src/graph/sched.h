@@ -95,6 +95,8 @@ struct runnel_network {
     size_t nnodes;
     rn_edge **edges;
     size_t nedges;
+    rn_edge **inport_edges; /* the edges of the graph's inports (runnel_network_send looks here) */
+    size_t ninport_edges;
     rn_wasm **wasms;
     size_t nwasms;
     uint64_t fingerprint;
