@@ -280,7 +280,8 @@ static void *sample(void *arg)
 /* Heap bytes in use: the allocator's own count (glibc's mallinfo2, or the sanitizer's allocator under
    ASan/TSan, whose quarantine keeps freed memory resident, so RSS would say nothing there). */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#include <sanitizer/allocator_interface.h>
+/* the sanitizers' common allocator interface (declared here: gcc ships no allocator_interface.h) */
+size_t __sanitizer_get_current_allocated_bytes(void);
 static long heap_kb(void)
 {
     return (long)(__sanitizer_get_current_allocated_bytes() / 1024);
