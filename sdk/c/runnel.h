@@ -400,10 +400,10 @@ static inline runnel_json *runnel_json_get(const runnel_json *obj, const char *k
 }
 
 /* Sets a member of an object (replacing one of the same key; NULL value: null). Returns the object. */
-static inline runnel_json *runnel_json_set(runnel_json *obj, const char *key, runnel_json *value)
+/* runnel_json_set's work: a new member's key is `owned` when the caller already has it in the arena (the
+   parser: no second copy), else a copy of key. */
+static inline runnel_json *runnel__json_put(runnel_json *obj, const char *key, char *owned, runnel_json *value)
 {
-    if (!obj || obj->kind != RUNNEL_JSON_OBJECT || !key)
-        return obj;
     if (!value)
         value = runnel_json_null();
     for (size_t i = 0; i < obj->u.c.count; i++)
@@ -412,9 +412,16 @@ static inline runnel_json *runnel_json_set(runnel_json *obj, const char *key, ru
             return obj;
         }
     runnel__json_grow(obj);
-    obj->u.c.keys[obj->u.c.count] = runnel_strndup(key, strlen(key));
+    obj->u.c.keys[obj->u.c.count] = owned ? owned : runnel_strndup(key, strlen(key));
     obj->u.c.items[obj->u.c.count++] = value;
     return obj;
+}
+
+static inline runnel_json *runnel_json_set(runnel_json *obj, const char *key, runnel_json *value)
+{
+    if (!obj || obj->kind != RUNNEL_JSON_OBJECT || !key)
+        return obj;
+    return runnel__json_put(obj, key, NULL, value);
 }
 
 /* A copy sharing nothing with v. */
@@ -720,7 +727,7 @@ static inline runnel_json *runnel__pvalue(runnel__parser *ps)
                 return NULL;
             if (obj) {
                 /* Later duplicates win, as in most JSON readers; the key keeps its first position. */
-                runnel_json_set(v, key, item);
+                runnel__json_put(v, key, key, item);
             } else {
                 runnel_json_push(v, item);
             }
