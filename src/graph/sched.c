@@ -192,7 +192,14 @@ static void check_progress(runnel_network *n)
 {
     for (size_t i = 0; i < n->nnodes && !n->running && !n->ready_head && n->blocked; i++)
         if (n->nodes[i]->blocked) {
-            n->overflows++;
+            if (n->overflows++ == 0) { /* said once a run: it is the one place where a limit gives */
+                char *id = rn_graph_escape(n->nodes[i]->id);
+                fprintf(n->log, "runnel: a cycle of full queues: node %s's outputs go past the queue limit so that "
+                                "the run can go on (docs/graphs.md, \"Cycles\")\n",
+                        id ? id : "?");
+                fflush(n->log);
+                free(id);
+            }
             deliver_outbox(n, n->nodes[i], true);
             make_ready(n, n->nodes[i]);
         }

@@ -85,8 +85,6 @@ struct rn_node {
     uint64_t in, out, errors;
 };
 
-typedef struct rn_network_impl rn_network_impl;
-
 struct runnel_network {
     runnel_network_options opts;
     runnel_components *components;

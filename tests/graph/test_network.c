@@ -441,7 +441,9 @@ static void test_cycle_does_not_hang(void **st)
     edge(g, "ring", "out", "bump", "in");
     iip(g, json_integer(195), "bump", "in");
     runnel_diags d = {0};
-    runnel_network_options o = {.workers = 1, .queue = 1};
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    runnel_network_options o = {.workers = 1, .queue = 1, .log = log};
     runnel_network *n = runnel_network_new(g, c, &o, &d);
     assert_non_null(n);
     bool cycle_noted = false;
@@ -456,6 +458,14 @@ static void test_cycle_does_not_hang(void **st)
     runnel_network_stats(n, s, 2);
     /* 1 + 3 + 9 + 27 + 81 + 243 values reach bump: 195..200 */
     assert_int_equal(s[0].in, 1 + 3 + 9 + 27 + 81 + 243);
+    /* the overflow that broke the stuck cycle is said, once */
+    char text[512] = {0};
+    rewind(log);
+    size_t got = fread(text, 1, sizeof text - 1, log);
+    assert_true(got > 0);
+    assert_non_null(strstr(text, "a cycle of full queues: node "));
+    assert_null(strstr(strstr(text, "cycle") + 1, "a cycle of full queues"));
+    fclose(log);
     runnel_network_free(n);
     runnel_graph_free(g);
     runnel_components_free(c);
