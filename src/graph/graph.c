@@ -713,15 +713,22 @@ static bool rename_ref(const char **slot, const char *old, const char *s)
 static bool rename_refs(runnel_graph *g, const char *old, const char *to)
 {
     bool ok = true;
-    for (size_t i = 0; i < g->nedges; i++)
-        ok = rename_ref(&g->edges[i].src.node, old, to) & rename_ref(&g->edges[i].tgt.node, old, to) & ok;
+    for (size_t i = 0; i < g->nedges; i++) {
+        if (!rename_ref(&g->edges[i].src.node, old, to))
+            ok = false;
+        if (!rename_ref(&g->edges[i].tgt.node, old, to))
+            ok = false;
+    }
     for (size_t i = 0; i < g->ninports; i++)
-        ok = rename_ref(&g->inports[i].inner.node, old, to) & ok;
+        if (!rename_ref(&g->inports[i].inner.node, old, to))
+            ok = false;
     for (size_t i = 0; i < g->noutports; i++)
-        ok = rename_ref(&g->outports[i].inner.node, old, to) & ok;
+        if (!rename_ref(&g->outports[i].inner.node, old, to))
+            ok = false;
     for (size_t i = 0; i < g->ngroups; i++)
         for (size_t j = 0; j < g->groups[i].nnodes; j++)
-            ok = rename_ref((const char **)&g->groups[i].nodes[j], old, to) & ok;
+            if (!rename_ref((const char **)&g->groups[i].nodes[j], old, to))
+                ok = false;
     return ok;
 }
 

@@ -142,7 +142,7 @@ static void on_edge(void *user, const char *src_node, const char *src_port, cons
     if (p) {
         pthread_mutex_lock(&s->ev_mu);
         if (s->tracing && json_array_size(s->trace) < RN_SERVE_MAX_TRACE_EVENTS)
-            json_array_append_new(s->trace, json_pack("{s:s, s:O}", "protocol", "network", "command", "data",
+            json_array_append_new(s->trace, json_pack("{s:s, s:s, s:O}", "protocol", "network", "command", "data",
                                                       "payload", p) /* a flowtrace event */);
         pthread_mutex_unlock(&s->ev_mu);
     }

@@ -743,7 +743,8 @@ static void network_protocol(req *q)
     case 4: {
         json_t *edges = json_object_get(q->payload, "edges");
         reply(q, rn_serve_msg("network", "edges",
-                              json_pack("{s:s, s:O}", "graph", g->id, "edges", json_is_array(edges) ? edges : json_array())));
+                              json_pack("{s:s, s:o}", "graph", g->id, "edges",
+                                        json_is_array(edges) ? json_incref(edges) : json_array())));
         break;
     }
     default:

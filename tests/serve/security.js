@@ -128,7 +128,10 @@ async function main() {
     check('the connection survives all of it', m.command === 'runtime');
     await c.until('ports');
 
-    // the main graph runs: started, a data event per edge, the Output node's output
+    // the main graph runs: started, a data event per edge, the Output node's output (traced)
+    c.send({ protocol: 'trace', command: 'start', payload: { graph: 'hello' }, secret });
+    m = await c.next();
+    check('trace start', m.protocol === 'trace' && m.command === 'start');
     c.send({ protocol: 'network', command: 'start', payload: { graph: 'hello' }, secret });
     m = await c.next();
     check('start: started', m.command === 'started' && m.payload.graph === 'hello');
@@ -141,7 +144,8 @@ async function main() {
     check('stop: stopped', m.payload.started === false);
     c.send({ protocol: 'trace', command: 'dump', payload: { graph: 'hello' }, secret });
     m = await c.next();
-    check('trace dump', m.command === 'dump' && typeof m.payload.flowtrace === 'string');
+    check('trace dump', m.command === 'dump' && typeof m.payload.flowtrace === 'string' &&
+          JSON.parse(m.payload.flowtrace).events.length === 2, m.payload.flowtrace);
     // every graph command's reply, and the component list, against the schemas (in wrap)
     const g = 'edit';
     const cmds = [
