@@ -15,7 +15,8 @@
  * A started network whose graph has no exported inports is told that no input will come
  * (runnel_network_close_input), so it ends once quiescent, as NoFlo's networks do: a waiter thread
  * blocks in runnel_network_wait and marks the run finished (`started` stays true, `running` becomes
- * false, which is what fbp-test expects of getstatus). `stop` stops and frees it.
+ * false, which is what fbp-test expects of getstatus). `stop` stops it without waiting for it to
+ * drain (rn_live_stop) and it is freed once it has ended (rn_live_reap).
  */
 #include "serve_impl.h"
 
@@ -28,7 +29,9 @@ struct rn_run {
     runnel_network *net;
     pthread_t waiter;
     bool waiter_started;
-    bool done;                 /* under s->ev_mu */
+    bool done;                 /* under s->ev_mu: runnel_network_wait returned */
+    bool stopped;              /* under s->ev_mu: stopped by a client; its events are not sent */
+    rn_run *next;              /* in s->stopping, while it drains */
     bool closed_input;
     struct timespec started_at;
     char **output_nodes;       /* ids of the nodes whose component is core/Output (read-only while running) */
@@ -126,6 +129,18 @@ static bool is_output_node(const rn_run *run, const char *id)
     return false;
 }
 
+/* An event of a run, unless a client stopped it. */
+static void run_queue(rn_run *run, json_t *msg)
+{
+    pthread_mutex_lock(&run->s->ev_mu);
+    bool stopped = run->stopped;
+    pthread_mutex_unlock(&run->s->ev_mu);
+    if (stopped)
+        json_decref(msg);
+    else
+        rn_live_queue(run->s, msg);
+}
+
 static void on_edge(void *user, const char *src_node, const char *src_port, const char *tgt_node,
                     const char *tgt_port, const runnel_msg *msg)
 {
@@ -146,7 +161,7 @@ static void on_edge(void *user, const char *src_node, const char *src_port, cons
                                                       "payload", p) /* a flowtrace event */);
         pthread_mutex_unlock(&s->ev_mu);
     }
-    rn_live_queue(s, rn_serve_msg("network", "data", p));
+    run_queue(run, rn_serve_msg("network", "data", p));
     if (is_output_node(run, tgt_node)) {
         json_t *text;
         if (msg->type == RUNNEL_MSG_STRING)
@@ -158,14 +173,14 @@ static void on_edge(void *user, const char *src_node, const char *src_port, cons
             text = rn_serve_str(t ? t : "");
             free(t);
         }
-        rn_live_queue(s, rn_serve_msg("network", "output", json_pack("{s:o, s:s}", "message", text, "type", "message")));
+        run_queue(run, rn_serve_msg("network", "output", json_pack("{s:o, s:s}", "message", text, "type", "message")));
     }
 }
 
 static void on_output(void *user, const char *port, const runnel_msg *msg)
 {
     rn_run *run = user;
-    rn_live_queue(run->s, rn_serve_msg("runtime", "packet",
+    run_queue(run, rn_serve_msg("runtime", "packet",
                                        json_pack("{s:o, s:s, s:o, s:s}", "port", rn_serve_str(port), "event", "data",
                                                  "payload", plain(msg), "graph", run->graph)));
 }
@@ -177,7 +192,7 @@ static void on_error(void *user, const char *node, const char *text)
     char *m = malloc(n);
     if (m)
         snprintf(m, n, "node %s: %s", node, text);
-    rn_live_queue(run->s, rn_serve_msg("network", "error",
+    run_queue(run, rn_serve_msg("network", "error",
                                        json_pack("{s:o, s:s}", "message", rn_serve_str(m ? m : text), "graph", run->graph)));
     free(m);
 }
@@ -196,6 +211,7 @@ static void *waiter(void *arg)
     return NULL;
 }
 
+/* Frees a run whose network has ended (or never started its waiter). */
 static void run_free(rn_run *run)
 {
     if (!run)
@@ -215,11 +231,52 @@ static void run_free(rn_run *run)
     free(run);
 }
 
+/* Stopping does not wait: runnel_network_stop lets what is queued drain, and a network with a cycle
+   may never drain, which must not freeze the server's thread (every client with it). The run goes to
+   s->stopping, its events are no longer sent, and rn_live_reap frees it once its waiter has seen the
+   end. */
 void rn_live_stop(rn_serve *s, rn_serve_graph *g)
 {
-    (void)s;
-    run_free(g->run);
+    rn_run *run = g->run;
     g->run = NULL;
+    if (!run)
+        return;
+    if (!run->waiter_started) {
+        run_free(run);
+        return;
+    }
+    runnel_network_stop(run->net);
+    if (!run->closed_input) {
+        runnel_network_close_input(run->net);
+        run->closed_input = true;
+    }
+    pthread_mutex_lock(&s->ev_mu);
+    run->stopped = true;
+    pthread_mutex_unlock(&s->ev_mu);
+    run->next = s->stopping;
+    s->stopping = run;
+    rn_live_reap(s, 0);
+}
+
+bool rn_live_reap(rn_serve *s, unsigned wait_ms)
+{
+    for (unsigned waited = 0;; waited += 10) {
+        for (rn_run **p = &s->stopping; *p;) {
+            rn_run *run = *p;
+            pthread_mutex_lock(&s->ev_mu);
+            bool done = run->done;
+            pthread_mutex_unlock(&s->ev_mu);
+            if (done) {
+                *p = run->next;
+                run_free(run);
+            } else
+                p = &run->next;
+        }
+        if (!s->stopping || waited >= wait_ms)
+            return s->stopping == NULL;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* Every diagnostic as one text: "node X, port Y: message; ...". */

@@ -904,6 +904,13 @@ void rn_serve_free(rn_serve *s)
     for (size_t i = 0; i < s->ngraphs; i++)
         graph_entry_free(s, &s->graphs[i]);
     free(s->graphs);
+    if (!rn_live_reap(s, 5000)) {
+        /* a stopped network that never drains (a cycle that keeps sending): its threads still use the
+           components and the event queue, so they are left as they are (the process is ending) */
+        FILE *log = s->cfg.log ? s->cfg.log : stderr;
+        fprintf(log, "runnel serve: a stopped network did not drain in 5 s; abandoned\n");
+        return;
+    }
     free(s->main_graph);
     free(s->secret);
     json_decref(s->catalog);
@@ -947,6 +954,8 @@ runnel_status rn_serve_load_main(rn_serve *s, const char *path, runnel_report *r
 
 void rn_serve_poll(rn_serve *s, rn_serve_out *out)
 {
+    if (s->stopping)
+        rn_live_reap(s, 0);
     pthread_mutex_lock(&s->ev_mu);
     rn_serve_out ev = s->events;
     s->events = (rn_serve_out){0};

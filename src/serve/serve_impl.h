@@ -70,6 +70,7 @@ typedef struct rn_serve {
 
     pthread_mutex_t ev_mu; /* guards what follows */
     rn_serve_out events;  /* network events waiting for rn_serve_poll */
+    rn_run *stopping;     /* stopped runs still draining (the server's thread only) */
     size_t event_bytes;
     unsigned long long dropped;
     bool tracing;
@@ -98,8 +99,10 @@ rn_serve_graph *rn_serve_graph_find(rn_serve *s, const char *id);
 /* live.c */
 /* Starts the graph's network (replacing a finished one). On success "started" goes to out first. */
 void rn_live_start(rn_serve *s, rn_serve_graph *g, rn_serve_out *out);
-/* Stops and frees the graph's network, if any. */
+/* Stops the graph's network, if any, without waiting for it to drain; it is freed by rn_live_reap. */
 void rn_live_stop(rn_serve *s, rn_serve_graph *g);
+/* Frees the stopped runs that have ended, waiting up to wait_ms for the others; true when none is left. */
+bool rn_live_reap(rn_serve *s, unsigned wait_ms);
 /* started / running of the graph's network. */
 void rn_live_status(rn_serve *s, rn_serve_graph *g, bool *started, bool *running, double *uptime);
 /* Sends a packet to a graph inport of a running network. */
