@@ -12,6 +12,9 @@
  * queue with rn_serve_poll. The queue is bounded (RN_SERVE_MAX_EVENT_BYTES): a client that does not
  * read cannot make the runtime grow without limit; dropped events are counted and reported.
  *
+ * The first packet on an edge also sends `connect` for it, and the end of the network a `disconnect`
+ * for every edge that carried data (a stopped network's events are not sent).
+ *
  * A started network whose graph has no exported inports is told that no input will come
  * (runnel_network_close_input), so it ends once quiescent, as NoFlo's networks do: a waiter thread
  * blocks in runnel_network_wait and marks the run finished (`started` stays true, `running` becomes
@@ -36,7 +39,13 @@ struct rn_run {
     struct timespec started_at;
     char **output_nodes;       /* ids of the nodes whose component is core/Output (read-only while running) */
     size_t noutput_nodes;
+    json_t *active;            /* {label: event payload} of the edges that carried data: `connect` was
+                                  sent, `disconnect` is sent when the network ends. Touched only by
+                                  on_edge (under the network's lock) and by the waiter once it ended. */
 };
+
+/* At most this many edges get connect/disconnect events (the rest only data). */
+#define RN_RUN_MAX_ACTIVE 4096u
 
 static double seconds_since(const struct timespec *t)
 {
@@ -154,6 +163,15 @@ static void on_edge(void *user, const char *src_node, const char *src_port, cons
     free(label);
     if (p && src_node)
         json_object_set_new(p, "src", port_obj(src_node, src_port));
+    /* the first packet on an edge opens it (the spec's connect; NoFlo's IDE shows the edge as active) */
+    const char *id = p ? json_string_value(json_object_get(p, "id")) : NULL;
+    if (id && run->active && !json_object_get(run->active, id) && json_object_size(run->active) < RN_RUN_MAX_ACTIVE) {
+        json_t *ev = json_deep_copy(p);
+        json_object_del(ev, "data");
+        if (ev && json_object_set(run->active, id, ev) == 0)
+            run_queue(run, rn_serve_msg("network", "connect", json_deep_copy(ev)));
+        json_decref(ev);
+    }
     if (p) {
         pthread_mutex_lock(&s->ev_mu);
         if (s->tracing && json_array_size(s->trace) < RN_SERVE_MAX_TRACE_EVENTS)
@@ -203,6 +221,10 @@ static void *waiter(void *arg)
     runnel_report r = {0};
     runnel_network_wait(run->net, &r);
     runnel_report_clear(&r);
+    /* no more deliveries: every edge that carried data is closed */
+    const char *id;
+    json_t *ev;
+    json_object_foreach(run->active, id, ev) run_queue(run, rn_serve_msg("network", "disconnect", json_incref(ev)));
     pthread_mutex_lock(&run->s->ev_mu);
     run->done = true;
     pthread_mutex_unlock(&run->s->ev_mu);
@@ -227,6 +249,7 @@ static void run_free(rn_run *run)
     for (size_t i = 0; i < run->noutput_nodes; i++)
         free(run->output_nodes[i]);
     free(run->output_nodes);
+    json_decref(run->active);
     free(run->graph);
     free(run);
 }
@@ -325,6 +348,7 @@ void rn_live_start(rn_serve *s, rn_serve_graph *g, rn_serve_out *out)
         return;
     }
     run->s = s;
+    run->active = json_object();
     size_t nn;
     const runnel_graph_node *nodes = runnel_graph_nodes(g->graph, &nn);
     run->output_nodes = calloc(nn ? nn : 1, sizeof *run->output_nodes);

@@ -221,22 +221,22 @@ static void test_graph_commands(void **state)
     rn_serve_free(s);
 }
 
-/* Polls until a message with this command arrives (or about 10 s pass); returns all taken so far. */
-static json_t *poll_until(rn_serve *s, const char *command)
+/* Polls until `count` messages with this command have arrived (or about 10 s pass); returns all taken. */
+static json_t *poll_until(rn_serve *s, const char *command, size_t count)
 {
     json_t *all = json_array();
+    size_t seen = 0;
     for (int i = 0; i < 1000; i++) {
         rn_serve_out out = {0};
         rn_serve_poll(s, &out);
-        bool found = false;
         for (size_t k = 0; k < out.n; k++) {
             json_t *m = json_loads(out.items[k], 0, NULL);
             assert_non_null(m);
-            found |= strcmp(json_string_value(json_object_get(m, "command")), command) == 0;
+            seen += strcmp(json_string_value(json_object_get(m, "command")), command) == 0;
             json_array_append_new(all, m);
         }
         rn_serve_out_clear(&out);
-        if (found)
+        if (seen >= count)
             return all;
         usleep(10000);
     }
@@ -271,19 +271,33 @@ static void test_network_run(void **state)
     json_t *r = send(s, "{\"protocol\":\"network\",\"command\":\"start\",\"payload\":{\"graph\":\"bar\"}}");
     expect_one(r, "network", "started");
     json_decref(r);
-    json_t *ev = poll_until(s, "output");
+    /* everything until the end of the network closes the three edges that carried data */
+    json_t *ev = poll_until(s, "disconnect", 3);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
-    json_t *first = json_array_get(ev, 0);
+    /* connect, data (the IIP); connect, data (Hello -> Show); ...; output */
+    assert_true(json_array_size(ev) >= 8);
+    json_t *connect = json_array_get(ev, 0), *first = json_array_get(ev, 1);
+    assert_string_equal(json_string_value(json_object_get(connect, "command")), "connect");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(connect, "payload"), "id")), "DATA -> IN Hello()");
+    assert_null(json_object_get(json_object_get(connect, "payload"), "data"));
     assert_string_equal(json_string_value(json_object_get(first, "command")), "data");
     json_t *p = json_object_get(first, "payload");
     assert_string_equal(json_string_value(json_object_get(p, "id")), "DATA -> IN Hello()");
     assert_string_equal(json_string_value(json_object_get(p, "data")), "Hello, world!");
     assert_null(json_object_get(p, "src"));
-    json_t *second = json_array_get(ev, 1);
+    json_t *second = json_array_get(ev, 3);
+    assert_string_equal(json_string_value(json_object_get(second, "command")), "data");
     assert_string_equal(json_string_value(json_object_get(json_object_get(second, "payload"), "id")),
                         "Hello() OUT -> IN Show()");
+    json_t *last = json_array_get(ev, json_array_size(ev) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "command")), "disconnect");
+    bool output = false;
+    size_t k;
+    json_t *m;
+    json_array_foreach(ev, k, m) output |= strcmp(json_string_value(json_object_get(m, "command")), "output") == 0;
+    assert_true(output);
     json_decref(ev);
     /* it ends by itself (no inports), then is stopped */
     bool started = false, running = true;
