@@ -44,7 +44,7 @@ fi
 
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 cd "$dir"
-./node_modules/.bin/fbp-init --name runnel --host localhost --port "$port" \
+./node_modules/.bin/fbp-init --name runnel --host 127.0.0.1 --port "$port" \
   --command "exec '$runnel' serve --port $port" >/dev/null
 log="$dir/fbp-test.log"
 set +e
