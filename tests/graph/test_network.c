@@ -277,6 +277,20 @@ static void *sample(void *arg)
     return NULL;
 }
 
+/* Under AddressSanitizer freed memory waits in its quarantine (256 MiB by default) before it is reused,
+   so the resident size grows with what was freed, not with what is held: the memory bound of
+   test_back_pressure is only meaningful without it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_MEANINGFUL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_MEANINGFUL 0
+#endif
+#endif
+#ifndef RSS_MEANINGFUL
+#define RSS_MEANINGFUL 1
+#endif
+
 static long rss_kb(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -328,7 +342,8 @@ static void test_back_pressure(void **st)
     assert_true(s.max_queued <= 16);
     assert_true(s.max_queued >= 8); /* the slow node was really the bottleneck */
     /* between the 2000th and the 20000th message, memory grew by far less than the 72 MiB sent */
-    assert_true(after - before < 8 * 1024);
+    if (RSS_MEANINGFUL)
+        assert_true(after - before < 8 * 1024);
     free(big);
     runnel_network_free(n);
     runnel_graph_free(g);
