@@ -842,6 +842,7 @@ void rn_serve_handle(rn_serve *s, const char *text, size_t len, rn_serve_out *ou
             goto done;
         }
     }
+    out->authorized = true;
     if (strcmp(q.protocol, "runtime") == 0)
         runtime_protocol(&q);
     else if (strcmp(q.protocol, "graph") == 0)

@@ -28,6 +28,7 @@
 typedef struct rn_serve_out {
     char **items;
     size_t n, cap;
+    bool authorized; /* set by rn_serve_handle: the message carried the right secret (or none is needed) */
 } rn_serve_out;
 void rn_serve_out_clear(rn_serve_out *o);
 /* Appends json_dumps(msg) and releases msg (NULL msg: nothing). false when out of memory. */

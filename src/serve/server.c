@@ -16,7 +16,9 @@
  *   - HTTP on the same port serves exactly one thing, a small status page at "/": no file system path is
  *     ever opened, so there is nothing to traverse; everything else is a 404.
  *   - Binding: loopback unless told otherwise; a host that is not loopback is refused without a
- *     secret (runnel_serve_start), and protocol.c checks the secret of every message.
+ *     secret (runnel_serve_start), and protocol.c checks the secret of every message. The networks'
+ *     events go only to connections that have sent a message with the right secret (all of them
+ *     when there is no secret).
  */
 #include "serve_impl.h"
 
@@ -40,6 +42,7 @@ typedef struct conn {
     bool rx_oversized;
     size_t rx_total;
     bool ws;               /* a WebSocket connection (not HTTP) */
+    bool authorized;       /* it has sent a message with the right secret: it gets the networks' events */
 } conn;
 
 struct runnel_server {
@@ -106,6 +109,8 @@ static void broadcast_events(runnel_server *s)
     rn_serve_out ev = {0};
     rn_serve_poll(s->rt, &ev);
     for (conn *c = s->conns; c; c = c->next) {
+        if (!c->authorized) /* with a secret, only clients that showed it see the data */
+            continue;
         for (size_t i = 0; i < ev.n; i++) {
             char *t = strdup(ev.items[i]);
             if (t)
@@ -126,6 +131,8 @@ static void handle_message(runnel_server *s, conn *c)
         rn_serve_handle(s->rt, NULL, c->rx_total, &out); /* over the limit: only the error reply */
     else
         rn_serve_handle(s->rt, c->rx ? c->rx : "", c->rx_len, &out);
+    if (out.authorized)
+        c->authorized = true;
     for (size_t i = 0; i < out.n; i++) {
         conn_push(c, out.items[i]);
         out.items[i] = NULL;
@@ -151,6 +158,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         memset(c, 0, sizeof *c);
         c->wsi = wsi;
         c->ws = true;
+        c->authorized = s->rt && !s->rt->secret; /* without a secret, every client sees the events */
         c->next = s->conns;
         s->conns = c;
         fprintf(s->log, "runnel serve: a client connected\n");

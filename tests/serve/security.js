@@ -132,6 +132,10 @@ async function main() {
     c.send({ protocol: 'trace', command: 'start', payload: { graph: 'hello' }, secret });
     m = await c.next();
     check('trace start', m.protocol === 'trace' && m.command === 'start');
+    const spy = wrap(await connect(port)); // never shows the secret: must not see the data
+    spy.send({ protocol: 'runtime', command: 'getruntime', payload: {}, secret: 'guess' });
+    m = await spy.next();
+    check('spy refused', m.command === 'error');
     c.send({ protocol: 'network', command: 'start', payload: { graph: 'hello' }, secret });
     m = await c.next();
     check('start: started', m.command === 'started' && m.payload.graph === 'hello');
@@ -141,6 +145,10 @@ async function main() {
     check('output event of core/Output', m.payload.message === 'hi', JSON.stringify(m.payload));
     c.send({ protocol: 'network', command: 'stop', payload: { graph: 'hello' }, secret });
     m = await c.until('stopped');
+    let leaked = null;
+    try { leaked = await spy.next(300); } catch (e) { /* nothing came: right */ }
+    check('a client without the secret gets no network events', leaked === null, JSON.stringify(leaked));
+    spy.close();
     check('stop: stopped', m.payload.started === false);
     c.send({ protocol: 'trace', command: 'dump', payload: { graph: 'hello' }, secret });
     m = await c.next();
