@@ -9,6 +9,7 @@
  *                events (rn_serve_poll takes them, on the server's thread).
  *   catalog.c    the component sub-protocol's list: built-ins and each DIR/NAME.wasm's get_metadata.
  *   server.c     libwebsockets: the socket, the noflo sub-protocol, per-connection bounded queues.
+ *   view.c       the live view, the page HTTP serves at "/" (a protocol client in the browser).
  *
  * Threads: everything here runs on the server's thread except the network callbacks, which touch only
  * the event queue (ev_mu). A network is never called with ev_mu held, so the lock order is the
@@ -110,6 +111,10 @@ void rn_live_status(rn_serve *s, rn_serve_graph *g, bool *started, bool *running
 runnel_status rn_live_send(rn_serve *s, rn_serve_graph *g, const char *port, const json_t *payload, runnel_report *r);
 /* Queues an event message for every client (steals msg). */
 void rn_live_queue(rn_serve *s, json_t *msg);
+
+/* view.c: the live view's page (HTML with its script), served at "/". */
+extern const char rn_view_page[];
+extern const size_t rn_view_page_len;
 
 /* catalog.c: the component list, built on first use (NULL when out of memory). */
 const json_t *rn_catalog_list(rn_serve *s);

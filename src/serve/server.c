@@ -13,8 +13,8 @@
  *   - A message may arrive in fragments; they are gathered up to RUNNEL_SERVE_MAX_MESSAGE bytes. A
  *     longer one is discarded as it comes and answered with an error when it ends, and the connection
  *     stays open.
- *   - HTTP on the same port serves exactly one thing, a small status page at "/": no file system path is
- *     ever opened, so there is nothing to traverse; everything else is a 404.
+ *   - HTTP on the same port serves exactly one thing, the live view's page at "/" (view.c), a constant:
+ *     no file system path is ever opened, so there is nothing to traverse; everything else is a 404.
  *   - Binding: loopback unless told otherwise; a host that is not loopback is refused without a
  *     secret (runnel_serve_start), and protocol.c checks the secret of every message. The networks'
  *     events go only to connections that have sent a message with the right secret (all of them
@@ -144,11 +144,6 @@ static void handle_message(runnel_server *s, conn *c)
     lws_callback_on_writable(c->wsi);
 }
 
-static const char status_page[] =
-    "<!doctype html><meta charset=utf-8><title>runnel serve</title>"
-    "<h1>runnel serve</h1><p>A runnel FBP runtime. Connect an FBP client (Flowhub, noflo-ui) to this address "
-    "with the WebSocket protocol <code>noflo</code>.</p>\n";
-
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     runnel_server *s = lws_context_user(lws_get_context(wsi));
@@ -229,16 +224,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             return lws_http_transaction_completed(wsi) ? -1 : 0;
         }
         unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-        if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/html", sizeof status_page - 1, &p, end) ||
+        if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/html", rn_view_page_len, &p, end) ||
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+                                        (const unsigned char *)"nosniff", 7, &p, end) ||
             lws_finalize_write_http_header(wsi, start, &p, end))
             return 1;
         lws_callback_on_writable(wsi);
         return 0;
     }
     case LWS_CALLBACK_HTTP_WRITEABLE: {
-        unsigned char buf[LWS_PRE + sizeof status_page];
-        memcpy(buf + LWS_PRE, status_page, sizeof status_page - 1);
-        if (lws_write(wsi, buf + LWS_PRE, sizeof status_page - 1, LWS_WRITE_HTTP_FINAL) < 0)
+        unsigned char *buf = malloc(LWS_PRE + rn_view_page_len);
+        if (!buf)
+            return -1;
+        memcpy(buf + LWS_PRE, rn_view_page, rn_view_page_len);
+        int w = lws_write(wsi, buf + LWS_PRE, rn_view_page_len, LWS_WRITE_HTTP_FINAL);
+        free(buf);
+        if (w < 0)
             return -1;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
