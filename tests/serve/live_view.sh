@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# live_view.sh RUNNEL GRAPH WORKDIR - the live view (src/serve/view.c) in a real browser: headless
-# Chromium opens http://127.0.0.1:PORT/#autostart=1 on `runnel serve GRAPH`; the page connects over the
-# WebSocket, starts the main graph and shows each edge's packets. The DOM Chromium dumps must hold the
-# graph's name, both edges with one packet of "hi" each, the Output node's line and the state
-# "finished". Skipped (77) when no chromium is installed (scripts/deps.sh installs it).
+# live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR - the live view (src/serve/view.c) in a real browser:
+# headless Chromium opens http://127.0.0.1:PORT/#autostart=1 on `runnel serve GRAPH`; the page connects
+# over the WebSocket, starts the main graph and shows each edge's packets. live_view.js watches the DOM
+# through the DevTools protocol until the state reads "finished" (real time, so a slow sanitizer build
+# is waited for); it must then hold the graph's name, both edges with one packet of "hi" each, the
+# Output node's line. Skipped (77) when chromium, node or fbp-protocol's websocket client (installed by
+# the serve_fbp_protocol_setup fixture) is missing; scripts/deps.sh installs chromium and node.
 set -euo pipefail
 runnel=${1:?usage: live_view.sh RUNNEL GRAPH WORKDIR}
 graph=${2:?usage: live_view.sh RUNNEL GRAPH WORKDIR}
-work=${3:?usage: live_view.sh RUNNEL GRAPH WORKDIR}
+work=${3:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR}
+fbp=${4:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR}
 browser=""
 for b in chromium chromium-browser google-chrome; do
   if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
 done
 [ -n "$browser" ] || { echo "no chromium on PATH: skipped" >&2; exit 77; }
+if ! command -v node >/dev/null 2>&1 || [ ! -d "$fbp/node_modules/websocket" ]; then
+  echo "node or the websocket client (npm fbp-protocol in $fbp) is missing: skipped" >&2
+  exit 77
+fi
 rm -rf "$work" && mkdir -p "$work"
 
 # a free port: the first that `runnel serve` can bind
@@ -33,9 +40,8 @@ done
 [ -n "$server" ] || { echo "runnel serve did not start:"; cat "$work/serve.err"; exit 1; }
 trap 'kill "$server" 2>/dev/null || true' EXIT
 
-# root needs --no-sandbox; a profile of its own so that parallel runs do not share one
-timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$work/profile" \
-  --virtual-time-budget=5000 --dump-dom "http://127.0.0.1:$port/#autostart=1" >"$work/dom.html" 2>"$work/chromium.err" || true
+node "$(dirname "${BASH_SOURCE[0]}")/live_view.js" "$browser" "http://127.0.0.1:$port/#autostart=1" "$fbp" \
+  "$work/profile" >"$work/dom.html" 2>"$work/chromium.err" || true
 
 fail=0
 expect() { # what, fixed string
