@@ -16,6 +16,8 @@ RUNNEL_PACKAGES=(
   libcurl4-openssl-dev                 # Extism's http_request
   libsqlite3-dev                       # the graph layer's state file (runnel run GRAPH --state)
   sqlite3                              # tests read state files with it
+  libwebsockets-dev                    # runnel serve: the FBP Network Protocol over WebSocket
+  chromium                             # runnel serve's live view, tested in headless Chromium
   nodejs                               # cross-checks against reference implementations (V8; npm fbp, with the npm that comes with it)
 )
 

@@ -3,17 +3,19 @@
 #   1. a normal build (build/) and all its tests;
 #   2. a sanitizer build (build-asan/: AddressSanitizer + UndefinedBehaviorSanitizer, leaks included) and
 #      all its tests again, because memory errors often pass unnoticed in a normal build;
-#   3. a ThreadSanitizer build (build-tsan/) of what runs threads: the graph scheduler's tests and the
-#      runnel command running graphs (kill -9 and restart, hot reload, the examples);
+#   3. a ThreadSanitizer build (build-tsan/) of what runs threads: the graph scheduler's tests, the
+#      runnel command running graphs (kill -9 and restart, hot reload, the examples) and runnel serve
+#      (its handler running networks, and the server seen from a client);
 #   4. when tests/fuzz exists, a clang libFuzzer build (build-fuzz/) and 80 s of fuzzing: 40 s of the engine
 #      target (fuzz_run), 20 s of the fused-against-unfused target (fuzz_diff_run), 20 s of graph files
-#      (fuzz_graph_run).
+#      (fuzz_graph_run), 15 s of the FBP protocol handler of runnel serve (fuzz_serve_run).
 # A failing build stops at once; failing tests are reported and the later stages still run, so one run
 # shows everything that is wrong. Exit status 1 if anything failed.
 #
 # Environment: RUNNEL_JOBS (parallel build/test jobs, default 2), RUNNEL_FUZZ_SECONDS (the engine target,
 # default 40; 0 skips all fuzzing), RUNNEL_FUZZ_DIFF_SECONDS (the diff target, default 20; 0 skips it),
-# RUNNEL_FUZZ_GRAPH_SECONDS (the graph-file target, default 20; 0 skips it), RUNNEL_SKIP_ASAN=1 (skip
+# RUNNEL_FUZZ_GRAPH_SECONDS (the graph-file target, default 20; 0 skips it), RUNNEL_FUZZ_SERVE_SECONDS (the
+# protocol handler, default 15; 0 skips it), RUNNEL_SKIP_ASAN=1 (skip
 # stage 2, for a quick local run), RUNNEL_SKIP_TSAN=1 (skip stage 3).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,6 +25,7 @@ jobs=${RUNNEL_JOBS:-2}
 fuzz_seconds=${RUNNEL_FUZZ_SECONDS:-40}
 fuzz_diff_seconds=${RUNNEL_FUZZ_DIFF_SECONDS:-20}
 fuzz_graph_seconds=${RUNNEL_FUZZ_GRAPH_SECONDS:-20}
+fuzz_serve_seconds=${RUNNEL_FUZZ_SERVE_SECONDS:-15}
 failed=()
 
 stage() { printf '\n==== %s\n' "$*"; }
@@ -53,10 +56,10 @@ if [ "${RUNNEL_SKIP_TSAN:-0}" != 1 ]; then
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRUNNEL_TSAN=ON
   # only what runs threads (the whole test suite under TSan would double CI's time for nothing new)
   cmake --build build-tsan -j"$jobs" --target test_network runnel_cli wasm_actor_my_actor wasm_actor_counter \
-        wasm_actor_tally wasm_actor_tally_x10 wasm_actor_tally_renamed wasm_actor_picky
+        wasm_actor_tally wasm_actor_tally_x10 wasm_actor_tally_renamed wasm_actor_picky test_protocol
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   if ! (cd build-tsan && ctest --output-on-failure -j"$jobs" \
-          -R '^graph_(test_network|kill_restart|hot_reload|examples_three_formats|cli_run_picky)$'); then
+          -R '^(graph_(test_network|kill_restart|hot_reload|examples_three_formats|cli_run_picky)|serve_(test_protocol|security))$'); then
     failed+=("tests (build-tsan/)")
   fi
 fi
@@ -66,14 +69,15 @@ if [ ! -f tests/fuzz/CMakeLists.txt ]; then
 elif [ "$fuzz_seconds" = 0 ]; then
   stage "fuzzing: skipped (RUNNEL_FUZZ_SECONDS=0)"
 else
-  stage "fuzz build (build-fuzz/), ${fuzz_seconds} s of fuzzing the engine, ${fuzz_diff_seconds} s fused against unfused, ${fuzz_graph_seconds} s graph files"
+  stage "fuzz build (build-fuzz/), ${fuzz_seconds} s of fuzzing the engine, ${fuzz_diff_seconds} s fused against unfused, ${fuzz_graph_seconds} s graph files, ${fuzz_serve_seconds} s the FBP protocol handler"
   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DRUNNEL_FUZZ=ON -DRUNNEL_SANITIZE=ON -DRUNNEL_FUZZ_SECONDS="$fuzz_seconds" \
-        -DRUNNEL_FUZZ_DIFF_SECONDS="$fuzz_diff_seconds" -DRUNNEL_FUZZ_GRAPH_SECONDS="$fuzz_graph_seconds"
+        -DRUNNEL_FUZZ_DIFF_SECONDS="$fuzz_diff_seconds" -DRUNNEL_FUZZ_GRAPH_SECONDS="$fuzz_graph_seconds" \
+        -DRUNNEL_FUZZ_SERVE_SECONDS="$fuzz_serve_seconds"
   if ! cmake --build build-fuzz --target help | grep -w runnel_fuzz >/dev/null; then  # no -q: an early exit would break the pipe
     echo "fuzzing: skipped (tests/fuzz defines no runnel_fuzz target)"
   else
-    cmake --build build-fuzz -j"$jobs" --target runnel_fuzz runnel_fuzz_diff runnel_fuzz_graph
+    cmake --build build-fuzz -j"$jobs" --target runnel_fuzz runnel_fuzz_diff runnel_fuzz_graph runnel_fuzz_serve
     # fuzz_run (tests/fuzz/CMakeLists.txt) seeds from the spec suite, then fuzzes; new inputs and
     # crash reproducers stay under build-fuzz/tests/fuzz/, never in the source tree.
     if ! cmake --build build-fuzz --target fuzz_run; then
@@ -90,6 +94,11 @@ else
       echo "fuzzing graph files: skipped (RUNNEL_FUZZ_GRAPH_SECONDS=0)"
     elif ! cmake --build build-fuzz --target fuzz_graph_run; then
       failed+=("fuzzing graph files")
+    fi
+    if [ "$fuzz_serve_seconds" = 0 ]; then
+      echo "fuzzing the FBP protocol handler: skipped (RUNNEL_FUZZ_SERVE_SECONDS=0)"
+    elif ! cmake --build build-fuzz --target fuzz_serve_run; then
+      failed+=("fuzzing the FBP protocol handler")
     fi
   fi
 fi

@@ -135,6 +135,31 @@ runnel_status runnel_graph_add_group(runnel_graph *g, const runnel_graph_group *
 /* Removes a node with every edge and exported port that names it (false if there is none). */
 bool runnel_graph_remove_node(runnel_graph *g, const char *id);
 
+/* Live editing (what an IDE does through the FBP Network Protocol's graph sub-protocol). Ports are
+   compared as the graph's case sensitivity says; an endpoint's index -1 matches any index. */
+/* Renames a node and every edge, exported port and group that names it. RUNNEL_BADARG when there is no
+   node `from`, when `to` is taken or not a valid name. */
+runnel_status runnel_graph_rename_node(runnel_graph *g, const char *from, const char *to, runnel_report *r);
+/* Replaces a node's metadata (an object, copied). RUNNEL_BADARG for no such node or not an object. */
+runnel_status runnel_graph_set_node_metadata(runnel_graph *g, const char *id, const json_t *metadata,
+                                             runnel_report *r);
+/* Removes the first connection (not an IIP) from src to tgt; false if there is none. */
+bool runnel_graph_remove_edge(runnel_graph *g, const runnel_graph_endpoint *src, const runnel_graph_endpoint *tgt);
+/* Replaces the metadata (an object, or NULL for none) of the first connection from src to tgt.
+   RUNNEL_BADARG when there is no such connection or the metadata is not an object. */
+runnel_status runnel_graph_set_edge_metadata(runnel_graph *g, const runnel_graph_endpoint *src,
+                                             const runnel_graph_endpoint *tgt, const json_t *metadata,
+                                             runnel_report *r);
+/* Removes the first IIP to tgt; false if there is none. With data non-NULL, *data receives the IIP's
+   value (the caller's reference). */
+bool runnel_graph_remove_initial(runnel_graph *g, const runnel_graph_endpoint *tgt, json_t **data);
+/* Removes an exported port by name; false if there is none. */
+bool runnel_graph_remove_inport(runnel_graph *g, const char *name);
+bool runnel_graph_remove_outport(runnel_graph *g, const char *name);
+/* Renames an exported port. RUNNEL_BADARG when there is none named `from`, or `to` is taken or empty. */
+runnel_status runnel_graph_rename_inport(runnel_graph *g, const char *from, const char *to, runnel_report *r);
+runnel_status runnel_graph_rename_outport(runnel_graph *g, const char *from, const char *to, runnel_report *r);
+
 /* ================================================================ diagnostics */
 
 typedef enum runnel_diag_level { RUNNEL_DIAG_ERROR = 0, RUNNEL_DIAG_WARNING, RUNNEL_DIAG_INFO } runnel_diag_level;

@@ -18,7 +18,8 @@
     X(inspect, "show an actor plugin's metadata: component, ports, config schema")                                   \
     X(send, "send messages to an actor plugin: one process call, its outputs, its new state")                        \
     X(call, "call a function of an Extism plugin (the flags of `extism call`)")                                      \
-    X(graph, "check a graph or convert it between Reflow JSON, NoFlo JSON and .fbp")
+    X(graph, "check a graph or convert it between Reflow JSON, NoFlo JSON and .fbp")                                \
+    X(serve, "an FBP Network Protocol runtime on a WebSocket, for Flowhub, noflo-ui and fbp-test")
 
 #define RN_CLI_DECLARE(name, summary)                                                                                \
     int rn_cli_cmd_##name(int argc, char **argv);                                                                    \

@@ -685,3 +685,213 @@ bool runnel_graph_remove_node(runnel_graph *g, const char *id)
     }
     return true;
 }
+
+/* ---------------------------------------------------------------- live editing (the FBP protocol's graph commands) */
+
+static bool endpoint_matches(const runnel_graph *g, const runnel_graph_endpoint *have, const runnel_graph_endpoint *want)
+{
+    return have->node && want->node && want->port && strcmp(have->node, want->node) == 0 &&
+           rn_graph_port_eq(g->case_sensitive, have->port, want->port) &&
+           (want->index < 0 || have->index == want->index);
+}
+
+/* Replaces *slot with a copy of s when *slot equals old. false when out of memory. */
+static bool rename_ref(const char **slot, const char *old, const char *s)
+{
+    if (!*slot || strcmp(*slot, old) != 0)
+        return true;
+    char *c = strdup(s);
+    if (!c)
+        return false;
+    free((char *)*slot);
+    *slot = c;
+    return true;
+}
+
+/* Every edge, exported port and group member named `old` named `to` instead. false when out of memory
+   (then some are renamed and some are not). */
+static bool rename_refs(runnel_graph *g, const char *old, const char *to)
+{
+    bool ok = true;
+    for (size_t i = 0; i < g->nedges; i++) {
+        if (!rename_ref(&g->edges[i].src.node, old, to))
+            ok = false;
+        if (!rename_ref(&g->edges[i].tgt.node, old, to))
+            ok = false;
+    }
+    for (size_t i = 0; i < g->ninports; i++)
+        if (!rename_ref(&g->inports[i].inner.node, old, to))
+            ok = false;
+    for (size_t i = 0; i < g->noutports; i++)
+        if (!rename_ref(&g->outports[i].inner.node, old, to))
+            ok = false;
+    for (size_t i = 0; i < g->ngroups; i++)
+        for (size_t j = 0; j < g->groups[i].nnodes; j++)
+            if (!rename_ref((const char **)&g->groups[i].nodes[j], old, to))
+                ok = false;
+    return ok;
+}
+
+runnel_status runnel_graph_rename_node(runnel_graph *g, const char *from, const char *to, runnel_report *r)
+{
+    runnel_graph_node *node = (runnel_graph_node *)runnel_graph_node_find(g, from);
+    if (!node)
+        return rn_graph_fail(r, RUNNEL_BADARG, "no node \"%s\"", from ? from : "");
+    char *name = copy_name(to, "a node's new id", r);
+    if (!name)
+        return r ? r->status : RUNNEL_BADARG;
+    if (strcmp(from, to) == 0) {
+        free(name);
+        return RUNNEL_OK;
+    }
+    if (runnel_graph_node_find(g, to)) {
+        free(name);
+        return rn_graph_fail(r, RUNNEL_BADARG, "node \"%s\" exists already", to);
+    }
+    /* Every reference first (they still compare equal to the old id), the node itself last. */
+    char *old = strdup(from);
+    if (!old || !rename_refs(g, old, to)) {
+        /* some references may carry the new id already (no node has it): name them back */
+        if (old)
+            rename_refs(g, to, old);
+        free(old);
+        free(name);
+        return rn_graph_fail(r, RUNNEL_NOMEM, "out of memory");
+    }
+    free(old);
+    free((char *)node->id);
+    node->id = name;
+    return RUNNEL_OK;
+}
+
+runnel_status runnel_graph_set_node_metadata(runnel_graph *g, const char *id, const json_t *metadata,
+                                             runnel_report *r)
+{
+    runnel_graph_node *node = (runnel_graph_node *)runnel_graph_node_find(g, id);
+    if (!node)
+        return rn_graph_fail(r, RUNNEL_BADARG, "no node \"%s\"", id ? id : "");
+    if (!json_is_object(metadata))
+        return rn_graph_fail(r, RUNNEL_BADARG, "node %s: its metadata must be an object", id);
+    json_t *m = json_deep_copy(metadata);
+    if (!m)
+        return rn_graph_fail(r, RUNNEL_NOMEM, "out of memory");
+    json_decref((json_t *)node->metadata);
+    node->metadata = m;
+    return RUNNEL_OK;
+}
+
+static runnel_graph_edge *find_edge(runnel_graph *g, const runnel_graph_endpoint *src, const runnel_graph_endpoint *tgt)
+{
+    for (size_t i = 0; src && tgt && i < g->nedges; i++)
+        if (g->edges[i].src.node && endpoint_matches(g, &g->edges[i].src, src) &&
+            endpoint_matches(g, &g->edges[i].tgt, tgt))
+            return &g->edges[i];
+    return NULL;
+}
+
+static void drop_edge(runnel_graph *g, runnel_graph_edge *e)
+{
+    size_t at = (size_t)(e - g->edges);
+    free_edge(e);
+    memmove(&g->edges[at], &g->edges[at + 1], (g->nedges - at - 1) * sizeof *g->edges);
+    g->nedges--;
+}
+
+bool runnel_graph_remove_edge(runnel_graph *g, const runnel_graph_endpoint *src, const runnel_graph_endpoint *tgt)
+{
+    runnel_graph_edge *e = find_edge(g, src, tgt);
+    if (!e)
+        return false;
+    drop_edge(g, e);
+    return true;
+}
+
+runnel_status runnel_graph_set_edge_metadata(runnel_graph *g, const runnel_graph_endpoint *src,
+                                             const runnel_graph_endpoint *tgt, const json_t *metadata,
+                                             runnel_report *r)
+{
+    runnel_graph_edge *e = find_edge(g, src, tgt);
+    if (!e)
+        return rn_graph_fail(r, RUNNEL_BADARG, "no such connection");
+    if (metadata && !json_is_object(metadata))
+        return rn_graph_fail(r, RUNNEL_BADARG, "a connection's metadata must be an object");
+    json_t *m = copy_json(metadata);
+    if (metadata && !m)
+        return rn_graph_fail(r, RUNNEL_NOMEM, "out of memory");
+    json_decref((json_t *)e->metadata);
+    e->metadata = m;
+    return RUNNEL_OK;
+}
+
+bool runnel_graph_remove_initial(runnel_graph *g, const runnel_graph_endpoint *tgt, json_t **data)
+{
+    for (size_t i = 0; tgt && i < g->nedges; i++) {
+        runnel_graph_edge *e = &g->edges[i];
+        if (!e->src.node && endpoint_matches(g, &e->tgt, tgt)) {
+            if (data)
+                *data = json_incref((json_t *)e->data);
+            drop_edge(g, e);
+            return true;
+        }
+    }
+    return false;
+}
+
+static runnel_graph_export *find_export(runnel_graph_export *items, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(items[i].name, name) == 0)
+            return &items[i];
+    return NULL;
+}
+
+static bool remove_export(runnel_graph_export *items, size_t *n, const char *name)
+{
+    runnel_graph_export *x = find_export(items, *n, name);
+    if (!x)
+        return false;
+    size_t at = (size_t)(x - items);
+    free_export(x);
+    memmove(&items[at], &items[at + 1], (*n - at - 1) * sizeof *items);
+    (*n)--;
+    return true;
+}
+
+bool runnel_graph_remove_inport(runnel_graph *g, const char *name)
+{
+    return remove_export(g->inports, &g->ninports, name);
+}
+
+bool runnel_graph_remove_outport(runnel_graph *g, const char *name)
+{
+    return remove_export(g->outports, &g->noutports, name);
+}
+
+static runnel_status rename_export(runnel_graph_export *items, size_t n, const char *from, const char *to,
+                                   const char *what, runnel_report *r)
+{
+    runnel_graph_export *x = find_export(items, n, from);
+    if (!x)
+        return rn_graph_fail(r, RUNNEL_BADARG, "no %s \"%s\"", what, from ? from : "");
+    char *name = copy_name(to, "an exported port's new name", r);
+    if (!name)
+        return r ? r->status : RUNNEL_BADARG;
+    runnel_graph_export *other = find_export(items, n, to);
+    if (other && other != x) {
+        free(name);
+        return rn_graph_fail(r, RUNNEL_BADARG, "%s \"%s\" exists already", what, to);
+    }
+    free((char *)x->name);
+    x->name = name;
+    return RUNNEL_OK;
+}
+
+runnel_status runnel_graph_rename_inport(runnel_graph *g, const char *from, const char *to, runnel_report *r)
+{
+    return rename_export(g->inports, g->ninports, from, to, "inport", r);
+}
+
+runnel_status runnel_graph_rename_outport(runnel_graph *g, const char *from, const char *to, runnel_report *r)
+{
+    return rename_export(g->outports, g->noutports, from, to, "outport", r);
+}

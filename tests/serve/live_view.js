@@ -1,0 +1,64 @@
+// live_view.js BROWSER URL FBP_PROTOCOL_DIR - opens URL in headless Chromium and watches the live view's
+// DOM through the DevTools protocol (with the `websocket` client fbp-protocol brings), in real time:
+// a DOM dump after a fixed (virtual) time would race the server. Prints the page's HTML once its state
+// reads "finished" (or after 60 s) and exits 0, or 1 when the browser cannot be driven.
+'use strict';
+const path = require('path');
+const http = require('http');
+const { spawn } = require('child_process');
+const [browser, url, fbpDir, profile] = process.argv.slice(2);
+const WebSocketClient = require(path.join(fbpDir, 'node_modules/websocket')).client;
+
+const chrome = spawn(browser, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+  `--user-data-dir=${profile}`, '--remote-debugging-port=0', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+const deadline = setTimeout(() => { console.error('live_view.js: timed out'); chrome.kill('SIGKILL'); process.exit(1); }, 90000);
+let err = '';
+chrome.stderr.on('data', (d) => {
+  err += d;
+  const m = /DevTools listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(err);
+  if (m && !chrome.port) { chrome.port = m[1]; attach(m[1]); }
+});
+chrome.on('exit', () => { if (!chrome.done) { console.error('chromium exited:\n' + err.slice(-2000)); process.exit(1); } });
+
+function getJson(port, p) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: p }, (res) => {
+      let b = ''; res.on('data', (d) => { b += d; }); res.on('end', () => resolve(JSON.parse(b)));
+    }).on('error', reject);
+  });
+}
+
+async function attach(port) {
+  let page;
+  for (let i = 0; i < 100 && !page; i++) {
+    page = (await getJson(port, '/json/list')).find((t) => t.type === 'page' && t.url.startsWith(url.split('#')[0]));
+    if (!page) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!page) { console.error('no page target'); process.exit(1); }
+  const client = new WebSocketClient();
+  client.on('connectFailed', (e) => { console.error(String(e)); process.exit(1); });
+  client.on('connect', (conn) => {
+    let id = 0; const pending = {};
+    conn.on('message', (m) => { const d = JSON.parse(m.utf8Data); if (d.id && pending[d.id]) { pending[d.id](d); delete pending[d.id]; } });
+    const evaluate = (expression) => new Promise((resolve) => {
+      pending[++id] = (d) => resolve(d.result && d.result.result ? d.result.result.value : undefined);
+      conn.sendUTF(JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }));
+    });
+    (async () => {
+      const t0 = Date.now();
+      for (;;) {
+        const state = await evaluate("document.getElementById('state') && document.getElementById('state').textContent");
+        if (state === 'finished' || Date.now() - t0 > 60000) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 200)); // the last events after the state changed
+      process.stdout.write(await evaluate('document.documentElement.outerHTML'));
+      chrome.done = true;
+      clearTimeout(deadline);
+      chrome.kill('SIGTERM');
+      conn.close();
+      process.exit(0);
+    })();
+  });
+  client.connect(page.webSocketDebuggerUrl);
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR - the live view (src/serve/view.c) in a real browser:
+# headless Chromium opens http://127.0.0.1:PORT/#autostart=1 on `runnel serve GRAPH`; the page connects
+# over the WebSocket, starts the main graph and shows each edge's packets. live_view.js watches the DOM
+# through the DevTools protocol until the state reads "finished" (real time, so a slow sanitizer build
+# is waited for); it must then hold the graph's name, both edges with one packet of "hi" each, the
+# Output node's line. Skipped (77) when chromium, node or fbp-protocol's websocket client (installed by
+# the serve_fbp_protocol_setup fixture) is missing; scripts/deps.sh installs chromium and node.
+set -euo pipefail
+runnel=${1:?usage: live_view.sh RUNNEL GRAPH WORKDIR}
+graph=${2:?usage: live_view.sh RUNNEL GRAPH WORKDIR}
+work=${3:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR}
+fbp=${4:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR}
+browser=""
+for b in chromium chromium-browser google-chrome; do
+  if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
+done
+[ -n "$browser" ] || { echo "no chromium on PATH: skipped" >&2; exit 77; }
+if ! command -v node >/dev/null 2>&1 || [ ! -d "$fbp/node_modules/websocket" ]; then
+  echo "node or the websocket client (npm fbp-protocol in $fbp) is missing: skipped" >&2
+  exit 77
+fi
+rm -rf "$work" && mkdir -p "$work"
+
+# a free port: the first that `runnel serve` can bind
+server=""
+for try in 1 2 3 4 5 6 7 8; do
+  port=$((20000 + (RANDOM % 30000)))
+  "$runnel" serve --port "$port" "$graph" >"$work/serve.out" 2>"$work/serve.err" &
+  server=$!
+  for _ in $(seq 50); do
+    grep -q listening "$work/serve.out" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q listening "$work/serve.out" 2>/dev/null && break
+  wait "$server" 2>/dev/null || true
+  server=""
+done
+[ -n "$server" ] || { echo "runnel serve did not start:"; cat "$work/serve.err"; exit 1; }
+trap 'kill "$server" 2>/dev/null || true' EXIT
+
+node "$(dirname "${BASH_SOURCE[0]}")/live_view.js" "$browser" "http://127.0.0.1:$port/#autostart=1" "$fbp" \
+  "$work/profile" >"$work/dom.html" 2>"$work/chromium.err" || true
+
+fail=0
+expect() { # what, fixed string
+  if grep -qF -- "$2" "$work/dom.html"; then echo "ok   $1"; else echo "FAIL $1: no $2"; fail=1; fi
+}
+expect "the main graph is named" '<code id="graph">hello</code>'
+expect "the IIP's edge, one packet" '<td>DATA -&gt; IN Rep()</td><td>1</td><td>"hi"</td>'
+expect "the Repeat to Output edge, one packet" '<td>Rep() OUT -&gt; IN Show()</td><td>1</td><td>"hi"</td>'
+expect "the Output node's line" 'network output: hi'
+expect "the network has finished" '<span id="state">finished</span>'
+if [ "$fail" -ne 0 ]; then
+  echo "--- the DOM:"; cat "$work/dom.html"; echo "--- chromium:"; tail -20 "$work/chromium.err"
+  exit 1
+fi
+kill "$server"
+wait "$server"   # SIGTERM: exit 0 (under ASan: no leak)
+trap - EXIT
+echo "live view: 5 passed, 0 failed"
