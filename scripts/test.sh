@@ -40,6 +40,10 @@ stage "normal build (build/)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$jobs"
 run_ctest build "tests (build/)"
+# the FBP protocol's own conformance suite (tests/serve) prints its count; ctest shows a passing test's
+# output only in its log, so the count is repeated here
+grep -h '^fbp-test: ' build/Testing/Temporary/LastTest.log 2>/dev/null ||
+  echo "fbp-test: did not run (no npm or node? see tests/serve)"
 
 if [ "${RUNNEL_SKIP_ASAN:-0}" != 1 ]; then
   stage "sanitizer build (build-asan/)"
