@@ -1,4 +1,4 @@
-// live_view.js BROWSER URL FBP_PROTOCOL_DIR - opens URL in headless Chromium and watches the live view's
+// live_view.js BROWSER URL FBP_PROTOCOL_DIR PROFILE [SCREENSHOT.png] - opens URL in headless Chromium and watches the live view's
 // DOM through the DevTools protocol (with the `websocket` client fbp-protocol brings), in real time:
 // a DOM dump after a fixed (virtual) time would race the server. Prints the page's HTML once its state
 // reads "finished" (or after 60 s) and exits 0, or 1 when the browser cannot be driven.
@@ -6,7 +6,8 @@
 const path = require('path');
 const http = require('http');
 const { spawn } = require('child_process');
-const [browser, url, fbpDir, profile] = process.argv.slice(2);
+const [browser, url, fbpDir, profile, screenshot] = process.argv.slice(2);
+const fs = require('fs');
 const WebSocketClient = require(path.join(fbpDir, 'node_modules/websocket')).client;
 
 const chrome = spawn(browser, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
@@ -40,10 +41,14 @@ async function attach(port) {
   client.on('connect', (conn) => {
     let id = 0; const pending = {};
     conn.on('message', (m) => { const d = JSON.parse(m.utf8Data); if (d.id && pending[d.id]) { pending[d.id](d); delete pending[d.id]; } });
-    const evaluate = (expression) => new Promise((resolve) => {
-      pending[++id] = (d) => resolve(d.result && d.result.result ? d.result.result.value : undefined);
-      conn.sendUTF(JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }));
+    const call = (method, params) => new Promise((resolve) => {
+      pending[++id] = (d) => resolve(d.result);
+      conn.sendUTF(JSON.stringify({ id, method, params }));
     });
+    const evaluate = async (expression) => {
+      const r = await call('Runtime.evaluate', { expression, returnByValue: true });
+      return r && r.result ? r.result.value : undefined;
+    };
     (async () => {
       const t0 = Date.now();
       for (;;) {
@@ -53,6 +58,11 @@ async function attach(port) {
       }
       await new Promise((r) => setTimeout(r, 200)); // the last events after the state changed
       process.stdout.write(await evaluate('document.documentElement.outerHTML'));
+      if (screenshot) { // kept as the test's artifact (and how docs/serve-live-view.png was made)
+        await call('Emulation.setDeviceMetricsOverride', { width: 1000, height: 700, deviceScaleFactor: 1, mobile: false });
+        const shot = await call('Page.captureScreenshot', { format: 'png' });
+        if (shot && shot.data) fs.writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
+      }
       chrome.done = true;
       clearTimeout(deadline);
       chrome.kill('SIGTERM');

@@ -41,7 +41,7 @@ done
 trap 'kill "$server" 2>/dev/null || true' EXIT
 
 node "$(dirname "${BASH_SOURCE[0]}")/live_view.js" "$browser" "http://127.0.0.1:$port/#autostart=1" "$fbp" \
-  "$work/profile" >"$work/dom.html" 2>"$work/chromium.err" || true
+  "$work/profile" "$work/live_view.png" >"$work/dom.html" 2>"$work/chromium.err" || true
 
 fail=0
 expect() { # what, fixed string
@@ -52,6 +52,11 @@ expect "the IIP's edge, one packet" '<td>DATA -&gt; IN Rep()</td><td>1</td><td>"
 expect "the Repeat to Output edge, one packet" '<td>Rep() OUT -&gt; IN Show()</td><td>1</td><td>"hi"</td>'
 expect "the Output node's line" 'network output: hi'
 expect "the network has finished" '<span id="state">finished</span>'
+if [ -s "$work/live_view.png" ] && [ "$(head -c 8 "$work/live_view.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
+  echo "ok   a screenshot, kept as $work/live_view.png"
+else
+  echo "FAIL no screenshot (a PNG) in $work/live_view.png"; fail=1
+fi
 if [ "$fail" -ne 0 ]; then
   echo "--- the DOM:"; cat "$work/dom.html"; echo "--- chromium:"; tail -20 "$work/chromium.err"
   exit 1
@@ -59,4 +64,4 @@ fi
 kill "$server"
 wait "$server"   # SIGTERM: exit 0 (under ASan: no leak)
 trap - EXIT
-echo "live view: 5 passed, 0 failed"
+echo "live view: 6 passed, 0 failed"
