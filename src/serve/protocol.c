@@ -235,6 +235,16 @@ static bool read_port(const json_t *o, runnel_graph_endpoint *e)
     return e->node && e->port;
 }
 
+/* An edge's two ends from the payload's src and tgt; false (after the error reply) when one is missing. */
+static bool read_ends(req *q, runnel_graph_edge *e, const char *command)
+{
+    if (read_port(json_object_get(q->payload, "src"), &e->src) &&
+        read_port(json_object_get(q->payload, "tgt"), &e->tgt))
+        return true;
+    fail(q, "%s needs src and tgt, each with a node and a port", command);
+    return false;
+}
+
 static json_t *port_json(const runnel_graph_endpoint *e)
 {
     json_t *o = json_pack("{s:o, s:o}", "node", rn_serve_str(e->node), "port", rn_serve_str(e->port));
@@ -399,11 +409,8 @@ static void g_addedge(req *q, rn_serve_graph *g)
     const json_t *meta;
     if (!opt_object(q, "metadata", &meta))
         return;
-    if (!read_port(json_object_get(q->payload, "src"), &e.src) ||
-        !read_port(json_object_get(q->payload, "tgt"), &e.tgt)) {
-        fail(q, "addedge needs src and tgt, each with a node and a port");
+    if (!read_ends(q, &e, "addedge"))
         return;
-    }
     e.metadata = meta;
     runnel_report r = {0};
     if (runnel_graph_add_edge(g->graph, &e, &r) != RUNNEL_OK) {
@@ -420,11 +427,8 @@ static void g_addedge(req *q, rn_serve_graph *g)
 static void g_removeedge(req *q, rn_serve_graph *g)
 {
     runnel_graph_edge e = {0};
-    if (!read_port(json_object_get(q->payload, "src"), &e.src) ||
-        !read_port(json_object_get(q->payload, "tgt"), &e.tgt)) {
-        fail(q, "removeedge needs src and tgt, each with a node and a port");
+    if (!read_ends(q, &e, "removeedge"))
         return;
-    }
     json_t *p = edge_payload(g, &e, false); /* before the strings it borrows go */
     if (!runnel_graph_remove_edge(g->graph, &e.src, &e.tgt)) {
         json_decref(p);
@@ -440,11 +444,8 @@ static void g_changeedge(req *q, rn_serve_graph *g)
     const json_t *meta;
     if (!opt_object(q, "metadata", &meta))
         return;
-    if (!read_port(json_object_get(q->payload, "src"), &e.src) ||
-        !read_port(json_object_get(q->payload, "tgt"), &e.tgt)) {
-        fail(q, "changeedge needs src and tgt, each with a node and a port");
+    if (!read_ends(q, &e, "changeedge"))
         return;
-    }
     size_t n;
     const runnel_graph_edge *edges = runnel_graph_edges(g->graph, &n);
     const json_t *old = NULL;
