@@ -212,6 +212,10 @@ static void on_error(void *user, const char *node, const char *text)
         snprintf(m, n, "node %s: %s", node, text);
     run_queue(run, rn_serve_msg("network", "error",
                                        json_pack("{s:o, s:s}", "message", rn_serve_str(m ? m : text), "graph", run->graph)));
+    /* and per node, so that a view can mark the node (the protocol's processerror) */
+    run_queue(run, rn_serve_msg("network", "processerror",
+                                json_pack("{s:o, s:o, s:s}", "id", rn_serve_str(node), "error", rn_serve_str(text),
+                                          "graph", run->graph)));
     free(m);
 }
 

@@ -692,9 +692,27 @@ static void component_protocol(req *q)
         reply(q, m);
         return;
     }
+    if (strcmp(q->command, "getsource") == 0) {
+        /* a graph's source is its NoFlo JSON (as noflo-ui asks for a subgraph's); the live view draws
+           the main graph from it */
+        const char *name = json_string_value(json_object_get(q->payload, "name"));
+        rn_serve_graph *g = name ? rn_serve_graph_find(q->s, name) : NULL;
+        if (g) {
+            runnel_report r = {0};
+            char *code = runnel_graph_write(g->graph, RUNNEL_GRAPH_NOFLO, &r);
+            if (!code)
+                fail(q, "component/getsource: %s", r.message ? r.message : "the graph cannot be written");
+            else
+                reply(q, rn_serve_msg("component", "source",
+                                      json_pack("{s:s, s:s, s:o}", "name", g->id, "language", "json", "code",
+                                                rn_serve_str(code))));
+            free(code);
+            runnel_report_clear(&r);
+            return;
+        }
+    }
     if (strcmp(q->command, "getsource") == 0 || strcmp(q->command, "source") == 0) {
-        fail(q, "component/%s: this runtime has no component sources to show or compile (components are "
-                "WebAssembly modules)", q->command);
+        fail(q, "component/%s: only graphs have a source here (components are WebAssembly modules)", q->command);
         return;
     }
     fail(q, "unknown command component/%s", q->command);

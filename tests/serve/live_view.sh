@@ -52,6 +52,14 @@ expect "the IIP's edge, one packet" '<td>DATA -&gt; IN Rep()</td><td>1</td><td>"
 expect "the Repeat to Output edge, one packet" '<td>Rep() OUT -&gt; IN Show()</td><td>1</td><td>"hi"</td>'
 expect "the Output node's line" 'network output: hi'
 expect "the network has finished" '<span id="state">finished</span>'
+expect_re() { # what, extended regex
+  if grep -qE -- "$2" "$work/dom.html"; then echo "ok   $1"; else echo "FAIL $1: no /$2/"; fail=1; fi
+}
+expect_re "the drawing names node Rep" 'class="node-name"[^>]*>Rep</text>'
+expect_re "the drawing names node Show" 'class="node-name"[^>]*>Show</text>'
+expect_re "the drawing gives each node its component" 'class="node-comp"[^>]*>core/Output</text>'
+[ "$(grep -oE 'class="edge-label"[^>]*>1 msgs' "$work/dom.html" | wc -l)" = 2 ] &&
+  echo "ok   both drawn edges count their packet" || { echo "FAIL the drawn edges' counts"; fail=1; }
 if [ -s "$work/live_view.png" ] && [ "$(head -c 8 "$work/live_view.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
   echo "ok   a screenshot, kept as $work/live_view.png"
 else
@@ -64,4 +72,4 @@ fi
 kill "$server"
 wait "$server"   # SIGTERM: exit 0 (under ASan: no leak)
 trap - EXIT
-echo "live view: 6 passed, 0 failed"
+echo "live view: 10 passed, 0 failed"

@@ -263,6 +263,23 @@ static void test_network_run(void **state)
         assert_string_not_equal(json_string_value(json_object_get(json_array_get(r, 0), "command")), "error");
         json_decref(r);
     }
+    /* a graph's source is its NoFlo JSON (the live view draws it) */
+    json_t *src = send(s, "{\"protocol\":\"component\",\"command\":\"getsource\",\"payload\":{\"name\":\"bar\"}}");
+    expect_one(src, "component", "source");
+    json_t *sp = json_object_get(json_array_get(src, 0), "payload");
+    assert_string_equal(json_string_value(json_object_get(sp, "name")), "bar");
+    assert_string_equal(json_string_value(json_object_get(sp, "language")), "json");
+    json_t *code = json_loads(json_string_value(json_object_get(sp, "code")), 0, NULL);
+    assert_non_null(code);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(code, "processes"), "Show"),
+                                                          "component")),
+                        "core/Output");
+    assert_int_equal(json_array_size(json_object_get(code, "connections")), 3);
+    json_decref(code);
+    json_decref(src);
+    src = send(s, "{\"protocol\":\"component\",\"command\":\"getsource\",\"payload\":{\"name\":\"core/Repeat\"}}");
+    assert_non_null(strstr(error_text(src), "only graphs have a source here"));
+    json_decref(src);
     /* stdout is core/Output's: keep the test's output clean */
     fflush(stdout);
     int saved = dup(1);
