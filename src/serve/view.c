@@ -77,7 +77,7 @@ const char rn_view_page[] =
     "      el('line', {x1: x1, y1: y1, x2: x2, y2: y2}, g2);\n"
     "      el('circle', {cx: x2, cy: y2, r: 3}, g2);\n"
     "      var k = key(c.src, c.tgt);\n"
-    "      labels[k] = el('text', {'class': 'edge-label', x: (x1 + x2) / 2 - 30, y: (y1 + y2) / 2 - 6}, g2,\n"
+    "      labels[k] = el('text', {'class': 'edge-label', 'data-edge': k, x: (x1 + x2) / 2 - 30, y: (y1 + y2) / 2 - 6}, g2,\n"
     "                     c.src ? '' : 'IIP');\n"
     "      if (c.src) el('text', {'class': 'port', x: x1 + 4, y: y1 + 14}, g2, c.src.port);\n"
     "      el('text', {'class': 'port', x: x2 - 6, y: y2 + 14, 'text-anchor': 'end'}, g2, c.tgt.port);\n"

@@ -1,4 +1,4 @@
-// live_view.js BROWSER URL FBP_PROTOCOL_DIR PROFILE [SCREENSHOT.png] - opens URL in headless Chromium and watches the live view's
+// live_view.js BROWSER URL FBP_PROTOCOL_DIR PROFILE [SCREENSHOT.png [FEED_GRAPH EDGE]] - opens URL in headless Chromium and watches the live view's
 // DOM through the DevTools protocol (with the `websocket` client fbp-protocol brings), in real time:
 // a DOM dump after a fixed (virtual) time would race the server. Prints the page's HTML once its state
 // reads "finished" (or after 60 s) and exits 0, or 1 when the browser cannot be driven.
@@ -6,7 +6,7 @@
 const path = require('path');
 const http = require('http');
 const { spawn } = require('child_process');
-const [browser, url, fbpDir, profile, screenshot] = process.argv.slice(2);
+const [browser, url, fbpDir, profile, screenshot, feedGraph, feedEdge] = process.argv.slice(2);
 const fs = require('fs');
 const WebSocketClient = require(path.join(fbpDir, 'node_modules/websocket')).client;
 
@@ -49,12 +49,46 @@ async function attach(port) {
       const r = await call('Runtime.evaluate', { expression, returnByValue: true });
       return r && r.result ? r.result.value : undefined;
     };
-    (async () => {
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const stateIs = async (want) => {
       const t0 = Date.now();
       for (;;) {
         const state = await evaluate("document.getElementById('state') && document.getElementById('state').textContent");
-        if (state === 'finished' || Date.now() - t0 > 60000) break;
-        await new Promise((r) => setTimeout(r, 100));
+        if (state === want || Date.now() - t0 > 60000) return state;
+        await sleep(100);
+      }
+    };
+    // With FEED_GRAPH: while the network runs, send five packets to its inport `in`, one at a time, through
+    // a protocol connection of our own, and read the drawn count of FEED_EDGE after each: it must rise.
+    const feed = () => new Promise((resolve) => {
+      const feeder = new WebSocketClient();
+      feeder.on('connectFailed', (e) => { console.error(String(e)); process.exit(1); });
+      feeder.on('connect', async (fc) => {
+        const seen = [];
+        for (let i = 1; i <= 5; i++) {
+          fc.sendUTF(JSON.stringify({ protocol: 'runtime', command: 'packet',
+            payload: { graph: feedGraph, port: 'in', event: 'data', payload: i } }));
+          const t0 = Date.now();
+          let n = 0;
+          while (n < i && Date.now() - t0 < 20000) {
+            await sleep(100);
+            const t = await evaluate(`(document.querySelector('[data-edge="${feedEdge}"]') || {}).textContent`);
+            n = parseInt(t, 10) || 0;
+          }
+          seen.push(n);
+        }
+        console.error('counts: ' + seen.join(' '));
+        fc.close();
+        resolve();
+      });
+      feeder.connect(url.replace(/^http/, 'ws').split('#')[0], 'noflo');
+    });
+    (async () => {
+      if (feedGraph) {
+        await stateIs('running');
+        await feed();
+      } else {
+        await stateIs('finished');
       }
       await new Promise((r) => setTimeout(r, 200)); // the last events after the state changed
       process.stdout.write(await evaluate('document.documentElement.outerHTML'));

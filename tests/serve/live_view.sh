@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR - the live view (src/serve/view.c) in a real browser:
+# live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR [counts] - the live view (src/serve/view.c) in a real browser:
 # headless Chromium opens http://127.0.0.1:PORT/#autostart=1 on `runnel serve GRAPH`; the page connects
 # over the WebSocket, starts the main graph and shows each edge's packets. live_view.js watches the DOM
 # through the DevTools protocol until the state reads "finished" (real time, so a slow sanitizer build
@@ -11,6 +11,7 @@ runnel=${1:?usage: live_view.sh RUNNEL GRAPH WORKDIR}
 graph=${2:?usage: live_view.sh RUNNEL GRAPH WORKDIR}
 work=${3:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR}
 fbp=${4:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR}
+mode=${5:-run}
 browser=""
 for b in chromium chromium-browser google-chrome; do
   if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
@@ -40,6 +41,23 @@ done
 [ -n "$server" ] || { echo "runnel serve did not start:"; cat "$work/serve.err"; exit 1; }
 trap 'kill "$server" 2>/dev/null || true' EXIT
 
+if [ "$mode" = counts ]; then
+  # graphs/live.fbp has an inport: the network keeps running; live_view.js feeds it five packets and reads
+  # the drawn count of the edge Rep -> Sink after each. It must rise with them: 1 2 3 4 5.
+  node "$(dirname "${BASH_SOURCE[0]}")/live_view.js" "$browser" "http://127.0.0.1:$port/#autostart=1" "$fbp" \
+    "$work/profile" "$work/live_view_counts.png" live "Rep.out>Sink.in" >"$work/dom.html" 2>"$work/chromium.err" || true
+  if grep -q "^counts: 1 2 3 4 5$" "$work/chromium.err"; then
+    echo "ok   the drawn count rose with each packet: $(grep '^counts:' "$work/chromium.err")"
+  else
+    echo "FAIL the drawn count did not rise 1 2 3 4 5:"; grep "^counts:" "$work/chromium.err"; tail -20 "$work/chromium.err"
+    exit 1
+  fi
+  kill "$server"
+  wait "$server"
+  trap - EXIT
+  echo "live view, counts: 1 passed, 0 failed"
+  exit 0
+fi
 node "$(dirname "${BASH_SOURCE[0]}")/live_view.js" "$browser" "http://127.0.0.1:$port/#autostart=1" "$fbp" \
   "$work/profile" "$work/live_view.png" >"$work/dom.html" 2>"$work/chromium.err" || true
 
