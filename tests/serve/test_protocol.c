@@ -368,12 +368,60 @@ static void test_components(void **state)
     rn_serve_free(s);
 }
 
+/* A node whose call fails: network/error for the log and network/processerror naming the node (what
+   the live view marks). picky.wasm (tests/graph) traps on multiples of 3. */
+static void test_process_error(void **state)
+{
+    (void)state;
+    const char *dirs[] = {RUNNEL_SERVE_TEST_ACTORS};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/picky.wasm", dirs[0]);
+    if (access(path, R_OK) != 0)
+        skip(); /* no clang for wasm32-wasi: the test actors were not built */
+    rn_serve_config c = {.component_dirs = dirs, .ncomponent_dirs = 1, .workers = 1};
+    runnel_report rep = {0};
+    rn_serve *s = rn_serve_new(&c, &rep);
+    assert_non_null(s);
+    const char *setup[] = {
+        "{\"protocol\":\"graph\",\"command\":\"clear\",\"payload\":{\"id\":\"err\"}}",
+        "{\"protocol\":\"graph\",\"command\":\"addnode\",\"payload\":{\"id\":\"P\",\"component\":\"picky\",\"graph\":\"err\"}}",
+        "{\"protocol\":\"graph\",\"command\":\"addinitial\",\"payload\":{\"src\":{\"data\":3},\"tgt\":{\"node\":\"P\",\"port\":\"value\"},\"graph\":\"err\"}}",
+    };
+    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++) {
+        json_t *r = send(s, setup[i]);
+        assert_string_not_equal(json_string_value(json_object_get(json_array_get(r, 0), "command")), "error");
+        json_decref(r);
+    }
+    json_t *r = send(s, "{\"protocol\":\"network\",\"command\":\"start\",\"payload\":{\"graph\":\"err\"}}");
+    expect_one(r, "network", "started");
+    json_decref(r);
+    json_t *ev = poll_until(s, "processerror", 1);
+    bool found = false;
+    size_t k;
+    json_t *m;
+    json_array_foreach(ev, k, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "command")), "processerror") != 0)
+            continue;
+        json_t *p = json_object_get(m, "payload");
+        assert_string_equal(json_string_value(json_object_get(p, "id")), "P");
+        assert_string_equal(json_string_value(json_object_get(p, "graph")), "err");
+        assert_non_null(strstr(json_string_value(json_object_get(p, "error")), "process trapped: unreachable"));
+        assert_int_equal(json_object_size(p), 3); /* the schema allows no other field */
+        found = true;
+    }
+    assert_true(found);
+    json_decref(ev);
+    rn_serve_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_secret),         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_oversized),      cmocka_unit_test(test_graph_commands),
         cmocka_unit_test(test_network_run),    cmocka_unit_test(test_components),
+        cmocka_unit_test(test_process_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
