@@ -60,7 +60,7 @@ if [ "${RUNNEL_SKIP_TSAN:-0}" != 1 ]; then
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRUNNEL_TSAN=ON
   # only what runs threads (the whole test suite under TSan would double CI's time for nothing new)
   cmake --build build-tsan -j"$jobs" --target test_network runnel_cli wasm_actor_my_actor wasm_actor_counter \
-        wasm_actor_tally wasm_actor_tally_x10 wasm_actor_tally_renamed wasm_actor_picky test_protocol
+        wasm_actor_tally wasm_actor_tally_x10 wasm_actor_tally_renamed wasm_actor_picky wasm_actor_misbehave test_protocol
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   if ! (cd build-tsan && ctest --output-on-failure -j"$jobs" \
           -R '^(graph_(test_network|kill_restart|hot_reload|examples_three_formats|cli_run_picky)|serve_(test_protocol|security))$'); then

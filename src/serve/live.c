@@ -454,3 +454,33 @@ runnel_status rn_live_send(rn_serve *s, rn_serve_graph *g, const char *port, con
     runnel_msg_clear(&m);
     return st;
 }
+
+/* runnel/stats (an extension: docs/serve.md, "Extension: runnel/stats"): every node's counters, queue
+   depth and whether a call is running, from runnel_network_stats. A graph that was never started has no
+   nodes to report; a finished run keeps its last counters. */
+json_t *rn_live_stats(rn_serve *s, rn_serve_graph *g)
+{
+    bool started, running;
+    double uptime;
+    rn_live_status(s, g, &started, &running, &uptime);
+    json_t *nodes = json_array();
+    if (g->run && nodes) {
+        size_t n = runnel_network_stats(g->run->net, NULL, 0);
+        if (n > RN_LIVE_MAX_STATS_NODES)
+            n = RN_LIVE_MAX_STATS_NODES;
+        runnel_node_stats *st = n ? calloc(n, sizeof *st) : NULL;
+        if (st) {
+            size_t got = runnel_network_stats(g->run->net, st, n);
+            n = got < n ? got : n;
+        }
+        for (size_t i = 0; st && i < n; i++)
+            json_array_append_new(nodes, json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:b}", "id", rn_serve_str(st[i].id),
+                                                   "component", rn_serve_str(st[i].component),
+                                                   "in", (json_int_t)st[i].in, "out", (json_int_t)st[i].out,
+                                                   "errors", (json_int_t)st[i].errors,
+                                                   "queued", (json_int_t)st[i].queued, "busy", st[i].busy));
+        free(st);
+    }
+    return json_pack("{s:s, s:b, s:b, s:f, s:o}", "graph", g->id, "started", started, "running", running, "uptime",
+                     uptime, "nodes", nodes ? nodes : json_array());
+}

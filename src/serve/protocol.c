@@ -815,6 +815,29 @@ static void trace_protocol(req *q)
     free(text);
 }
 
+/* ---------------------------------------------------------------- the runnel extension */
+
+/* runnel/getstats {graph} -> runnel/stats: what the standard messages cannot carry (each node's queue
+   depth and whether it is busy; fbp-protocol's schemas forbid extra fields in network/status and the
+   others). Only a client that asks gets it, so the standard clients see only standard messages; errors
+   are runtime/error, as for any unknown protocol. docs/serve.md, "Extension: runnel/stats". */
+static void runnel_protocol(req *q)
+{
+    if (strcmp(q->command, "getstats") != 0) {
+        fail(q, "unknown command runnel/%s", q->command);
+        return;
+    }
+    rn_serve_graph *g = target_graph(q);
+    if (!g)
+        return;
+    json_t *stats = rn_live_stats(q->s, g);
+    if (!stats) {
+        fail(q, "out of memory");
+        return;
+    }
+    reply(q, rn_serve_msg("runnel", "stats", stats));
+}
+
 /* ---------------------------------------------------------------- the entry point */
 
 /* Compares without leaking where the first difference is through timing. */
@@ -872,6 +895,8 @@ void rn_serve_handle(rn_serve *s, const char *text, size_t len, rn_serve_out *ou
         network_protocol(&q);
     else if (strcmp(q.protocol, "trace") == 0)
         trace_protocol(&q);
+    else if (strcmp(q.protocol, "runnel") == 0)
+        runnel_protocol(&q);
     else
         fail(&q, "unknown protocol %s", q.protocol);
 done:

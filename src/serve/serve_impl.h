@@ -109,6 +109,10 @@ bool rn_live_reap(rn_serve *s, unsigned wait_ms);
 void rn_live_status(rn_serve *s, rn_serve_graph *g, bool *started, bool *running, double *uptime);
 /* Sends a packet to a graph inport of a running network. */
 runnel_status rn_live_send(rn_serve *s, rn_serve_graph *g, const char *port, const json_t *payload, runnel_report *r);
+/* The payload of runnel/stats for the graph: {graph, started, running, uptime, nodes: [{id, component, in,
+   out, errors, queued, busy}]} (at most RN_LIVE_MAX_STATS_NODES nodes). NULL when out of memory. */
+json_t *rn_live_stats(rn_serve *s, rn_serve_graph *g);
+#define RN_LIVE_MAX_STATS_NODES 1024u
 /* Queues an event message for every client (steals msg). */
 void rn_live_queue(rn_serve *s, json_t *msg);
 

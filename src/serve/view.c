@@ -7,7 +7,9 @@
  * its NoFlo JSON, from which the graph is drawn (SVG, nodes in columns by their distance from the
  * sources), getstatus/started/stopped give its state, each network/data event counts on its edge (on
  * the drawing, with a rate per second, and as a row of a table with the last data), processerror
- * marks its node with the error; output and error messages are listed below. Start and stop buttons send network/start and stop.
+ * marks its node with the error; while the network runs, runnel/getstats (runnel's one extension of the
+ * protocol, asked for only by this page) gives each node's queue depth and whether it is busy, shown on
+ * the node; output and error messages are listed below. Start and stop buttons send network/start and stop.
  * With a secret, it is given in the address's fragment (#secret=S), which a browser never sends to the
  * server; #autostart=1 starts the network when the page opens (the headless test uses it).
  *
@@ -20,7 +22,7 @@
 const char rn_view_page[] =
     "<!doctype html><html lang=en><meta charset=utf-8><title>runnel serve</title>\n"
     "<style>body{font:14px sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:2px 8px;text-align:left}#state{font-weight:bold}pre{background:#f4f4f4;padding:.5em}\n"
-    "svg{border:1px solid #ddd;background:#fafafa}.node rect{fill:#eef3fb;stroke:#5b7db1}.node.err rect{fill:#fde4e4;stroke:#c0392b;stroke-width:2}.node-name{font-weight:bold}.node-comp{fill:#555;font-size:12px}.node-err{fill:#c0392b;font-size:11px}.edge line{stroke:#777}.edge-label{font-size:11px;fill:#333}.port{font-size:10px;fill:#5b7db1}</style>\n"
+    "svg{border:1px solid #ddd;background:#fafafa}.node rect{fill:#eef3fb;stroke:#5b7db1}.node.busy rect{fill:#fff4d6;stroke:#d68910;stroke-width:2}.node.err rect{fill:#fde4e4;stroke:#c0392b;stroke-width:2}.node-stat{fill:#8a5a00;font-size:11px}.node-name{font-weight:bold}.node-comp{fill:#555;font-size:12px}.node-err{fill:#c0392b;font-size:11px}.edge line{stroke:#777}.edge-label{font-size:11px;fill:#333}.port{font-size:10px;fill:#5b7db1}</style>\n"
     "<h1>runnel serve</h1>\n"
     "<p>A runnel FBP runtime. Connect Flowhub or noflo-ui to this address with the WebSocket protocol <code>noflo</code>. Below: the main graph's network, live.</p>\n"
     "<p>graph <code id=graph>-</code>: <span id=state>connecting</span> <button id=start>start</button> <button id=stop>stop</button></p>\n"
@@ -31,7 +33,7 @@ const char rn_view_page[] =
     "(function () {\n"
     "  var q = new URLSearchParams(location.hash.slice(1)), secret = q.get('secret') || undefined;\n"
     "  var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/', 'noflo');\n"
-    "  var graph = null, rows = {}, labels = {}, counts = {}, last = {}, rates = {}, boxes = {};\n"
+    "  var graph = null, running = false, rows = {}, labels = {}, counts = {}, last = {}, rates = {}, boxes = {};\n"
     "  var SVG = 'http://www.w3.org/2000/svg', W = 170, H = 64;\n"
     "  function send(p, c, pl) { ws.send(JSON.stringify({protocol: p, command: c, payload: pl || {}, secret: secret})); }\n"
     "  function text(id, t) { document.getElementById(id).textContent = t; }\n"
@@ -88,9 +90,25 @@ const char rn_view_page[] =
     "      el('rect', {x: p.x, y: p.y, width: W, height: H, rx: 6}, g2);\n"
     "      el('text', {'class': 'node-name', x: p.x + 8, y: p.y + 20}, g2, id);\n"
     "      el('text', {'class': 'node-comp', x: p.x + 8, y: p.y + 38}, g2, g.processes[id].component);\n"
-    "      boxes[id] = {g: g2, err: el('text', {'class': 'node-err', x: p.x + 8, y: p.y + 55}, g2, '')};\n"
+    "      boxes[id] = {g: g2, err: el('text', {'class': 'node-err', x: p.x + 8, y: p.y + 55}, g2, ''),\n"
+    "                   stat: el('text', {'class': 'node-stat', x: p.x + W - 8, y: p.y + 20, 'text-anchor': 'end'}, g2, '')};\n"
     "    });\n"
     "  }\n"
+    "  function mark(b) { b.g.setAttribute('class', 'node' + (b.busy ? ' busy' : '') + (b.failed ? ' err' : '')); }\n"
+    "  /* runnel/stats (runnel's extension of the protocol): each node's queue depth and whether it is busy */\n"
+    "  function stats(p) {\n"
+    "    (p.nodes || []).forEach(function (n) {\n"
+    "      var b = boxes[n.id];\n"
+    "      if (!b) return;\n"
+    "      b.busy = !!n.busy;\n"
+    "      b.stat.textContent = (n.busy ? 'busy' : '') + (n.busy && n.queued ? ' \\u00b7 ' : '') + (n.queued ? n.queued + ' queued' : '');\n"
+    "      b.g.setAttribute('data-queued', n.queued);\n"
+    "      mark(b);\n"
+    "    });\n"
+    "  }\n"
+    "  setInterval(function () {\n"
+    "    if (graph && running) send('runnel', 'getstats', {graph: graph});\n"
+    "  }, 300);\n"
     "  setInterval(function () {\n"
     "    for (var k in counts) { rates[k] = (counts[k] || 0) - (last[k] || 0); last[k] = counts[k]; label(k); }\n"
     "  }, 1000);\n"
@@ -110,6 +128,10 @@ const char rn_view_page[] =
     "      try { draw(JSON.parse(p.code)); } catch (err) { text('log', 'cannot draw the graph: ' + err); }\n"
     "    } else if (m.protocol === 'network' && (m.command === 'status' || m.command === 'started' || m.command === 'stopped')) {\n"
     "      text('state', p.running ? 'running' : (p.started ? 'finished' : 'stopped'));\n"
+    "      if (running && !p.running) send('runnel', 'getstats', {graph: graph}); /* the last counters */\n"
+    "      running = !!p.running;\n"
+    "    } else if (m.protocol === 'runnel' && m.command === 'stats') {\n"
+    "      stats(p);\n"
     "    } else if (m.command === 'data') {\n"
     "      var r = rows[p.id];\n"
     "      if (!r) {\n"
@@ -124,7 +146,7 @@ const char rn_view_page[] =
     "      label(k);\n"
     "    } else if (m.command === 'processerror') {\n"
     "      var b = boxes[p.id];\n"
-    "      if (b) { b.g.setAttribute('class', 'node err'); b.err.textContent = String(p.error).split('\\n')[0].slice(0, 40); }\n"
+    "      if (b) { b.failed = true; mark(b); b.err.textContent = String(p.error).split('\\n')[0].slice(0, 40); }\n"
     "    } else if (m.command === 'disconnect' && graph) {\n"
     "      send('network', 'getstatus', {graph: graph});\n"
     "    } else if (m.command === 'output' || m.command === 'error') {\n"

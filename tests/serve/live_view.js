@@ -1,4 +1,4 @@
-// live_view.js BROWSER URL FBP_PROTOCOL_DIR PROFILE [SCREENSHOT.png [FEED_GRAPH EDGE]] - opens URL in headless Chromium and watches the live view's
+// live_view.js BROWSER URL FBP_PROTOCOL_DIR PROFILE [SCREENSHOT.png [FEED_GRAPH EDGE [busy]]] - opens URL in headless Chromium and watches the live view's
 // DOM through the DevTools protocol (with the `websocket` client fbp-protocol brings), in real time:
 // a DOM dump after a fixed (virtual) time would race the server. Prints the page's HTML once its state
 // reads "finished" (or after 60 s) and exits 0, or 1 when the browser cannot be driven.
@@ -6,7 +6,7 @@
 const path = require('path');
 const http = require('http');
 const { spawn } = require('child_process');
-const [browser, url, fbpDir, profile, screenshot, feedGraph, feedEdge] = process.argv.slice(2);
+const [browser, url, fbpDir, profile, screenshot, feedGraph, feedEdge, feedMode] = process.argv.slice(2);
 const fs = require('fs');
 const WebSocketClient = require(path.join(fbpDir, 'node_modules/websocket')).client;
 
@@ -83,8 +83,56 @@ async function attach(port) {
       });
       feeder.connect(url.replace(/^http/, 'ws').split('#')[0], 'noflo');
     });
+    // With `busy`: send four packets at once to FEED_GRAPH's inport `in` (a node that takes 400 ms per
+    // packet), then read the node's drawing until it shows busy with packets queued, then until it is idle.
+    const node = "(function () { var g = document.querySelector('g.node'); if (!g) return ''; " +
+      "return g.getAttribute('class') + ' data-queued=\"' + g.getAttribute('data-queued') + '\" text=\"' + " +
+      "g.querySelector('.node-stat').textContent + '\"'; })()";
+    const busy = () => new Promise((resolve) => {
+      const feeder = new WebSocketClient();
+      feeder.on('connectFailed', (e) => { console.error(String(e)); process.exit(1); });
+      feeder.on('connect', async (fc) => {
+        for (let i = 1; i <= 4; i++) {
+          fc.sendUTF(JSON.stringify({ protocol: 'runtime', command: 'packet',
+            payload: { graph: feedGraph, port: 'in', event: 'data', payload: i } }));
+        }
+        let t0 = Date.now(), seen = '';
+        while (Date.now() - t0 < 30000) {
+          const d = await evaluate(node);
+          console.error('node: ' + d);
+          const m = /^node busy data-queued="[1-9]\d*" text="(.*)"$/.exec(d);
+          if (m) { seen = m[1]; break; }
+          await sleep(50);
+        }
+        console.error('busy: ' + seen);
+        if (screenshot) { // the busy node, kept as an artifact
+          await call('Emulation.setDeviceMetricsOverride', { width: 1000, height: 400, deviceScaleFactor: 1, mobile: false });
+          const shot = await call('Page.captureScreenshot', { format: 'png' });
+          if (shot && shot.data) fs.writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
+        }
+        t0 = Date.now();
+        let d = '';
+        while (Date.now() - t0 < 60000) {
+          d = await evaluate(node);
+          if (/^node( err)? data-queued="0"/.test(d)) break;
+          await sleep(100);
+        }
+        console.error('idle: ' + d.replace(/ err/, ''));
+        fc.close();
+        resolve();
+      });
+      feeder.connect(url.replace(/^http/, 'ws').split('#')[0], 'noflo');
+    });
     (async () => {
-      if (feedGraph) {
+      if (feedMode === 'busy') {
+        await stateIs('running');
+        await busy();
+        chrome.done = true;
+        clearTimeout(deadline);
+        chrome.kill('SIGTERM');
+        conn.close();
+        process.exit(0);
+      } else if (feedGraph) {
         await stateIs('running');
         await feed();
       } else {

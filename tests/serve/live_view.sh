@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR [counts] - the live view (src/serve/view.c) in a real browser:
+# live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR [counts | busy COMPONENTS_DIR] - the live view (src/serve/view.c) in a real browser:
 # headless Chromium opens http://127.0.0.1:PORT/#autostart=1 on `runnel serve GRAPH`; the page connects
 # over the WebSocket, starts the main graph and shows each edge's packets. live_view.js watches the DOM
 # through the DevTools protocol until the state reads "finished" (real time, so a slow sanitizer build
@@ -12,6 +12,11 @@ graph=${2:?usage: live_view.sh RUNNEL GRAPH WORKDIR}
 work=${3:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR}
 fbp=${4:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR}
 mode=${5:-run}
+serve_args=()
+if [ "$mode" = busy ]; then
+  serve_args=(--components "${6:?usage: live_view.sh RUNNEL GRAPH WORKDIR FBP_PROTOCOL_DIR busy COMPONENTS_DIR}")
+  [ -f "$6/misbehave.wasm" ] || { echo "no $6/misbehave.wasm (no clang for wasm32-wasi?): skipped" >&2; exit 77; }
+fi
 browser=""
 for b in chromium chromium-browser google-chrome; do
   if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
@@ -27,7 +32,7 @@ rm -rf "$work" && mkdir -p "$work"
 server=""
 for try in 1 2 3 4 5 6 7 8; do
   port=$((20000 + (RANDOM % 30000)))
-  "$runnel" serve --port "$port" "$graph" >"$work/serve.out" 2>"$work/serve.err" &
+  "$runnel" serve --port "$port" "${serve_args[@]}" "$graph" >"$work/serve.out" 2>"$work/serve.err" &
   server=$!
   for _ in $(seq 50); do
     grep -q listening "$work/serve.out" 2>/dev/null && break
@@ -40,6 +45,30 @@ for try in 1 2 3 4 5 6 7 8; do
 done
 [ -n "$server" ] || { echo "runnel serve did not start:"; cat "$work/serve.err"; exit 1; }
 trap 'kill "$server" 2>/dev/null || true' EXIT
+
+if [ "$mode" = busy ]; then
+  # graphs/slow.fbp: its node spins 400 ms on every packet. live_view.js sends four at once; the drawing must
+  # show the node busy with packets queued (runnel/stats), then idle with its queue empty.
+  node "$(dirname "${BASH_SOURCE[0]}")/live_view.js" "$browser" "http://127.0.0.1:$port/#autostart=1" "$fbp" \
+    "$work/profile" "$work/live_view_busy.png" slow "" busy >"$work/dom.html" 2>"$work/chromium.err" || true
+  fail=0
+  if grep -qE "^busy: busy . [1-4] queued$" "$work/chromium.err"; then
+    echo "ok   the node was drawn busy with packets queued ($(grep '^busy:' "$work/chromium.err"))"
+  else
+    echo "FAIL the node was not drawn busy with packets queued"; fail=1
+  fi
+  if grep -qE "^idle: node data-queued=\"0\" text=\"\"$" "$work/chromium.err"; then
+    echo "ok   then idle, its queue empty"
+  else
+    echo "FAIL the node did not go back to idle"; fail=1
+  fi
+  if [ "$fail" -ne 0 ]; then tail -20 "$work/chromium.err"; exit 1; fi
+  kill "$server"
+  wait "$server"
+  trap - EXIT
+  echo "live view, busy nodes: 2 passed, 0 failed"
+  exit 0
+fi
 
 if [ "$mode" = counts ]; then
   # graphs/live.fbp has an inport: the network keeps running; live_view.js feeds it five packets and reads

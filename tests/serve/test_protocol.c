@@ -415,13 +415,85 @@ static void test_process_error(void **state)
     rn_serve_free(s);
 }
 
+/* runnel/stats, the extension that gives queue depths and busy nodes (docs/serve.md). graphs/slow.fbp's
+   one node spins until its 400 ms timeout on every packet (tests/actor's misbehave.wasm), so of four
+   packets sent at once, one is in a call (busy) while the others wait in its queue. */
+static void test_stats(void **state)
+{
+    (void)state;
+    const char *dirs[] = {RUNNEL_SERVE_TEST_PLUGINS};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/misbehave.wasm", dirs[0]);
+    if (access(path, R_OK) != 0)
+        skip(); /* no clang for wasm32-wasi: the test actors were not built */
+    rn_serve_config c = {.component_dirs = dirs, .ncomponent_dirs = 1, .workers = 2, .log = stderr};
+    runnel_report rep = {0};
+    rn_serve *s = rn_serve_new(&c, &rep);
+    assert_non_null(s);
+    assert_int_equal(rn_serve_load_main(s, RUNNEL_SERVE_TEST_GRAPHS "/slow.fbp", &rep), RUNNEL_OK);
+    const char getstats[] = "{\"protocol\":\"runnel\",\"command\":\"getstats\",\"payload\":{\"graph\":\"slow\"}}";
+    /* not started: no nodes to report */
+    json_t *r = send(s, getstats);
+    expect_one(r, "runnel", "stats");
+    json_t *p = json_object_get(json_array_get(r, 0), "payload");
+    assert_string_equal(json_string_value(json_object_get(p, "graph")), "slow");
+    assert_true(json_is_false(json_object_get(p, "started")));
+    assert_int_equal(json_array_size(json_object_get(p, "nodes")), 0);
+    json_decref(r);
+    /* an unknown command of the extension, a missing graph: runtime/error */
+    r = send(s, "{\"protocol\":\"runnel\",\"command\":\"nosuch\",\"payload\":{}}");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "protocol")), "runtime");
+    assert_non_null(strstr(error_text(r), "unknown command runnel/nosuch"));
+    json_decref(r);
+    r = send(s, "{\"protocol\":\"runnel\",\"command\":\"getstats\",\"payload\":{\"graph\":\"nosuch\"}}");
+    assert_non_null(strstr(error_text(r), "graph not found"));
+    json_decref(r);
+
+    r = send(s, "{\"protocol\":\"network\",\"command\":\"start\",\"payload\":{\"graph\":\"slow\"}}");
+    expect_one(r, "network", "started");
+    json_decref(r);
+    for (int i = 1; i <= 4; i++) {
+        char packet[200];
+        snprintf(packet, sizeof packet,
+                 "{\"protocol\":\"runtime\",\"command\":\"packet\",\"payload\":{\"graph\":\"slow\",\"port\":\"in\","
+                 "\"event\":\"data\",\"payload\":%d}}",
+                 i);
+        r = send(s, packet);
+        expect_one(r, "runtime", "packetsent");
+        json_decref(r);
+    }
+    /* real time: the first call runs for 400 ms; look until the node is seen busy with packets waiting */
+    bool seen = false;
+    for (int i = 0; i < 2000 && !seen; i++) {
+        r = send(s, getstats);
+        expect_one(r, "runnel", "stats");
+        p = json_object_get(json_array_get(r, 0), "payload");
+        assert_true(json_is_true(json_object_get(p, "started")));
+        assert_int_equal(json_object_size(p), 5); /* graph, started, running, uptime, nodes */
+        json_t *nodes = json_object_get(p, "nodes");
+        assert_int_equal(json_array_size(nodes), 1);
+        json_t *n = json_array_get(nodes, 0);
+        assert_string_equal(json_string_value(json_object_get(n, "id")), "Slow");
+        assert_string_equal(json_string_value(json_object_get(n, "component")), "misbehave");
+        json_int_t queued = json_integer_value(json_object_get(n, "queued"));
+        json_int_t done = json_integer_value(json_object_get(n, "in"));
+        assert_true(queued >= 0 && queued <= 4 && done <= 4);
+        seen = json_is_true(json_object_get(n, "busy")) && queued >= 1;
+        json_decref(r);
+        if (!seen)
+            usleep(10000);
+    }
+    assert_true(seen);
+    rn_serve_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_secret),         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_oversized),      cmocka_unit_test(test_graph_commands),
         cmocka_unit_test(test_network_run),    cmocka_unit_test(test_components),
-        cmocka_unit_test(test_process_error),
+        cmocka_unit_test(test_process_error),  cmocka_unit_test(test_stats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
