@@ -172,7 +172,15 @@ const runnel_port_def *runnel_actor_metadata_outport(const runnel_actor_metadata
    additionalProperties, items, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
    minLength, maxLength, minItems, maxItems, anyOf, oneOf, allOf; other keywords are ignored).
    RUNNEL_OK when it matches, else RUNNEL_BADARG with a message naming the place, e.g.
-   "config.factor: expected a number, got a string". `what` names the root in messages ("config"). */
+   "config.factor: expected a number, got a string". `what` names the root in messages ("config").
+   The work is bounded, because a plugin's schema and a graph's config can both be hostile: nesting
+   deeper than RUNNEL_SCHEMA_MAX_DEPTH, an allOf/anyOf/oneOf of more than RUNNEL_SCHEMA_MAX_ALTERNATIVES
+   schemas, or more than RUNNEL_SCHEMA_MAX_STEPS steps (a step: one value against one schema, one
+   element of a list or constant compared) is refused with RUNNEL_BADARG, "config schema check exceeded
+   1000000 steps", never a pass. */
+#define RUNNEL_SCHEMA_MAX_DEPTH 64
+#define RUNNEL_SCHEMA_MAX_ALTERNATIVES 1000
+#define RUNNEL_SCHEMA_MAX_STEPS 1000000
 runnel_status runnel_json_schema_check(const json_t *schema, const json_t *value, const char *what, runnel_report *r);
 /* A copy of the object `value` with each property the schema's "properties" give a "default" for and
    value lacks filled in (one level, as JSON Schema defaults are usually written). NULL when out of
@@ -205,6 +213,8 @@ typedef struct runnel_actor_options {
     uint64_t timeout_ms;
     uint64_t max_memory_pages;
     uint64_t fuel; /* engine fuel per call; 0 = unlimited (no default budget) */
+    uint32_t stack_bytes;    /* the engine's value stack (runnel_config); 0 = 1 MiB */
+    uint32_t max_call_depth; /* nested wasm calls before "call stack exhausted"; 0 = 10,000 */
 
     bool keep_warm;          /* keep the wasm instance between calls (faster; guest globals persist).
                                 Default: a fresh instance per call, as Reflow does. After a failed call

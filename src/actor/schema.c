@@ -12,16 +12,33 @@
  * bounds (6.2), string lengths in code points (6.3), array items and lengths (6.4, and "items" as in
  * the Core spec 10.3.1.2), object properties, required and additionalProperties (Core 10.3.2), and the
  * combinators allOf/anyOf/oneOf/not (Core 10.2.1). Others (pattern, format, $ref, ...) are ignored:
- * an unsupported keyword never rejects a config, it only checks less. Recursion depth is bounded so
- * that a hostile schema cannot exhaust the host's stack.
+ * an unsupported keyword never rejects a config, it only checks less.
+ *
+ * The work is bounded (actor.h, RUNNEL_SCHEMA_MAX_*). A schema comes from a plugin and a config from a
+ * graph file, and the check runs on the host outside every guest limit (fuel, timeout): an anyOf of
+ * 20,001 alternatives against a 60,000-element array took 152 s of CPU before these bounds. Depth
+ * bounds the host's stack, the number of alternatives per combinator bounds the fan-out, and a step
+ * budget shared by the whole walk bounds the product of the two (alternatives times the size of the
+ * value). Hitting a bound stops the walk for good (walk.stopped): it must not read as "this alternative
+ * does not match", which "not" would turn into a pass and anyOf would answer by trying the next one.
  */
 #include "actor_impl.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DEPTH 64
+#define MAX_DEPTH RUNNEL_SCHEMA_MAX_DEPTH
+
+/* The state of one runnel_json_schema_check: the steps spent, and once a bound is hit, its message. */
+typedef struct walk {
+    const char *what; /* the root's name in messages ("config") */
+    size_t steps;
+    bool stopped;
+    char why[640];
+} walk;
 
 typedef struct path {
     const struct path *up;
@@ -141,7 +158,66 @@ static size_t utf8_length(const char *s, size_t len)
     return n;
 }
 
-static runnel_status check(const json_t *schema, const json_t *v, const path *p, int depth, runnel_report *r);
+/* Stops the walk with a bound's message (the first one wins). */
+static runnel_status stop(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static runnel_status stop(walk *w, const char *fmt, ...)
+{
+    if (!w->stopped) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(w->why, sizeof w->why, fmt, ap);
+        va_end(ap);
+        w->stopped = true;
+    }
+    return RUNNEL_BADARG;
+}
+
+/* Spends n steps; false (and the walk stopped) past the budget. */
+static bool spend(walk *w, size_t n)
+{
+    if (w->stopped)
+        return false;
+    if (n > RUNNEL_SCHEMA_MAX_STEPS - w->steps) {
+        stop(w, "%s schema check exceeded %d steps", w->what, RUNNEL_SCHEMA_MAX_STEPS);
+        return false;
+    }
+    w->steps += n;
+    return true;
+}
+
+/* The nodes of a JSON value, counting no further than limit: what comparing it may cost. The recursion
+   is as deep as the value, which the JSON parser bounds (jansson's own json_equal recurses the same). */
+static size_t nodes_upto(const json_t *v, size_t limit)
+{
+    size_t n = 1, i;
+    const json_t *e;
+    const char *k;
+    if (json_is_array(v))
+        json_array_foreach(v, i, e)
+        {
+            if (n >= limit)
+                break;
+            n += nodes_upto(e, limit - n);
+        }
+    else if (json_is_object(v))
+        json_object_foreach((json_t *)v, k, e)
+        {
+            if (n >= limit)
+                break;
+            n += nodes_upto(e, limit - n);
+        }
+    return n;
+}
+
+/* Spends the cost of comparing the value against the constant c. */
+static bool spend_compare(walk *w, const json_t *c)
+{
+    size_t left = RUNNEL_SCHEMA_MAX_STEPS - w->steps;
+    return spend(w, json_is_array(c) || json_is_object(c) ? nodes_upto(c, left + 1) : 1);
+}
+
+static runnel_status check(const json_t *schema, const json_t *v, const path *p, int depth, walk *w,
+                           runnel_report *r);
 
 static runnel_status check_type(const json_t *type, const json_t *v, const path *p, runnel_report *r)
 {
@@ -198,13 +274,18 @@ static runnel_status check_numbers(const json_t *s, const json_t *v, const path 
     return RUNNEL_OK;
 }
 
-static runnel_status check_lengths(const json_t *s, const json_t *v, const path *p, runnel_report *r)
+static runnel_status check_lengths(const json_t *s, const json_t *v, const path *p, walk *w, runnel_report *r)
 {
     const char *minkey, *maxkey, *unit;
     size_t len;
     if (json_is_string(v)) {
         minkey = "minLength", maxkey = "maxLength", unit = "characters";
-        len = utf8_length(json_string_value(v), json_string_length(v));
+        if (!json_object_get(s, minkey) && !json_object_get(s, maxkey))
+            return RUNNEL_OK;
+        len = json_string_length(v);
+        if (!spend(w, 1 + len / 64)) /* a step per 64 bytes counted */
+            return RUNNEL_BADARG;
+        len = utf8_length(json_string_value(v), len);
     } else if (json_is_array(v)) {
         minkey = "minItems", maxkey = "maxItems", unit = "items";
         len = json_array_size(v);
@@ -227,7 +308,8 @@ static runnel_status check_lengths(const json_t *s, const json_t *v, const path 
     return RUNNEL_OK;
 }
 
-static runnel_status check_object(const json_t *s, const json_t *v, const path *p, int depth, runnel_report *r)
+static runnel_status check_object(const json_t *s, const json_t *v, const path *p, int depth, walk *w,
+                                  runnel_report *r)
 {
     if (!json_is_object(v))
         return RUNNEL_OK;
@@ -235,6 +317,9 @@ static runnel_status check_object(const json_t *s, const json_t *v, const path *
                  *extra = json_object_get(s, "additionalProperties");
     size_t i;
     const json_t *k;
+    /* a step per required name and per property of the value looked up */
+    if (!spend(w, (json_is_array(req) ? json_array_size(req) : 0) + (props || extra ? json_object_size(v) : 0)))
+        return RUNNEL_BADARG;
     if (json_is_array(req))
         json_array_foreach(req, i, k)
         {
@@ -248,13 +333,13 @@ static runnel_status check_object(const json_t *s, const json_t *v, const path *
         path sub = {.up = p, .key = key};
         const json_t *ps = json_is_object(props) ? json_object_get(props, key) : NULL;
         if (ps) {
-            runnel_status st = check(ps, val, &sub, depth + 1, r);
+            runnel_status st = check(ps, val, &sub, depth + 1, w, r);
             if (st != RUNNEL_OK)
                 return st;
         } else if (json_is_false(extra)) {
             return mismatch(r, p, "unknown property \"%s\"%s", key, "");
         } else if (json_is_object(extra)) {
-            runnel_status st = check(extra, val, &sub, depth + 1, r);
+            runnel_status st = check(extra, val, &sub, depth + 1, w, r);
             if (st != RUNNEL_OK)
                 return st;
         }
@@ -262,7 +347,8 @@ static runnel_status check_object(const json_t *s, const json_t *v, const path *
     return RUNNEL_OK;
 }
 
-static runnel_status check_items(const json_t *s, const json_t *v, const path *p, int depth, runnel_report *r)
+static runnel_status check_items(const json_t *s, const json_t *v, const path *p, int depth, walk *w,
+                                 runnel_report *r)
 {
     const json_t *items = json_object_get(s, "items");
     if (!json_is_array(v) || !items)
@@ -275,103 +361,153 @@ static runnel_status check_items(const json_t *s, const json_t *v, const path *p
         const json_t *is = json_is_array(items) ? json_array_get(items, i) : items; /* older tuple form */
         if (!is)
             continue;
-        runnel_status st = check(is, e, &sub, depth + 1, r);
+        runnel_status st = check(is, e, &sub, depth + 1, w, r);
         if (st != RUNNEL_OK)
             return st;
     }
     return RUNNEL_OK;
 }
 
-static runnel_status check_combinators(const json_t *s, const json_t *v, const path *p, int depth, runnel_report *r)
+/* The alternatives of an allOf/anyOf/oneOf, or NULL (none, or more than the bound: then w is stopped). */
+static const json_t *alternatives(const json_t *s, const char *key, const path *p, walk *w)
+{
+    const json_t *a = json_object_get(s, key);
+    if (!json_is_array(a) || json_array_size(a) == 0)
+        return NULL;
+    if (json_array_size(a) > RUNNEL_SCHEMA_MAX_ALTERNATIVES) {
+        char where[512];
+        path_text(p, where, sizeof where);
+        stop(w, "%s schema check: %s at %s has %zu alternatives, more than %d", w->what, key, where,
+             json_array_size(a), RUNNEL_SCHEMA_MAX_ALTERNATIVES);
+    }
+    return a;
+}
+
+static runnel_status check_combinators(const json_t *s, const json_t *v, const path *p, int depth, walk *w,
+                                       runnel_report *r)
 {
     size_t i;
     const json_t *sub;
-    const json_t *all = json_object_get(s, "allOf"), *any = json_object_get(s, "anyOf"),
-                 *one = json_object_get(s, "oneOf"), *not = json_object_get(s, "not");
-    if (json_is_array(all))
+    const json_t *all = alternatives(s, "allOf", p, w), *any = alternatives(s, "anyOf", p, w),
+                 *one = alternatives(s, "oneOf", p, w), *not = json_object_get(s, "not");
+    if (w->stopped)
+        return RUNNEL_BADARG;
+    if (all)
         json_array_foreach(all, i, sub)
         {
-            runnel_status st = check(sub, v, p, depth + 1, r);
+            runnel_status st = check(sub, v, p, depth + 1, w, r);
             if (st != RUNNEL_OK)
                 return st;
         }
-    if (json_is_array(any) && json_array_size(any) > 0) {
+    if (any) {
         bool ok = false;
         json_array_foreach(any, i, sub)
         {
-            if (check(sub, v, p, depth + 1, NULL) == RUNNEL_OK) {
+            if (check(sub, v, p, depth + 1, w, NULL) == RUNNEL_OK) {
                 ok = true;
                 break;
             }
+            if (w->stopped)
+                return RUNNEL_BADARG;
         }
         if (!ok)
             return mismatch(r, p, "matches none of the alternatives (anyOf)%s%s", NULL, NULL);
     }
-    if (json_is_array(one) && json_array_size(one) > 0) {
+    if (one) {
         size_t matches = 0;
         json_array_foreach(one, i, sub)
         {
-            if (check(sub, v, p, depth + 1, NULL) == RUNNEL_OK)
+            if (check(sub, v, p, depth + 1, w, NULL) == RUNNEL_OK)
                 matches++;
+            if (w->stopped)
+                return RUNNEL_BADARG;
         }
         if (matches != 1)
             return mismatch(r, p, "must match exactly one alternative (oneOf), matches %s%s",
                             matches == 0 ? "none" : "several", NULL);
     }
-    if (not &&(json_is_object(not ) || json_is_boolean(not )) && check(not, v, p, depth + 1, NULL) == RUNNEL_OK)
-        return mismatch(r, p, "matches a schema it must not match (not)%s%s", NULL, NULL);
+    if (not &&(json_is_object(not ) || json_is_boolean(not ))) {
+        runnel_status st = check(not, v, p, depth + 1, w, NULL);
+        if (w->stopped)
+            return RUNNEL_BADARG;
+        if (st == RUNNEL_OK)
+            return mismatch(r, p, "matches a schema it must not match (not)%s%s", NULL, NULL);
+    }
     return RUNNEL_OK;
 }
 
-static runnel_status check(const json_t *schema, const json_t *v, const path *p, int depth, runnel_report *r)
+/* enum and const: each compared value costs its size in steps. The allowed values are printed only
+   when someone reads the message (r), not for every alternative an anyOf tries. */
+static runnel_status check_constants(const json_t *schema, const json_t *v, const path *p, walk *w, runnel_report *r)
 {
-    if (depth > MAX_DEPTH)
-        return mismatch(r, p, "the schema is nested too deeply%s%s", NULL, NULL);
-    if (json_is_false(schema))
-        return mismatch(r, p, "no value is allowed here%s%s", NULL, NULL);
-    if (!json_is_object(schema)) /* true, or not a schema at all: nothing to check */
-        return RUNNEL_OK;
-    runnel_status st = check_type(json_object_get(schema, "type"), v, p, r);
-    if (st != RUNNEL_OK)
-        return st;
     const json_t *en = json_object_get(schema, "enum"), *cn = json_object_get(schema, "const");
+    runnel_status st;
     if (json_is_array(en)) {
         bool found = false;
         size_t i;
         const json_t *e;
         json_array_foreach(en, i, e)
         {
+            if (!spend_compare(w, e))
+                return RUNNEL_BADARG;
             if (schema_equal(e, v)) {
                 found = true;
                 break;
             }
         }
         if (!found) {
-            char *allowed = json_dumps(en, JSON_COMPACT);
+            char *allowed = r ? json_dumps(en, JSON_COMPACT) : NULL;
             st = mismatch(r, p, "must be one of %s%s", allowed ? allowed : "the listed values", NULL);
             free(allowed);
             return st;
         }
     }
+    if (cn && !spend_compare(w, cn))
+        return RUNNEL_BADARG;
     if (cn && !schema_equal(cn, v)) {
-        char *want = json_dumps(cn, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *want = r ? json_dumps(cn, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         st = mismatch(r, p, "must be %s%s", want ? want : "the constant", NULL);
         free(want);
         return st;
     }
-    if ((st = check_numbers(schema, v, p, r)) != RUNNEL_OK || (st = check_lengths(schema, v, p, r)) != RUNNEL_OK ||
-        (st = check_object(schema, v, p, depth, r)) != RUNNEL_OK ||
-        (st = check_items(schema, v, p, depth, r)) != RUNNEL_OK)
+    return RUNNEL_OK;
+}
+
+static runnel_status check(const json_t *schema, const json_t *v, const path *p, int depth, walk *w,
+                           runnel_report *r)
+{
+    if (depth > MAX_DEPTH) {
+        char where[512];
+        path_text(p, where, sizeof where);
+        return stop(w, "%s schema check exceeded %d levels of nesting at %s", w->what, MAX_DEPTH, where);
+    }
+    if (!spend(w, 1))
+        return RUNNEL_BADARG;
+    if (json_is_false(schema))
+        return mismatch(r, p, "no value is allowed here%s%s", NULL, NULL);
+    if (!json_is_object(schema)) /* true, or not a schema at all: nothing to check */
+        return RUNNEL_OK;
+    const json_t *type = json_object_get(schema, "type");
+    if (json_is_array(type) && !spend(w, json_array_size(type)))
+        return RUNNEL_BADARG;
+    runnel_status st;
+    if ((st = check_type(type, v, p, r)) != RUNNEL_OK ||
+        (st = check_constants(schema, v, p, w, r)) != RUNNEL_OK || (st = check_numbers(schema, v, p, r)) != RUNNEL_OK ||
+        (st = check_lengths(schema, v, p, w, r)) != RUNNEL_OK ||
+        (st = check_object(schema, v, p, depth, w, r)) != RUNNEL_OK ||
+        (st = check_items(schema, v, p, depth, w, r)) != RUNNEL_OK)
         return st;
-    return check_combinators(schema, v, p, depth, r);
+    return check_combinators(schema, v, p, depth, w, r);
 }
 
 runnel_status runnel_json_schema_check(const json_t *schema, const json_t *value, const char *what, runnel_report *r)
 {
     if (!value)
         return rn_actor_fail(r, RUNNEL_BADARG, "%s: no value", what ? what : "value");
-    path root = {.key = what ? what : "value"};
-    return check(schema, value, &root, 0, r);
+    walk w = {.what = what ? what : "value"};
+    path root = {.key = w.what};
+    runnel_status st = check(schema, value, &root, 0, &w, r);
+    return w.stopped ? rn_actor_fail(r, RUNNEL_BADARG, "%s", w.why) : st;
 }
 
 json_t *runnel_json_schema_defaults(const json_t *schema, const json_t *value)

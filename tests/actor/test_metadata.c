@@ -222,7 +222,86 @@ static void test_schema_depth_is_bounded(void **state)
         strcat(schema, "}}");
         strcat(value, "}");
     }
-    schema_fails(schema, value, "nested too deeply");
+    schema_fails(schema, value, "config schema check exceeded 64 levels of nesting at config.a.a.a");
+}
+
+/* A schema and a value built by the caller (no JSON text): refused with a message containing want. */
+static void schema_fails_json(json_t *s, json_t *v, const char *want)
+{
+    runnel_report r = {0};
+    if (runnel_json_schema_check(s, v, "config", &r) == RUNNEL_OK)
+        fail_msg("accepted, expected \"%s\"", want);
+    assert_int_equal(r.status, RUNNEL_BADARG);
+    if (!strstr(r.message, want))
+        fail_msg("\"%s\" does not contain \"%s\"", r.message, want);
+    runnel_report_clear(&r);
+    json_decref(s);
+    json_decref(v);
+}
+
+/* n integers, all 0 */
+static json_t *zeros(size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer(0));
+    return a;
+}
+
+/* A combinator (anyOf, oneOf, allOf) of n alternatives, each walking a whole array of integers before it
+   fails (allOf [false] comes after items): n times the array's length in work. */
+static json_t *costly_alternatives(const char *combinator, size_t n)
+{
+    json_t *alts = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(alts, json_pack("{s:{s:s},s:[b]}", "items", "type", "integer", "allOf", 0));
+    return json_pack("{s:o}", combinator, alts);
+}
+
+static void test_schema_work_is_bounded(void **state)
+{
+    (void)state;
+    char want[128];
+    /* the reported case: anyOf of 20,001 alternatives against 60,000 elements (minutes of CPU before) */
+    snprintf(want, sizeof want, "config schema check: anyOf at config has 20001 alternatives, more than %d",
+             RUNNEL_SCHEMA_MAX_ALTERNATIVES);
+    schema_fails_json(costly_alternatives("anyOf", 20001), zeros(60000), want);
+    schema_fails_json(costly_alternatives("oneOf", RUNNEL_SCHEMA_MAX_ALTERNATIVES + 1), zeros(1), "oneOf at config has 1001 alternatives");
+    /* within the number of alternatives, the step budget stops the product of the two */
+    snprintf(want, sizeof want, "config schema check exceeded %d steps", RUNNEL_SCHEMA_MAX_STEPS);
+    schema_fails_json(costly_alternatives("anyOf", RUNNEL_SCHEMA_MAX_ALTERNATIVES), zeros(60000), want);
+    schema_fails_json(costly_alternatives("oneOf", 100), zeros(60000), want);
+    /* a bound hit under "not" is the bound's error, not a failed match that "not" turns into a pass */
+    schema_fails_json(json_pack("{s:o}", "not", costly_alternatives("anyOf", 100)), zeros(60000), want);
+    /* enum compares whole values: a long list of big constants costs steps too */
+    json_t *consts = json_array();
+    for (int i = 0; i < 100; i++) {
+        json_t *c = zeros(60000);
+        json_array_append_new(c, json_integer(i + 1));
+        json_array_append_new(consts, c);
+    }
+    schema_fails_json(json_pack("{s:o}", "enum", consts), zeros(60001), want);
+    /* normal work under the budget still passes: 60,000 items checked once */
+    json_t *s = json_pack("{s:s,s:{s:s,s:i}}", "type", "array", "items", "type", "integer", "minimum", 0);
+    json_t *v = zeros(60000);
+    runnel_report r = {0};
+    if (runnel_json_schema_check(s, v, "config", &r) != RUNNEL_OK)
+        fail_msg("a plain array refused: %s", r.message);
+    json_decref(s);
+    json_decref(v);
+}
+
+static void test_schema_depth_under_not(void **state)
+{
+    (void)state;
+    /* "not" around a schema nested past the depth bound: the bound's error, not a pass */
+    json_t *deep = json_object(), *in = deep;
+    for (int i = 0; i < 100; i++) {
+        json_t *next = json_object();
+        json_object_set_new(in, "not", next);
+        in = next;
+    }
+    schema_fails_json(json_pack("{s:o}", "not", deep), json_integer(1), "levels of nesting");
 }
 
 static void test_schema_defaults(void **state)
@@ -261,6 +340,8 @@ int main(void)
         cmocka_unit_test(test_schema_big_integers_exact),
         cmocka_unit_test(test_schema_combinators),
         cmocka_unit_test(test_schema_depth_is_bounded),
+        cmocka_unit_test(test_schema_work_is_bounded),
+        cmocka_unit_test(test_schema_depth_under_not),
         cmocka_unit_test(test_schema_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
