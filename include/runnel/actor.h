@@ -214,7 +214,8 @@ typedef struct runnel_actor_options {
     uint64_t max_memory_pages;
     uint64_t fuel; /* engine fuel per call; 0 = unlimited (no default budget) */
     uint32_t stack_bytes;    /* the engine's value stack (runnel_config); 0 = 1 MiB */
-    uint32_t max_call_depth; /* nested wasm calls before "call stack exhausted"; 0 = 10,000 */
+    uint32_t max_call_depth; /* nested wasm calls before "call stack exhausted"; 0 = 10,000. These two
+                                belong to the compiled plugin: runnel_actor_spawn keeps the proto's */
 
     bool keep_warm;          /* keep the wasm instance between calls (faster; guest globals persist).
                                 Default: a fresh instance per call, as Reflow does. After a failed call

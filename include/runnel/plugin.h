@@ -134,6 +134,10 @@ typedef struct runnel_plugin_options {
     void *log_user;
     const char *log_file;            /* opened for appending when the plugin is made; NULL = stderr */
     bool allow_network_sources;      /* fetch manifest wasm {"url": ...} sources with libcurl (default off) */
+    uint64_t fetch_connect_timeout_ms; /* such a fetch: connecting may take this long; 0 = 10,000 */
+    uint64_t fetch_timeout_ms;       /* ... and the whole fetch this long; 0 = 60,000 */
+    uint32_t stack_bytes;            /* the engine's value stack per instance (runnel_config); 0 = 1 MiB */
+    uint32_t max_call_depth;         /* nested wasm calls before "call stack exhausted"; 0 = 10,000 */
 } runnel_plugin_options;
 
 /* Compiles a plugin from a JSON manifest (see docs/plugins.md) or, when the bytes start with the wasm

@@ -23,7 +23,9 @@
  * writes becomes the state. On failure the copy is dropped.
  */
 #include "actor_impl.h"
+#include "fileio.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +289,8 @@ runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_
     po.wasi = true;
     po.wasi_inherit_stdio = o->inherit_stdio;
     po.fuel = o->fuel == RUNNEL_ACTOR_UNLIMITED ? 0 : o->fuel;
+    po.stack_bytes = o->stack_bytes;
+    po.max_call_depth = o->max_call_depth;
     po.functions = rn_actor_host_functions(a->abi, &po.nfunctions);
     a->compiled = runnel_compiled_plugin_new(wasm, len, &po, r);
     if (!a->compiled || fresh_plugin(a, o, r) != RUNNEL_OK)
@@ -351,36 +355,13 @@ fail:
 
 runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *opts, runnel_report *r)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        rn_actor_fail(r, RUNNEL_BADARG, "%s: cannot open", path);
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                rn_actor_fail(r, RUNNEL_NOMEM, "%s: out of memory", path);
-                return NULL;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    bool err = ferror(f);
-    fclose(f);
+    uint8_t *buf;
+    size_t len;
+    int err = rn_read_file(path, &buf, &len); /* the library's one reader (fileio.h), with its limit */
     if (err) {
-        free(buf);
-        rn_actor_fail(r, RUNNEL_BADARG, "%s: read error", path);
+        char why[160];
+        rn_actor_fail(r, err == ENOMEM ? RUNNEL_NOMEM : RUNNEL_BADARG, "%s: cannot %s: %s", path,
+                      err == ENOENT || err == EACCES ? "open" : "read", rn_io_strerror(err, why, sizeof why));
         return NULL;
     }
     runnel_actor *a = runnel_actor_new(buf, len, opts, r);

@@ -20,6 +20,7 @@
  * option or a missing file are the same in both.
  */
 #include "cli.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -42,46 +43,16 @@ void rn_cli_error(const char *fmt, ...)
 
 bool rn_cli_read_file(const char *path, uint8_t **data, size_t *len)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        rn_cli_error("cannot open %s: %s", path, strerror(errno));
-        return false;
+    int err = strcmp(path, "-") == 0 ? rn_read_fd(STDIN_FILENO, data, len) : rn_read_file(path, data, len);
+    if (err) {
+        char why[160];
+        rn_io_strerror(err, why, sizeof why);
+        if (strcmp(path, "-") == 0)
+            rn_cli_error("cannot read stdin: %s", why);
+        else
+            rn_cli_error("cannot %s %s: %s", err == ENOENT || err == EACCES ? "open" : "read", path, why);
     }
-    /* Read in growing chunks rather than trusting a size from fseek/ftell: that also works for pipes. */
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    bool ok = buf != NULL;
-    while (ok) {
-        if (n == cap) {
-            uint8_t *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!bigger) {
-                ok = false;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (!ok)
-        rn_cli_error("cannot read %s: out of memory", path);
-    else if (ferror(f)) {
-        rn_cli_error("cannot read %s: %s", path, strerror(errno));
-        ok = false;
-    }
-    if (!is_stdin)
-        fclose(f);
-    if (!ok) {
-        free(buf);
-        return false;
-    }
-    *data = buf;
-    *len = n;
-    return true;
+    return err == 0;
 }
 
 bool rn_cli_write_file(const char *path, const void *data, size_t len)
@@ -92,41 +63,12 @@ bool rn_cli_write_file(const char *path, const void *data, size_t len)
             rn_cli_error("cannot write to stdout: %s", strerror(errno));
         return ok;
     }
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        rn_cli_error("out of memory");
-        return false;
+    int err = rn_write_file_atomic(path, data, len);
+    if (err) {
+        char why[160];
+        rn_cli_error("cannot write %s: %s", path, rn_io_strerror(err, why, sizeof why));
     }
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    struct stat old;
-    bool ok = fd >= 0;
-    if (ok && stat(path, &old) == 0)
-        fchmod(fd, old.st_mode & 07777);
-    else if (ok) {
-        mode_t mask = umask(0);
-        umask(mask);
-        fchmod(fd, 0666 & ~mask);
-    }
-    for (size_t done = 0; ok && done < len;) {
-        ssize_t w = write(fd, (const char *)data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        ok = w > 0;
-        done += ok ? (size_t)w : 0;
-    }
-    ok = ok && fsync(fd) == 0;
-    if (fd >= 0 && close(fd) != 0)
-        ok = false;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        rn_cli_error("cannot write %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            unlink(tmp);
-    }
-    free(tmp);
-    return ok;
+    return err == 0;
 }
 
 /* True if the bytes look like the text format, to add a hint to "malformed". */
@@ -247,6 +189,50 @@ int rn_cli_parse_args(const rn_cli_syntax *syntax, int argc, char **argv, void *
         return RN_CLI_USAGE;
     }
     return -1;
+}
+
+/* One numeric option of rn_cli_limit_option: its value in min..max, or -1 after saying why. */
+static int limit_value(const char *command, const char *name, const char *v, uint64_t min, uint64_t max,
+                       uint64_t *out)
+{
+    if (rn_cli_parse_u64(v, max, out) && *out >= min)
+        return 1;
+    rn_cli_error("%s: --%s wants an integer in %llu..%llu%s, not '%s'", command, name, (unsigned long long)min,
+                 (unsigned long long)max, min == 0 ? " (0 = no limit)" : "", v);
+    return -1;
+}
+
+int rn_cli_limit_option(rn_cli_limits *l, const char *command, const char *memory_name, int argc, char **argv,
+                        int *i)
+{
+    const char *v;
+    int got = 0;
+    uint64_t n;
+    if (rn_cli_next_option(argc, argv, i, "fuel", &v, &got))
+        l->has_fuel = (got = limit_value(command, "fuel", v, 0, UINT64_MAX - 1, &l->fuel)) > 0;
+    if (rn_cli_next_option(argc, argv, i, "timeout", &v, &got))
+        l->has_timeout = (got = limit_value(command, "timeout", v, 0, UINT32_MAX, &l->timeout_ms)) > 0;
+    if (rn_cli_next_option(argc, argv, i, memory_name, &v, &got))
+        l->has_memory = (got = limit_value(command, memory_name, v, 0, 65536, &l->max_pages)) > 0;
+    if (rn_cli_next_option(argc, argv, i, "stack", &v, &got) &&
+        (got = limit_value(command, "stack", v, 1, UINT32_MAX, &n)) > 0)
+        l->stack_bytes = (uint32_t)n;
+    if (rn_cli_next_option(argc, argv, i, "max-depth", &v, &got) &&
+        (got = limit_value(command, "max-depth", v, 1, RN_CLI_MAX_DEPTH, &n)) > 0)
+        l->max_depth = (uint32_t)n;
+    return got;
+}
+
+void rn_cli_limits_help(FILE *out, const char *memory_name)
+{
+    fprintf(out,
+            "  --fuel N             stop a call after N units of fuel (one per function entry and loop\n"
+            "                       back-edge; 0 = no limit)\n"
+            "  --timeout MS         stop a call after MS milliseconds (0 = no limit)\n"
+            "  --%-10s PAGES   cap memory at PAGES pages of 64 KiB, at most 65536 (0 = no limit)\n"
+            "  --stack BYTES        size of the value stack (default 1 MiB)\n"
+            "  --max-depth N        nested calls before \"call stack exhausted\", 1..%u (default 10000)\n",
+            memory_name, RN_CLI_MAX_DEPTH);
 }
 
 static int digit_value(char c)

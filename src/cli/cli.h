@@ -39,13 +39,15 @@ typedef void (*rn_cli_help_fn)(FILE *out);
 /* "runnel: error: ..." on stderr. */
 void rn_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Reads a whole file ("-" = stdin) into a malloc'ed buffer. Prints the reason and returns false on
-   failure. A zero-length file gives a non-NULL buffer and *len 0. */
+/* Reads a whole file ("-" = stdin) into a malloc'ed buffer, through the library's one reader (fileio.h:
+   at most RUNNEL_MAX_INPUT bytes, 256 MiB by default). Prints the reason and returns false on failure.
+   A zero-length file gives a non-NULL buffer and *len 0. */
 bool rn_cli_read_file(const char *path, uint8_t **data, size_t *len);
 
-/* Writes data to path atomically (a temporary file in the same directory, fsync'ed, renamed over the
-   old one, whose permission bits it keeps); NULL or "-" writes to stdout. Prints why and returns false
-   on failure, leaving the old file as it was. */
+/* Writes data to path atomically (rn_write_file_atomic, fileio.h: a temporary file in the same
+   directory, fsync'ed, renamed over the old one, whose permission bits it keeps, the directory fsync'ed;
+   a symbolic link's target is replaced, the link kept); NULL or "-" writes to stdout. Prints why and
+   returns false on failure, leaving the old file as it was. */
 bool rn_cli_write_file(const char *path, const void *data, size_t len);
 
 /* Reads, decodes, validates and compiles a module. On failure prints "PATH: STATUS: MESSAGE (at
@@ -93,6 +95,27 @@ typedef struct rn_cli_syntax {
    RN_CLI_OK after the help, RN_CLI_USAGE for a wrong command line (after saying why), RN_CLI_FAIL
    when out of memory. */
 int rn_cli_parse_args(const rn_cli_syntax *syntax, int argc, char **argv, void *opts, rn_cli_args *args);
+
+/* The limits every command that runs code takes, read by one parser so that they mean the same
+   everywhere (run, call, send, run GRAPH):
+     --fuel N, --timeout MS, --max-memory PAGES   budgets: 0 = no limit; not given = the command's
+                                                   default (none for run and call, the actor layer's
+                                                   for send and graphs)
+     --stack BYTES, --max-depth N                 sizes of the engine's value stack and call stack
+                                                   (runnel_config): 0 is refused; not given = 1 MiB and
+                                                   10,000 frames */
+typedef struct rn_cli_limits {
+    bool has_fuel, has_timeout, has_memory;
+    uint64_t fuel, timeout_ms, max_pages; /* when has_*: 0 = no limit */
+    uint32_t stack_bytes, max_depth;      /* 0: not given (the engine's defaults) */
+} rn_cli_limits;
+#define RN_CLI_MAX_DEPTH 1000000u /* the call-stack frames are allocated up front: ~48 MiB at this */
+/* Takes argv[*i] if it is one of the options above (rn_cli_syntax's option convention). memory_name is
+   the name of the memory option ("max-memory"; `call` keeps Extism's "memory-max"). */
+int rn_cli_limit_option(rn_cli_limits *l, const char *command, const char *memory_name, int argc, char **argv,
+                        int *i);
+/* Their lines for a command's --help. */
+void rn_cli_limits_help(FILE *out, const char *memory_name);
 
 /* Unsigned integers in decimal or 0x hex, at most `max`. No sign, no spaces, nothing after. */
 bool rn_cli_parse_u64(const char *s, uint64_t max, uint64_t *out);

@@ -38,17 +38,20 @@ void rn_cli_help_call(FILE *out)
             "  --allow-path HOST[:GUEST]   grant a host directory (ro:HOST[:GUEST] read-only)\n"
             "  --allow-host GLOB           allow HTTP requests to matching hosts (none: no HTTP)\n"
             "  --enable-http-response-headers  let the plugin read HTTP response headers\n"
-            "  --timeout MS                stop a call after MS milliseconds (error: timeout)\n"
-            "  --memory-max PAGES          cap memory growth at PAGES pages of 64 KiB (error: oom)\n"
             "  --var-max BYTES             size of the plugin's var store (0 disables vars)\n"
             "  --http-response-max BYTES   largest HTTP response the plugin may read\n"
-            "  --config KEY=VALUE          a config value (repeatable)\n"
+            "  --config KEY=VALUE          a config value (repeatable; without = it is an error)\n"
             "  --set-config JSON           config values as a JSON object (--config wins)\n"
             "  -m, --manifest              FILE is a JSON manifest\n"
             "  --link NAME=PATH            link another module under NAME (repeatable)\n"
             "  --log-level LEVEL           trace, debug, info, warn, error or off (default: RUNNEL_LOG,\n"
             "                              else error)\n"
-            "  --fuel N                    stop a call after N units of fuel\n"
+            "  --fetch-timeout MS          a wasm `url` of the manifest must arrive within MS\n"
+            "                              milliseconds (default 60000)\n"
+            "  --fetch-connect-timeout MS  ... and its server connect within MS (default 10000)\n");
+    rn_cli_limits_help(out, "memory-max");
+    fprintf(out,
+            "                              (0 removes a manifest's own timeout_ms or max_pages)\n"
             "  -h, --help                  this text\n\n"
             "exit status: 0 success; 1 the plugin failed to load or the call failed (the error is\n"
             "printed); 2 wrong command line.\n\n"
@@ -58,8 +61,9 @@ void rn_cli_help_call(FILE *out)
 typedef struct call_opts {
     const char *file, *func, *input, *set_config, *log_level;
     bool stdin_input, wasi, manifest, http_headers;
-    uint64_t loop, timeout_ms, fuel;
-    int64_t memory_max, var_max, http_max; /* -1: not given */
+    uint64_t loop, fetch_connect_ms, fetch_ms; /* fetch: 0 = the defaults */
+    rn_cli_limits limits;
+    int64_t var_max, http_max; /* -1: not given */
     const char **paths, **hosts, **config, **links;
     size_t npaths, nhosts, nconfig, nlinks;
 } call_opts;
@@ -86,7 +90,7 @@ static int parse_int_opt(const char *name, const char *v, uint64_t max, uint64_t
 static int parse_args(int argc, char **argv, call_opts *o)
 {
     o->loop = 1;
-    o->memory_max = o->var_max = o->http_max = -1;
+    o->var_max = o->http_max = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         int got, rc;
@@ -128,6 +132,11 @@ static int parse_args(int argc, char **argv, call_opts *o)
         FLAG("manifest", manifest)
         FLAG("enable-http-response-headers", http_headers)
 #undef FLAG
+        if ((got = rn_cli_limit_option(&o->limits, "call", "memory-max", argc, argv, &i)) != 0) {
+            if (got < 0)
+                return RN_CLI_USAGE;
+            continue;
+        }
 #define OPT(name)                                                                                                    \
     if ((got = rn_cli_option(argc, argv, &i, name, &v)) < 0)                                                         \
         return RN_CLI_USAGE;                                                                                         \
@@ -137,15 +146,26 @@ static int parse_args(int argc, char **argv, call_opts *o)
         OPT("log-level") { o->log_level = v; continue; }
         OPT("allow-path") { if (!push(&o->paths, &o->npaths, v)) return RN_CLI_FAIL; continue; }
         OPT("allow-host") { if (!push(&o->hosts, &o->nhosts, v)) return RN_CLI_FAIL; continue; }
-        OPT("config") { if (!push(&o->config, &o->nconfig, v)) return RN_CLI_FAIL; continue; }
+        OPT("config") {
+            if (!strchr(v, '=') || v[0] == '=') {
+                rn_cli_error("call: --config wants KEY=VALUE, not '%s'", v);
+                return RN_CLI_USAGE;
+            }
+            if (!push(&o->config, &o->nconfig, v))
+                return RN_CLI_FAIL;
+            continue;
+        }
         OPT("link") { if (!push(&o->links, &o->nlinks, v)) return RN_CLI_FAIL; continue; }
         OPT("loop") { if ((rc = parse_int_opt("loop", v, UINT32_MAX, &o->loop)) >= 0) return rc; continue; }
-        OPT("timeout") { if ((rc = parse_int_opt("timeout", v, UINT32_MAX, &o->timeout_ms)) >= 0) return rc; continue; }
-        OPT("fuel") { if ((rc = parse_int_opt("fuel", v, UINT64_MAX, &o->fuel)) >= 0) return rc; continue; }
-        OPT("memory-max") {
-            if ((rc = parse_int_opt("memory-max", v, 65536, &n)) >= 0)
-                return rc;
-            o->memory_max = (int64_t)n;
+        OPT("fetch-timeout") {
+            if ((rc = parse_int_opt("fetch-timeout", v, UINT32_MAX, &o->fetch_ms)) >= 0 || o->fetch_ms == 0)
+                return rc >= 0 ? rc : (rn_cli_error("call: --fetch-timeout must be 1 or more"), RN_CLI_USAGE);
+            continue;
+        }
+        OPT("fetch-connect-timeout") {
+            if ((rc = parse_int_opt("fetch-connect-timeout", v, UINT32_MAX, &o->fetch_connect_ms)) >= 0 ||
+                o->fetch_connect_ms == 0)
+                return rc >= 0 ? rc : (rn_cli_error("call: --fetch-connect-timeout must be 1 or more"), RN_CLI_USAGE);
             continue;
         }
         OPT("var-max") {
@@ -208,7 +228,12 @@ static json_t *build_manifest(const call_opts *o)
     json_t *m;
     if (o->manifest) {
         json_error_t err;
-        m = json_load_file(o->file, JSON_REJECT_DUPLICATES, &err);
+        uint8_t *text;
+        size_t len;
+        if (!rn_cli_read_file(o->file, &text, &len)) /* held to the input limit like every file */
+            return NULL;
+        m = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &err);
+        free(text);
         if (!m) {
             rn_cli_error("%s: %s (line %d)", o->file, err.text, err.line);
             return NULL;
@@ -284,14 +309,20 @@ static json_t *build_manifest(const call_opts *o)
             json_object_set_new(config, key, json_string(eq ? eq + 1 : ""));
         }
     }
-    if (o->memory_max > 0)
-        json_object_set_new(ensure_obj(m, "memory"), "max_pages", json_integer(o->memory_max));
+    /* 0 means no limit, as on every command: it removes a manifest's own limit too */
+    const rn_cli_limits *l = &o->limits;
+    if (l->has_memory && l->max_pages > 0)
+        json_object_set_new(ensure_obj(m, "memory"), "max_pages", json_integer((json_int_t)l->max_pages));
+    else if (l->has_memory && json_is_object(json_object_get(m, "memory")))
+        json_object_del(json_object_get(m, "memory"), "max_pages");
     if (o->http_max >= 0)
         json_object_set_new(ensure_obj(m, "memory"), "max_http_response_bytes", json_integer(o->http_max));
     if (o->var_max >= 0)
         json_object_set_new(ensure_obj(m, "memory"), "max_var_bytes", json_integer(o->var_max));
-    if (o->timeout_ms > 0)
-        json_object_set_new(m, "timeout_ms", json_integer((json_int_t)o->timeout_ms));
+    if (l->has_timeout && l->timeout_ms > 0)
+        json_object_set_new(m, "timeout_ms", json_integer((json_int_t)l->timeout_ms));
+    else if (l->has_timeout)
+        json_object_del(m, "timeout_ms");
     return m;
 }
 
@@ -320,7 +351,11 @@ static int run(const call_opts *o)
     runnel_plugin_options opts = {
         .wasi = o->wasi,
         .wasi_inherit_stdio = o->wasi,
-        .fuel = o->fuel,
+        .fuel = o->limits.fuel, /* 0: no limit */
+        .stack_bytes = o->limits.stack_bytes,
+        .max_call_depth = o->limits.max_depth,
+        .fetch_connect_timeout_ms = o->fetch_connect_ms,
+        .fetch_timeout_ms = o->fetch_ms,
         .http_response_headers = o->http_headers,
         .has_log_level = true,
         .log_level = level,

@@ -34,12 +34,9 @@ void rn_cli_help_run(FILE *out)
             "ARGS, printing each result on its own line. Without --invoke it calls _start (a WASI\n"
             "command's entry point). Options may come before or after FILE; \"--\" ends them.\n\n"
             "options:\n"
-            "  --invoke NAME        the exported function to call (default: _start)\n"
-            "  --fuel N             stop after N units of fuel (one per function entry and loop\n"
-            "                       back-edge): prints \"out of fuel\" and exits 1\n"
-            "  --timeout MS         stop a run longer than MS milliseconds: prints \"timeout\", exits 1\n"
-            "  --max-memory PAGES   limit every memory to PAGES pages of 64 KiB (1..65536)\n"
-            "  --stack BYTES        size of the value stack (default 1 MiB)\n");
+            "  --invoke NAME        the exported function to call (default: _start)\n");
+    rn_cli_limits_help(out, "max-memory");
+    fprintf(out, "                       (out of fuel or time prints \"out of fuel\" or \"timeout\", exits 1)\n");
     rn_cli_wasi_help(out);
     fprintf(out,
             "  -h, --help           this text\n\n"
@@ -59,10 +56,7 @@ void rn_cli_help_run(FILE *out)
 typedef struct run_opts {
     rn_cli_args pos; /* FILE, and the arguments after it */
     const char *invoke; /* NULL: _start */
-    bool has_fuel;
-    uint64_t fuel;
-    uint64_t timeout_ms; /* 0: none */
-    runnel_config config;
+    rn_cli_limits limits;
     rn_cli_wasi_opts wasi;
 } run_opts;
 
@@ -72,36 +66,10 @@ static int run_option(void *opts, int argc, char **argv, int *i)
     run_opts *o = opts;
     const char *v;
     int got = 0;
-    uint64_t n;
     if (rn_cli_next_option(argc, argv, i, "invoke", &v, &got))
         o->invoke = v;
-    if (rn_cli_next_option(argc, argv, i, "fuel", &v, &got)) {
-        if (!rn_cli_parse_u64(v, UINT64_MAX, &o->fuel)) {
-            rn_cli_error("run: --fuel wants a non-negative integer, not '%s'", v);
-            return -1;
-        }
-        o->has_fuel = true;
-    }
-    if (rn_cli_next_option(argc, argv, i, "timeout", &v, &got)) {
-        if (!rn_cli_parse_u64(v, UINT64_MAX, &o->timeout_ms) || o->timeout_ms == 0) {
-            rn_cli_error("run: --timeout wants a positive number of milliseconds, not '%s'", v);
-            return -1;
-        }
-    }
-    if (rn_cli_next_option(argc, argv, i, "max-memory", &v, &got)) {
-        if (!rn_cli_parse_u64(v, 65536, &n) || n == 0) {
-            rn_cli_error("run: --max-memory wants a number of 64 KiB pages in 1..65536, not '%s'", v);
-            return -1;
-        }
-        o->config.max_memory_pages = (uint32_t)n;
-    }
-    if (rn_cli_next_option(argc, argv, i, "stack", &v, &got)) {
-        if (!rn_cli_parse_u64(v, UINT32_MAX, &n) || n == 0) {
-            rn_cli_error("run: --stack wants a positive number of bytes below 4 GiB, not '%s'", v);
-            return -1;
-        }
-        o->config.stack_bytes = (uint32_t)n;
-    }
+    if (!got)
+        got = rn_cli_limit_option(&o->limits, "run", "max-memory", argc, argv, i);
     return got ? got : rn_cli_wasi_option(&o->wasi, argc, argv, i);
 }
 
@@ -189,9 +157,9 @@ static int report_failure(const run_opts *o, const runnel_report *r)
         return r->exit_code >= 0 && r->exit_code <= 255 ? r->exit_code : RN_CLI_FAIL;
     if (r->trap == RUNNEL_TRAP_OUT_OF_FUEL || r->trap == RUNNEL_TRAP_INTERRUPTED) {
         if (r->trap == RUNNEL_TRAP_OUT_OF_FUEL)
-            fprintf(stderr, "out of fuel (--fuel %llu)\n", (unsigned long long)o->fuel);
+            fprintf(stderr, "out of fuel (--fuel %llu)\n", (unsigned long long)o->limits.fuel);
         else
-            fprintf(stderr, "timeout (--timeout %llu ms)\n", (unsigned long long)o->timeout_ms);
+            fprintf(stderr, "timeout (--timeout %llu ms)\n", (unsigned long long)o->limits.timeout_ms);
         for (size_t i = 0; i < r->nframes; i++) {
             const runnel_frame *f = &r->frames[i];
             fprintf(stderr, "  #%zu  %s (func %u) at offset 0x%x\n", i, f->func_name ? f->func_name : "?",
@@ -287,16 +255,20 @@ static int run(const run_opts *o)
     }
     if (rc < 0)
         rc = link_imports(o, m, &linker);
-    if (rc < 0 && !(s = runnel_store_new(&o->config))) {
+    const rn_cli_limits *l = &o->limits;
+    runnel_config config = {.max_memory_pages = (uint32_t)l->max_pages, /* 0: none but the 4 GiB of wasm32 */
+                            .stack_bytes = l->stack_bytes,
+                            .max_call_depth = l->max_depth};
+    if (rc < 0 && !(s = runnel_store_new(&config))) {
         rn_cli_error("out of memory");
         rc = RN_CLI_FAIL;
     }
     runnel_instance *inst = NULL;
     if (rc < 0) {
-        if (o->has_fuel)
-            runnel_store_set_fuel(s, o->fuel);
-        if (o->timeout_ms)
-            runnel_store_set_timeout(s, o->timeout_ms);
+        if (l->fuel) /* 0, like not given: no limit */
+            runnel_store_set_fuel(s, l->fuel);
+        if (l->timeout_ms)
+            runnel_store_set_timeout(s, l->timeout_ms);
         inst = runnel_instantiate(s, m, linker, &r);
         if (!inst) {
             if (runnel_store_suspended(s)) /* the start function ran out of fuel or time */

@@ -18,8 +18,10 @@
  * "error error MESSAGE" and last "state STATE"; or with --json one JSON object per line.
  */
 #include "cli.h"
+#include "fileio.h"
 #include "runnel/actor.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,15 +41,17 @@ void rn_cli_help_send(FILE *out)
             "options:\n"
             "  --config JSON        the node's configuration (a JSON object), checked against the plugin's\n"
             "                       config_schema; its defaults fill in what is missing\n"
-            "  --state FILE         read the state from FILE (if it exists) and write the new state back\n"
+            "  --state FILE         read the state from FILE (if it exists) and write the new state back,\n"
+            "                       atomically, keeping its mode (through a symlink: to its target); a\n"
+            "                       FILE that cannot be read or is not a JSON object is refused untouched\n"
             "  --env NAME=VALUE     a resolved environment variable of the node (repeatable)\n"
             "  --node-id ID         the node id in the actor context (default: the component name)\n"
-            "  --timeout MS         limit the call to MS milliseconds (default %u; 0 = no limit)\n"
-            "  --max-memory PAGES   limit memory growth to PAGES pages of 64 KiB (default %u; 0 = no limit)\n"
-            "  --fuel N             limit the call to N units of fuel\n"
             "  --strict-ports       refuse __send_output to ports the metadata does not declare\n"
             "  --wasi-stdio         let the plugin write to this process's stdout and stderr\n"
-            "  --json               print one JSON object per line instead\n"
+            "  --json               print one JSON object per line instead\n");
+    rn_cli_limits_help(out, "max-memory");
+    fprintf(out,
+            "                       (not given: a timeout of %u ms and %u pages, no fuel limit)\n"
             "  -h, --help           this text\n\n"
             "exit status: 0 the call succeeded; 1 it failed (trap, timeout, memory limit, an error from\n"
             "the plugin, an invalid result) or the plugin could not be loaded; 2 wrong command line.\n\n"
@@ -59,20 +63,15 @@ typedef struct send_opts {
     rn_cli_args pos; /* the plugin, and the PORT[=VALUE] inputs after it */
     const char *config, *state_file, *node_id;
     json_t *env;
-    uint64_t timeout_ms, max_pages, fuel;
+    rn_cli_limits limits;
     bool strict_ports, wasi_stdio, json_out;
 } send_opts;
 
-/* A limit option: 0 means "no limit", which the actor API spells RUNNEL_ACTOR_UNLIMITED. */
-static bool parse_limit(const char *name, const char *v, uint64_t max, uint64_t *out)
+/* A budget of the command line as the actor API takes it: not given 0 (the actor layer's default),
+   0 ("no limit") RUNNEL_ACTOR_UNLIMITED. */
+static uint64_t actor_limit(bool given, uint64_t n)
 {
-    uint64_t n;
-    if (!rn_cli_parse_u64(v, max, &n)) {
-        rn_cli_error("send: --%s wants a non-negative integer (0 = no limit), not '%s'", name, v);
-        return false;
-    }
-    *out = n == 0 ? RUNNEL_ACTOR_UNLIMITED : n;
-    return true;
+    return !given ? 0 : n == 0 ? RUNNEL_ACTOR_UNLIMITED : n;
 }
 
 /* One option of `runnel send` (rn_cli_syntax's option). */
@@ -107,14 +106,8 @@ static int send_option(void *opts, int argc, char **argv, int *i)
             return -1;
         }
     }
-    if (rn_cli_next_option(argc, argv, i, "timeout", &v, &got) &&
-        !parse_limit("timeout", v, UINT64_MAX - 1, &o->timeout_ms))
-        return -1;
-    if (rn_cli_next_option(argc, argv, i, "max-memory", &v, &got) &&
-        !parse_limit("max-memory", v, 65536, &o->max_pages))
-        return -1;
-    if (rn_cli_next_option(argc, argv, i, "fuel", &v, &got) && !parse_limit("fuel", v, UINT64_MAX - 1, &o->fuel))
-        return -1;
+    if (!got)
+        got = rn_cli_limit_option(&o->limits, "send", "max-memory", argc, argv, i);
     return got;
 }
 
@@ -189,38 +182,48 @@ static void print_output(void *user, const char *port, const runnel_msg *msg, ru
     json_decref(m);
 }
 
+/* The state before the call: {} when the file does not exist yet (a first run). A file that exists
+   but cannot be read, or does not hold a JSON object, is refused and left as it is: treating it as "no
+   state" would overwrite it with a fresh one after the call. */
 static json_t *read_state(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    uint8_t *text;
+    size_t len;
+    int err = rn_read_file(path, &text, &len);
+    if (err == ENOENT)
         return json_object(); /* no file yet: a first run */
-    json_error_t err;
-    json_t *s = json_loadf(f, JSON_ALLOW_NUL, &err);
-    fclose(f);
+    if (err) {
+        char why[160];
+        rn_cli_error("send: --state %s: cannot read it (%s); it is left untouched", path,
+                     rn_io_strerror(err, why, sizeof why));
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *s = json_loadb((const char *)text, len, JSON_ALLOW_NUL, &jerr);
+    free(text);
     if (!s)
-        rn_cli_error("send: --state %s: not JSON (%s at line %d)", path, err.text, err.line);
+        rn_cli_error("send: --state %s: not JSON (%s at line %d); it is left untouched", path, jerr.text, jerr.line);
     else if (!json_is_object(s)) {
-        rn_cli_error("send: --state %s: the state must be a JSON object", path);
+        rn_cli_error("send: --state %s: the state must be a JSON object; the file is left untouched", path);
         json_decref(s);
         s = NULL;
     }
     return s;
 }
 
-/* Writes the state next to the file and renames it over, so an interrupted write loses nothing. */
+/* The new state, replacing the file atomically (rn_cli_write_file): an interrupted write loses nothing,
+   the file keeps its permissions, and a symbolic link keeps pointing to the (new) state. */
 static bool write_state(const char *path, const json_t *state)
 {
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!tmp)
+    char *text = json_dumps(state, JSON_COMPACT);
+    if (!text) {
+        rn_cli_error("send: --state %s: the state cannot be written as JSON", path);
         return false;
-    snprintf(tmp, n, "%s.tmp", path);
-    bool ok = json_dump_file(state, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
-    if (!ok) {
-        rn_cli_error("send: --state %s: cannot write it", path);
-        remove(tmp);
     }
-    free(tmp);
+    size_t n = strlen(text);
+    text[n] = '\n'; /* the NUL becomes a final newline: a text file */
+    bool ok = rn_cli_write_file(path, text, n + 1);
+    free(text);
     return ok;
 }
 
@@ -229,9 +232,11 @@ static int run(send_opts *o)
     runnel_actor_options ao = {
         .node_id = o->node_id,
         .resolved_env = o->env,
-        .timeout_ms = o->timeout_ms,
-        .max_memory_pages = o->max_pages,
-        .fuel = o->fuel,
+        .timeout_ms = actor_limit(o->limits.has_timeout, o->limits.timeout_ms),
+        .max_memory_pages = actor_limit(o->limits.has_memory, o->limits.max_pages),
+        .fuel = actor_limit(o->limits.has_fuel, o->limits.fuel),
+        .stack_bytes = o->limits.stack_bytes,
+        .max_call_depth = o->limits.max_depth,
         .strict_ports = o->strict_ports,
         .inherit_stdio = o->wasi_stdio,
     };

@@ -108,7 +108,7 @@ bool rn_cli_run_names_graph(int argc, char **argv)
     /* the options of both forms of `runnel run` that take a separate value */
     static const char *const with_value[] = {"invoke", "fuel",   "timeout", "max-memory", "stack",
                                              "dir",    "dir-ro", "env",     "components", "workers",
-                                             "queue",  "state",  "trace",   "input"};
+                                             "queue",  "state",  "trace",   "input",      "max-depth"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0)
@@ -142,20 +142,23 @@ void rn_cli_help_run_graph(FILE *out)
             "  --workers N          worker threads (default: the number of cores)\n"
             "  --queue N            messages each connection holds before its sender waits (default %u)\n"
             "  --state FILE         keep every node's state and every pending message in FILE (SQLite);\n"
-            "                       the same command with the same FILE resumes a run that was killed\n"
+            "                       the same command with the same FILE resumes a run that was killed; a\n"
+            "                       FILE that is not a runnel state database is refused untouched\n"
             "  --watch              reload a .wasm component when its file changes (state is kept)\n"
             "  --trace FILE         one JSON line per delivered message (time, edge, port, type, size)\n"
             "  --input FILE         read the inports' messages from FILE instead of stdin\n"
             "  --quiet              no progress display (it is shown only when stderr is a terminal)\n"
             "  --cold               a fresh plugin instance for every message (Reflow's way)\n"
-            "  --timeout MS         default limit per call (node metadata timeout_ms wins; 0 = none)\n"
-            "  --max-memory PAGES   default memory limit, pages of 64 KiB (memory_limit_mb wins; 0 = none)\n"
-            "  --fuel N             default fuel per call (node metadata fuel wins; 0 = none)\n"
-            "  --wasi-stdio         let plugins write to this process's stdout and stderr\n\n"
+            "  --wasi-stdio         let plugins write to this process's stdout and stderr\n",
+            RUNNEL_NETWORK_DEFAULT_QUEUE);
+    rn_cli_limits_help(out, "max-memory");
+    fprintf(out,
+            "                       (every node's defaults: node metadata timeout_ms, memory_limit_mb and\n"
+            "                       fuel win; not given: the actor defaults, a timeout of %u ms and %u pages)\n\n"
             "exit status: 0 the network ran to its end; 1 it ran but some calls failed (the count is\n"
             "printed on stderr) or input lines were refused; 2 the graph or the command line is wrong.\n\n"
             "example: echo '{\"port\":\"in\",\"message\":21}' | runnel run examples/graphs/pipeline.fbp\n",
-            RUNNEL_NETWORK_DEFAULT_QUEUE);
+            RUNNEL_ACTOR_DEFAULT_TIMEOUT_MS, RUNNEL_ACTOR_DEFAULT_MAX_PAGES);
 }
 
 typedef struct graph_opts {
@@ -163,6 +166,7 @@ typedef struct graph_opts {
     const char *file;
     const char *input; /* the inports' messages: a file instead of stdin */
     runnel_network_options net;
+    rn_cli_limits limits; /* as given; copied into net */
     bool quiet;
 } graph_opts;
 
@@ -175,14 +179,11 @@ static bool parse_count(const char *name, const char *v, uint64_t max, uint64_t 
     return true;
 }
 
-/* A limit: 0 means "no limit", RUNNEL_ACTOR_UNLIMITED in the API. */
-static bool parse_limit(const char *name, const char *v, uint64_t max, uint64_t *out)
+/* A budget of the command line as the network's options take it: not given 0 (the actor layer's
+   default), 0 ("no limit") RUNNEL_ACTOR_UNLIMITED. */
+static uint64_t net_limit(bool given, uint64_t n)
 {
-    if (!parse_count(name, v, max, out))
-        return false;
-    if (*out == 0)
-        *out = RUNNEL_ACTOR_UNLIMITED;
-    return true;
+    return !given ? 0 : n == 0 ? RUNNEL_ACTOR_UNLIMITED : n;
 }
 
 static int graph_option(graph_opts *o, int argc, char **argv, int *i)
@@ -217,14 +218,13 @@ static int graph_option(graph_opts *o, int argc, char **argv, int *i)
             o->net.trace_path = v;
         if (rn_cli_next_option(argc, argv, i, "input", &v, &got))
             o->input = v;
-        if (rn_cli_next_option(argc, argv, i, "timeout", &v, &got) &&
-            !parse_limit("timeout", v, UINT64_MAX - 1, &o->net.timeout_ms))
-            return -1;
-        if (rn_cli_next_option(argc, argv, i, "max-memory", &v, &got) &&
-            !parse_limit("max-memory", v, 65536, &o->net.max_memory_pages))
-            return -1;
-        if (rn_cli_next_option(argc, argv, i, "fuel", &v, &got) && !parse_limit("fuel", v, UINT64_MAX - 1, &o->net.fuel))
-            return -1;
+        if (!got && (got = rn_cli_limit_option(&o->limits, "run", "max-memory", argc, argv, i)) > 0) {
+            o->net.timeout_ms = net_limit(o->limits.has_timeout, o->limits.timeout_ms);
+            o->net.max_memory_pages = net_limit(o->limits.has_memory, o->limits.max_pages);
+            o->net.fuel = net_limit(o->limits.has_fuel, o->limits.fuel);
+            o->net.stack_bytes = o->limits.stack_bytes;
+            o->net.max_call_depth = o->limits.max_depth;
+        }
         return got;
     }
     return 1;

@@ -12,7 +12,9 @@
  * exist is a question for validation (network.c), which reports every problem at once with its line.
  */
 #include "graph_impl.h"
+#include "fileio.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,49 +306,22 @@ runnel_graph *runnel_graph_parse(const char *text, size_t len, runnel_graph_form
     return rn_graph_read_json(text ? text : "", len, fmt, file, r);
 }
 
-/* Graph files are text people write: 64 MiB is far more than any, and bounds what a mistake can cost. */
-#define MAX_GRAPH_FILE (64u << 20)
-
 runnel_graph *runnel_graph_load(const char *path, runnel_report *r)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        rn_graph_fail(r, RUNNEL_BADARG, "%s: cannot open it", path);
+    /* the library's one reader (fileio.h): a graph file is held to the input limit like any other */
+    uint8_t *bytes;
+    size_t len;
+    int err = rn_read_file(path, &bytes, &len);
+    if (err) {
+        char why[160];
+        if (err == ENOENT || err == EACCES)
+            rn_graph_fail(r, RUNNEL_BADARG, "%s: cannot open it (%s)", path, rn_io_strerror(err, why, sizeof why));
+        else
+            rn_graph_fail(r, err == ENOMEM ? RUNNEL_NOMEM : RUNNEL_BADARG, "%s: cannot read it (%s)", path,
+                          rn_io_strerror(err, why, sizeof why));
         return NULL;
     }
-    size_t cap = 1 << 14, len = 0;
-    char *buf = malloc(cap);
-    bool too_big = false;
-    while (buf) {
-        if (len == cap) {
-            if (cap >= MAX_GRAPH_FILE) {
-                too_big = true;
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    bool err = ferror(f);
-    fclose(f);
-    if (!buf || err || too_big) {
-        free(buf);
-        rn_graph_fail(r, RUNNEL_BADARG, "%s: %s", path,
-                      too_big ? "larger than 64 MiB, too large for a graph file"
-                      : err   ? "cannot read it"
-                              : "out of memory");
-        return NULL;
-    }
+    char *buf = (char *)bytes;
     size_t plen = strlen(path);
     runnel_graph_format fmt = plen >= 4 && strcasecmp(path + plen - 4, ".fbp") == 0 ? RUNNEL_GRAPH_FBP
                                                                                      : RUNNEL_GRAPH_AUTO;

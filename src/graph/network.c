@@ -243,7 +243,9 @@ static rn_wasm *wasm_for(builder *b, const char *path, rn_node *node)
     free(real);
     stat(w->path, &w->seen);
     runnel_report r = {0};
-    runnel_actor_options po = {.skip_config_check = true, .keep_warm = true};
+    /* the engine's sizes belong to the compiled plugin, which every node of this .wasm shares */
+    runnel_actor_options po = {.skip_config_check = true, .keep_warm = true,
+                               .stack_bytes = b->net->opts.stack_bytes, .max_call_depth = b->net->opts.max_call_depth};
     w->proto = runnel_actor_load(w->path, &po, &r);
     if (!w->proto)
         rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, node->file, node->line, node->id, NULL,
@@ -1115,7 +1117,8 @@ static char *ports_missing(runnel_network *n, const rn_wasm *w, const runnel_act
 static void reload(runnel_network *n, rn_wasm *w)
 {
     runnel_report r = {0};
-    runnel_actor_options po = {.skip_config_check = true, .keep_warm = true};
+    runnel_actor_options po = {.skip_config_check = true, .keep_warm = true,
+                               .stack_bytes = n->opts.stack_bytes, .max_call_depth = n->opts.max_call_depth};
     runnel_actor *proto = runnel_actor_load(w->path, &po, &r);
     char *why = proto ? ports_missing(n, w, proto) : NULL;
     size_t count = 0;

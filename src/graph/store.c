@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,29 @@ static runnel_status check_owner(rn_store *s, uint64_t fingerprint, runnel_repor
     return RUNNEL_OK;
 }
 
+/* Refuses a file that is not an SQLite database, or one that holds tables other than a state file's:
+   the user's own database given by mistake must not get runnel's tables added to it. */
+static runnel_status check_foreign(rn_store *s, runnel_report *r)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT name FROM sqlite_master WHERE name NOT IN ('runnel_meta', 'runnel_nodes',"
+                           " 'runnel_queue', 'sqlite_sequence') AND name NOT LIKE 'sqlite_autoindex_runnel_%'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, r, "not a runnel state file (or not readable); it is left untouched");
+    int step = sqlite3_step(st);
+    runnel_status rs = RUNNEL_OK;
+    if (step == SQLITE_ROW)
+        rs = rn_graph_fail(r, RUNNEL_BADARG,
+                           "%s: an SQLite database of something else (it holds `%s`), not a runnel state file; it is "
+                           "left untouched",
+                           s->path, (const char *)sqlite3_column_text(st, 0));
+    else if (step != SQLITE_DONE)
+        rs = db_fail(s, r, "not a runnel state file (or not readable); it is left untouched");
+    sqlite3_finalize(st);
+    return rs;
+}
+
 rn_store *rn_store_open(const char *path, uint64_t fingerprint, runnel_report *r)
 {
     rn_store *s = calloc(1, sizeof *s);
@@ -162,6 +186,15 @@ rn_store *rn_store_open(const char *path, uint64_t fingerprint, runnel_report *r
     s->lock_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->emit_mu, NULL);
+    /* A symbolic link is followed, as `runnel send --state` follows one (fileio.h): SQLite resolves it
+       and keeps its journal next to the file it points to. One that points to nothing is refused
+       rather than creating a file at a place the user may not have meant. */
+    struct stat lst;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && access(path, F_OK) != 0 && errno == ENOENT) {
+        rn_graph_fail(r, RUNNEL_BADARG, "%s: a symbolic link to a file that does not exist", path);
+        rn_store_close(s);
+        return NULL;
+    }
     /* Two runs on one state file would each resume the same messages: the second is refused. flock is
        separate from SQLite's own (fcntl) locks; the descriptor stays open until SQLite has closed the
        file, since closing any descriptor of a file drops a process's fcntl locks on it. */
@@ -179,7 +212,12 @@ rn_store *rn_store_open(const char *path, uint64_t fingerprint, runnel_report *r
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 5000);
-    /* The first statement reads the file: one that is not a database fails here, and is left alone. */
+    /* The first statement reads the file: one that is not a database fails here, and is left alone; so
+       is a database of something else, before anything (WAL mode, our tables) is written into it. */
+    if (check_foreign(s, r) != RUNNEL_OK) {
+        rn_store_close(s);
+        return NULL;
+    }
     if (!exec(s, "PRAGMA journal_mode=WAL") || !exec(s, "PRAGMA synchronous=NORMAL") || !exec(s, schema)) {
         db_fail(s, r, "not a runnel state file (or not readable)");
         rn_store_close(s);

@@ -22,12 +22,14 @@
  */
 #include "plugin_impl.h"
 
+#include "fileio.h"
 #include "module.h" /* rn_fail */
 
 #include <ctype.h>
 #include <stdarg.h>
 #include "curl_loader.h" /* libcurl, opened on the first request */
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -419,11 +421,20 @@ bool rn_http_request(runnel_plugin *p, const uint8_t *req_json, size_t req_len, 
 
 /* ---------------------------------------------------------------- modules by URL */
 
-runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *headers, size_t nheaders, size_t max,
-                           uint8_t **out, size_t *outlen, runnel_report *r)
+runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *headers, size_t nheaders,
+                           const rn_fetch_limits *fetch, uint8_t **out, size_t *outlen, runnel_report *r)
 {
     *out = NULL;
     *outlen = 0;
+    size_t max;
+    char limit_text[160];
+    int lerr = rn_max_input(&max);
+    if (lerr)
+        return rn_fail(r, RUNNEL_BADARG, 0, "cannot fetch %s: %s", url, rn_io_strerror(lerr, limit_text, sizeof limit_text));
+    /* Both bounds always apply: the connect timeout for a host that does not answer at all, the total
+       one for a server that accepts and then never sends (or trickles) its answer. */
+    uint64_t connect_ms = fetch && fetch->connect_ms ? fetch->connect_ms : RN_FETCH_CONNECT_TIMEOUT_MS;
+    uint64_t total_ms = fetch && fetch->total_ms ? fetch->total_ms : RN_FETCH_TIMEOUT_MS;
     const char *why;
     if (!rn_curl_load(&why))
         return rn_fail(r, RUNNEL_BADARG, 0, "cannot fetch %s: %s", url, why);
@@ -464,15 +475,23 @@ runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *hea
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 300L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_ms < LONG_MAX ? connect_ms : LONG_MAX));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(total_ms < LONG_MAX ? total_ms : LONG_MAX));
     if (strcmp(m, "GET") != 0)
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(hdrs);
     runnel_status st = RUNNEL_OK;
     if (rc != CURLE_OK) {
-        st = rn_fail(r, RUNNEL_BADARG, 0, "cannot fetch wasm from %s: %s", url,
-                     b.over ? "larger than 256 MiB" : curl_easy_strerror(rc));
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            st = rn_fail(r, RUNNEL_BADARG, 0,
+                         "cannot fetch wasm from %s: no complete answer within the fetch timeouts (connect %llu ms, "
+                         "total %llu ms)",
+                         url, (unsigned long long)connect_ms, (unsigned long long)total_ms);
+        else
+            st = rn_fail(r, RUNNEL_BADARG, 0, "cannot fetch wasm from %s: %s", url,
+                         b.over ? rn_io_strerror(RN_IO_TOO_LARGE, limit_text, sizeof limit_text)
+                                : curl_easy_strerror(rc));
         free(b.data);
     } else {
         *out = b.data ? b.data : malloc(1);

@@ -14,9 +14,16 @@
  * bytes, as lowercase hex text, with Extism's message on mismatch. Extism's other form of `data`, an
  * object {ptr, len} naming host memory, is refused: reading host memory at an address from a JSON text
  * is not something a sandbox should do.
+ *
+ * rn_manifest_check parses and validates the same way but loads nothing: a `path` is not opened and a
+ * `url` not fetched (inline `data` is still decoded and its hash checked, which touches nothing
+ * outside the text). It exists so that the parser can be fuzzed (tests/fuzz/fuzz_manifest.c) without
+ * the fuzzer's inputs naming files to read or hosts to contact; both entry points share every line
+ * of the parsing, so what the check accepts is what a load parses.
  */
 #include "plugin_impl.h"
 
+#include "fileio.h"
 #include "module.h" /* rn_fail */
 
 #include <errno.h>
@@ -24,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_URL_MODULE (256u << 20) /* a module fetched by URL: 256 MiB at most */
 
 static char *dupn(const char *s, size_t n)
 {
@@ -120,6 +126,8 @@ static void free_kv(rn_kv *kv, size_t n)
     free(kv);
 }
 
+/* A wasm file, through the library's one reader (fileio.h), so that a path such as /dev/zero is held
+   to the same input limit as a URL. */
 static runnel_status read_file(const char *path, const char *base_dir, uint8_t **out, size_t *len, runnel_report *r)
 {
     char *full = NULL;
@@ -129,51 +137,29 @@ static runnel_status read_file(const char *path, const char *base_dir, uint8_t *
             return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
         snprintf(full, n, "%s/%s", base_dir, path);
     }
-    const char *p = full ? full : path;
-    FILE *f = fopen(p, "rb");
-    runnel_status st = RUNNEL_OK;
-    uint8_t *buf = NULL;
-    size_t size = 0, cap = 0;
-    if (!f) {
-        st = rn_fail(r, RUNNEL_BADARG, 0, "Unable to load Wasm file \"%s\": %s", path, strerror(errno));
-        goto done;
-    }
-    for (;;) {
-        if (size == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) {
-                st = rn_fail(r, RUNNEL_NOMEM, 0, "out of memory reading \"%s\"", path);
-                goto done;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + size, 1, cap - size, f);
-        size += got;
-        if (got == 0) {
-            if (ferror(f))
-                st = rn_fail(r, RUNNEL_BADARG, 0, "Unable to load Wasm file \"%s\": read error", path);
-            break;
-        }
-    }
-done:
-    if (f)
-        fclose(f);
+    int err = rn_read_file(full ? full : path, out, len);
     free(full);
-    if (st != RUNNEL_OK) {
-        free(buf);
-        return st;
+    if (err == ENOMEM)
+        return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory reading \"%s\"", path);
+    if (err) {
+        char why[160];
+        return rn_fail(r, RUNNEL_BADARG, 0, "Unable to load Wasm file \"%s\": %s", path,
+                       rn_io_strerror(err, why, sizeof why));
     }
-    *out = buf;
-    *len = size;
     return RUNNEL_OK;
 }
 
+/* Where the wasm sources come from, and whether they are loaded at all (rn_manifest_check: not). */
+typedef struct load_opts {
+    const char *base_dir;
+    bool allow_network;
+    const rn_fetch_limits *fetch; /* timeouts of a `url` fetch; NULL: the defaults */
+    bool load; /* false: `path` and `url` are checked for shape only, nothing is read or fetched */
+} load_opts;
+
 static const char *const WASM_FIELDS[] = {"path", "data", "url", "headers", "method", "name", "hash", NULL};
 
-static runnel_status load_source(json_t *w, size_t index, const char *base_dir, bool allow_network, rn_wasm_src *src,
-                                 runnel_report *r)
+static runnel_status load_source(json_t *w, size_t index, const load_opts *lo, rn_wasm_src *src, runnel_report *r)
 {
     char where[48];
     snprintf(where, sizeof where, "wasm[%zu]", index);
@@ -201,7 +187,8 @@ static runnel_status load_source(json_t *w, size_t index, const char *base_dir, 
     if (path) {
         if (!json_is_string(path))
             return rn_fail(r, RUNNEL_BADARG, 0, "manifest: %s.path must be a string", where);
-        st = read_file(json_string_value(path), base_dir, &src->bytes, &src->len, r);
+        if (lo->load)
+            st = read_file(json_string_value(path), lo->base_dir, &src->bytes, &src->len, r);
     } else if (data) {
         if (json_is_object(data))
             return rn_fail(r, RUNNEL_BADARG, 0,
@@ -222,17 +209,19 @@ static runnel_status load_source(json_t *w, size_t index, const char *base_dir, 
             free_kv(hv, nh);
             return st;
         }
-        if (!allow_network)
+        if (!lo->load)
+            st = RUNNEL_OK;
+        else if (!lo->allow_network)
             st = rn_fail(r, RUNNEL_BADARG, 0, "manifest: %s: wasm from a URL (%s) is not allowed by this host", where,
                          json_string_value(url));
         else
             st = rn_fetch_url(json_string_value(url), method && json_is_string(method) ? json_string_value(method) : NULL,
-                              hv, nh, MAX_URL_MODULE, &src->bytes, &src->len, r);
+                              hv, nh, lo->fetch, &src->bytes, &src->len, r);
         free_kv(hv, nh);
     }
     if (st != RUNNEL_OK)
         return st;
-    if (hash && json_is_string(hash)) {
+    if (hash && json_is_string(hash) && (lo->load || data)) {
         uint8_t d[32];
         char hex[65];
         rn_sha256(src->bytes, src->len, d);
@@ -270,7 +259,7 @@ static runnel_status parse_memory(rn_manifest *m, json_t *mem, runnel_report *r)
     return st;
 }
 
-static runnel_status parse(rn_manifest *m, json_t *root, const char *base_dir, bool allow_network, runnel_report *r)
+static runnel_status parse(rn_manifest *m, json_t *root, const load_opts *lo, runnel_report *r)
 {
     if (!json_is_object(root))
         return rn_fail(r, RUNNEL_BADARG, 0, "manifest: the manifest must be a JSON object");
@@ -323,14 +312,13 @@ static runnel_status parse(rn_manifest *m, json_t *root, const char *base_dir, b
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
     for (size_t i = 0; i < n; i++) {
         m->nwasm = i + 1;
-        if ((st = load_source(json_array_get(wasm, i), i, base_dir, allow_network, &m->wasm[i], r)) != RUNNEL_OK)
+        if ((st = load_source(json_array_get(wasm, i), i, lo, &m->wasm[i], r)) != RUNNEL_OK)
             return st;
     }
     return RUNNEL_OK;
 }
 
-runnel_status rn_manifest_parse(rn_manifest *m, const char *text, size_t len, const char *base_dir, bool allow_network,
-                                runnel_report *r)
+static runnel_status parse_text(rn_manifest *m, const char *text, size_t len, const load_opts *lo, runnel_report *r)
 {
     memset(m, 0, sizeof *m);
     m->max_var_bytes = 1024 * 1024;
@@ -339,11 +327,24 @@ runnel_status rn_manifest_parse(rn_manifest *m, const char *text, size_t len, co
     if (!root)
         return rn_fail(r, RUNNEL_BADARG, 0, "manifest: not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
                        jerr.column);
-    runnel_status st = parse(m, root, base_dir, allow_network, r);
+    runnel_status st = parse(m, root, lo, r);
     json_decref(root);
     if (st != RUNNEL_OK)
         rn_manifest_release(m);
     return st;
+}
+
+runnel_status rn_manifest_parse(rn_manifest *m, const char *text, size_t len, const char *base_dir, bool allow_network,
+                                const rn_fetch_limits *fetch, runnel_report *r)
+{
+    load_opts lo = {.base_dir = base_dir, .allow_network = allow_network, .fetch = fetch, .load = true};
+    return parse_text(m, text, len, &lo, r);
+}
+
+runnel_status rn_manifest_check(rn_manifest *m, const char *text, size_t len, runnel_report *r)
+{
+    load_opts lo = {.load = false};
+    return parse_text(m, text, len, &lo, r);
 }
 
 void rn_manifest_release(rn_manifest *m)

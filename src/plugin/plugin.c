@@ -374,8 +374,9 @@ runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len,
         } else if (len == 0) {
             st = rn_fail(r, RUNNEL_BADARG, 0, "empty plugin: neither a wasm module nor a manifest");
         } else {
+            rn_fetch_limits fetch = {opts ? opts->fetch_connect_timeout_ms : 0, opts ? opts->fetch_timeout_ms : 0};
             st = rn_manifest_parse(&c->manifest, (const char *)bytes, len, c->base_dir,
-                                   opts && opts->allow_network_sources, r);
+                                   opts && opts->allow_network_sources, &fetch, r);
             if (st == RUNNEL_OK)
                 st = compile_modules(c, r);
         }
@@ -510,7 +511,8 @@ static runnel_status instance_set_make(runnel_plugin *p, runnel_report *r)
     rn_xmem_release(&p->xmem);
     rn_xmem_init(&p->xmem, xmem_grow, p);
     rn_instance_set *is = &p->is;
-    if (!(is->store = runnel_store_new(NULL)) || !(is->linkers = calloc(p->c->nmodules, sizeof *is->linkers)) ||
+    runnel_config cfg = {.stack_bytes = p->c->opts.stack_bytes, .max_call_depth = p->c->opts.max_call_depth};
+    if (!(is->store = runnel_store_new(&cfg)) || !(is->linkers = calloc(p->c->nmodules, sizeof *is->linkers)) ||
         !(is->inst = calloc(p->c->nmodules, sizeof *is->inst)))
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
     runnel_store_set_grow_hook(is->store, grow_hook, p);

@@ -110,17 +110,30 @@ typedef struct rn_manifest {
     uint64_t timeout_ms;    /* 0: none */
 } rn_manifest;
 
-/* Parses a manifest and loads its wasm sources. */
+/* How long fetching a `url` wasm source may take (runnel_plugin_options' fetch_*_timeout_ms; 0 = the
+   default). Without a bound, a server that accepts the connection and never answers would hang the
+   plugin's creation forever. */
+#define RN_FETCH_CONNECT_TIMEOUT_MS 10000u
+#define RN_FETCH_TIMEOUT_MS 60000u
+typedef struct rn_fetch_limits {
+    uint64_t connect_ms, total_ms;
+} rn_fetch_limits;
+
+/* Parses a manifest and loads its wasm sources (fetch: NULL = the default timeouts). */
 runnel_status rn_manifest_parse(rn_manifest *m, const char *json, size_t len, const char *base_dir,
-                                bool allow_network, runnel_report *r);
+                                bool allow_network, const rn_fetch_limits *fetch, runnel_report *r);
+/* Parses and validates a manifest like rn_manifest_parse but reads no file and fetches no URL: `path`
+   and `url` sources are left without bytes (len 0); inline `data` is decoded and its hash checked. */
+runnel_status rn_manifest_check(rn_manifest *m, const char *json, size_t len, runnel_report *r);
 void rn_manifest_release(rn_manifest *m);
 
 void rn_sha256(const void *data, size_t len, uint8_t out[32]);
 /* Standard base64 with padding (RFC 4648 section 4); whitespace not allowed. false on bad input. */
 bool rn_base64_decode(const char *s, size_t n, uint8_t **out, size_t *outlen);
-/* GET (or method) a URL into memory with libcurl, at most max bytes. */
-runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *headers, size_t nheaders, size_t max,
-                           uint8_t **out, size_t *outlen, runnel_report *r);
+/* GET (or method) a URL into memory with libcurl, at most the input limit (fileio.h, rn_max_input)
+   bytes, within fetch's timeouts (NULL: the defaults). */
+runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *headers, size_t nheaders,
+                           const rn_fetch_limits *fetch, uint8_t **out, size_t *outlen, runnel_report *r);
 
 /* ---------------------------------------------------------------- config and vars (plugin.c) */
 

@@ -112,11 +112,24 @@ graph_cli_test(run_node_limits 1
   OUT "process timed out: it ran longer than the actor's limit of 150 ms.*out of memory|out of memory.*process timed out: it ran longer than the actor's limit of 150 ms"
   ERR "runnel: 2 calls failed" ARGS run --quiet ${comps} --components "${CMAKE_BINARY_DIR}/tests/actor" "${graphs}/limits.fbp")
 
+# --max-depth reaches every node's engine: a 500-call recursion passes by default and traps under 100.
+graph_cli_test(run_recurse 0 OUT "^{\"port\":\"out\",\"message\":{\"type\":\"Integer\",\"data\":500}}$"
+  ARGS run --quiet ${comps} --components "${CMAKE_BINARY_DIR}/tests/actor" "${graphs}/deep.fbp")
+graph_cli_test(run_max_depth 1 ERR "node deep: process trapped: call stack exhausted"
+  ARGS run --quiet ${comps} --components "${CMAKE_BINARY_DIR}/tests/actor" --max-depth 100 "${graphs}/deep.fbp")
+
 # kill -9 at random moments with --state, five times, then a run to the end: exact state and counts.
 add_test(NAME graph_kill_restart
          COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/kill_restart.sh" "$<TARGET_FILE:runnel_cli>" "${graphs}/tally.fbp"
                  "${CMAKE_CURRENT_BINARY_DIR}/kill_restart" "${ex}" "${tp}")
 set_tests_properties(graph_kill_restart PROPERTIES LABELS graph TIMEOUT 600)
+
+# --state FILE that is not a runnel state database (text, another SQLite database) is refused untouched;
+# the mode is kept; a symbolic link is followed, one to nothing refused.
+add_test(NAME graph_state_file
+         COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/state_file.sh" "$<TARGET_FILE:runnel_cli>" "${graphs}/tally.fbp"
+                 "${CMAKE_CURRENT_BINARY_DIR}/state_file" "${ex}" "${tp}")
+set_tests_properties(graph_state_file PROPERTIES LABELS graph TIMEOUT 120)
 
 # Hot reload with --watch.
 add_test(NAME graph_hot_reload

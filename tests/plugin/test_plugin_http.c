@@ -354,6 +354,35 @@ static void url_source__fetch(void **state)
     free(e);
 }
 
+/* A server that takes the connection and never answers (a listening socket nobody accepts on: the
+   kernel completes the handshake, so the client connects and then waits): fetching a module from it
+   ends at the fetch timeout with a message naming both timeouts, instead of hanging for ever. */
+static void url_source__silent_server_times_out(void **state)
+{
+    (void)state;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = 0};
+    socklen_t al = sizeof a;
+    assert_true(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 4) == 0 &&
+                getsockname(fd, (struct sockaddr *)&a, &al) == 0);
+    char json[512];
+    snprintf(json, sizeof json, "{\"wasm\": [{\"url\": \"http://127.0.0.1:%d/echo.wasm\"}]}", ntohs(a.sin_port));
+    runnel_plugin_options net = {.allow_network_sources = true, .fetch_timeout_ms = 300};
+    char *e = load_error(&net, json);
+    assert_non_null(e);
+    if (!strstr(e, "no complete answer within the fetch timeouts (connect 10000 ms, total 300 ms)"))
+        fail_msg("unexpected error: %s", e);
+    free(e);
+    /* the connect timeout is the caller's too */
+    net.fetch_connect_timeout_ms = 200;
+    e = load_error(&net, json);
+    assert_non_null(e);
+    if (!strstr(e, "(connect 200 ms, total 300 ms)"))
+        fail_msg("unexpected error: %s", e);
+    free(e);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     FILE *f = fopen(wat("http_probe"), "rb");
@@ -369,6 +398,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(http_headers__enabled_and_disabled),
         cmocka_unit_test(go_http_headers__enabled_and_disabled),
         cmocka_unit_test(url_source__fetch),
+        cmocka_unit_test(url_source__silent_server_times_out),
     };
     char filter[256];
     if (argc > 1) {

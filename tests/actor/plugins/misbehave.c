@@ -17,7 +17,7 @@ static const runnel_metadata meta = {
     RUNNEL_INPORTS(P("count"), P("trap"), P("loop"), P("garbage"), P("no_outputs"), P("unknown_type"),
                    P("unknown_port"), P("send_unknown"), P("oom"), P("grow"), P("fail"), P("base64"), P("flow_nodata"),
                    P("state_then_trap"), P("exit"), P("not_object"), P("state_array"), P("empty"), P("error_and_ok"),
-                   P("send_then_trap"), P("bad_send")),
+                   P("send_then_trap"), P("bad_send"), P("recurse")),
     RUNNEL_OUTPORTS(P("out"), P("count"), P("progress")),
 };
 
@@ -31,6 +31,13 @@ static volatile int sink;
 __attribute__((noinline)) static void crash(void)
 {
     __builtin_trap();
+}
+
+/* n nested calls (the volatile sink keeps the compiler from turning them into a loop) */
+__attribute__((noinline)) static int64_t recurse(int64_t n)
+{
+    sink++;
+    return n <= 0 ? 0 : 1 + recurse(n - 1) + sink * 0;
 }
 
 RUNNEL__EXPORT("get_metadata") int32_t get_metadata(void);
@@ -58,6 +65,10 @@ int32_t process(void)
     }
     if (IS("trap"))
         crash();
+    if (IS("recurse")) /* recurse=N: N nested calls, then the count on out */
+        return finish(runnel_format("{\"outputs\":{\"out\":{\"type\":\"Integer\",\"data\":%lld}}}",
+                                    (long long)recurse(runnel_json_as_int(
+                                        runnel_json_get(runnel_json_get(payload, "recurse"), "data"), 0))));
     if (IS("loop"))
         for (;;)
             sink++;
