@@ -245,6 +245,77 @@ static bool url_valid(const char *url, char **err)
     return ok;
 }
 
+/* ---------------------------------------------------------------- what goes on the wire
+
+   libcurl writes the method into the request line and each header as given, so a CR or LF in either
+   would let a plugin add headers or whole requests of its own choosing, sent to an allowed host;
+   a NUL would cut a header short. The request is therefore refused unless the method and every
+   header name are tokens and every header value holds only visible characters, spaces and tabs
+   (RFC 9110 5.1, 5.5 and 9.1), and the URL holds no control character. */
+
+bool rn_http_is_token(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && (c == 0 || !strchr("!#$%&'*+-.^_`|~", c))) /* strchr would find the NUL */
+            return false;
+    }
+    return true;
+}
+
+bool rn_http_is_field_value(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7F)
+            return false;
+    }
+    return true;
+}
+
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+            return true;
+    return false;
+}
+
+/* The URL, method and headers of a request are safe to hand to libcurl (see above); the method,
+   upper-cased, in method[size]. */
+static bool fields_valid(json_t *jurl, json_t *jmethod, json_t *jheaders, char *method, size_t size, char **err)
+{
+    if (has_control(json_string_value(jurl), json_string_length(jurl))) {
+        *err = msg("invalid HTTP request: the URL contains a control character");
+        return false;
+    }
+    if (jmethod && json_is_string(jmethod)) {
+        size_t n = json_string_length(jmethod);
+        if (!rn_http_is_token(json_string_value(jmethod), n) || n >= size) {
+            *err = msg("invalid HTTP request: the method is not an HTTP token of at most %zu characters", size - 1);
+            return false;
+        }
+        for (size_t i = 0; i <= n; i++)
+            method[i] = (char)toupper((unsigned char)json_string_value(jmethod)[i]);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(jheaders, key, v) {
+        if (!rn_http_is_token(key, strlen(key))) {
+            *err = msg("invalid HTTP request: a header name is not an HTTP token");
+            return false;
+        }
+        if (!rn_http_is_field_value(json_string_value(v), json_string_length(v))) {
+            *err = msg("invalid HTTP request: the value of header `%s` contains a control character", key);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool rn_http_request(runnel_plugin *p, const uint8_t *req_json, size_t req_len, const uint8_t *body, size_t body_len,
                      uint8_t **out, size_t *outlen, char **err)
 {
@@ -283,13 +354,12 @@ bool rn_http_request(runnel_plugin *p, const uint8_t *req_json, size_t req_len, 
         json_decref(req);
         return false;
     }
-    char *url = strdup(json_string_value(jurl));
     char method[32] = "GET";
-    if (jmethod && json_is_string(jmethod)) {
-        snprintf(method, sizeof method, "%s", json_string_value(jmethod));
-        for (char *c = method; *c; c++)
-            *c = (char)toupper((unsigned char)*c);
+    if (!fields_valid(jurl, jmethod, jheaders, method, sizeof method, err)) {
+        json_decref(req);
+        return false;
     }
+    char *url = strdup(json_string_value(jurl));
     struct curl_slist *hdrs = NULL;
     bool ok = url != NULL;
     json_object_foreach(jheaders, key, v) {
@@ -438,6 +508,13 @@ runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *hea
     const char *why;
     if (!rn_curl_load(&why))
         return rn_fail(r, RUNNEL_BADARG, 0, "cannot fetch %s: %s", url, why);
+    if (method && !rn_http_is_token(method, strlen(method)))
+        return rn_fail(r, RUNNEL_BADARG, 0, "cannot fetch %s: the method is not an HTTP token", url);
+    for (size_t i = 0; i < nheaders; i++)
+        if (!rn_http_is_token(headers[i].key, strlen(headers[i].key)) ||
+            !rn_http_is_field_value(headers[i].value, strlen(headers[i].value)))
+            return rn_fail(r, RUNNEL_BADARG, 0, "cannot fetch %s: a header name is not a token or a value has a "
+                           "control character", url);
     CURL *h = curl_easy_init();
     if (!h)
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");

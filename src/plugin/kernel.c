@@ -53,6 +53,8 @@ static runnel_status k_alloc(runnel_caller *c, const runnel_slot *a, runnel_slot
     res[0].i64 = rn_xmem_alloc(&P(u)->xmem, a[0].i64);
     if (!res[0].i64 && P(u)->oom)
         return runnel_caller_trap(c, "oom"); /* Extism's memory limiter fails the growing call */
+    if (!res[0].i64 && rn_xmem_block_count(&P(u)->xmem) >= RN_X_MAX_BLOCKS)
+        return host_fail(c, P(u), "Extism memory holds %u blocks, the most a call may allocate", RN_X_MAX_BLOCKS);
     return RUNNEL_OK;
 }
 static runnel_status k_free(runnel_caller *c, const runnel_slot *a, runnel_slot *res, void *u)

@@ -397,7 +397,7 @@ runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len,
 
 /* ---------------------------------------------------------------- plugins */
 
-static bool xmem_grow(void *user, uint64_t pages) { return rn_plugin_charge(user, pages * RN_X_PAGE); }
+static bool xmem_grow(void *user, uint64_t bytes) { return rn_plugin_charge(user, bytes); }
 
 bool rn_plugin_charge(runnel_plugin *p, uint64_t bytes)
 {

@@ -33,17 +33,22 @@
 #define RN_X_PAGE 65536u
 #define RN_X_MAX_PAGES 65520u /* the kernel memory is 16 pages at most 65536: it can grow 65520 */
 
-typedef enum { RN_XB_FREE = 2, RN_XB_ACTIVE = 1 } rn_xblock_status;
+/* The block table (xmem.c explains why it is a tree and how it is bounded). */
+#define RN_X_MAX_BLOCKS (1u << 20)  /* blocks Extism memory holds at once, whatever the limits */
+#define RN_X_FREE_BLOCKS 4096u      /* table entries not charged to the memory limit */
 
 typedef struct rn_xblock {
-    uint64_t addr; /* of the data; the header is the 12 bytes before */
-    uint64_t size; /* capacity */
-    uint64_t used; /* what length() reports */
-    uint8_t status;
+    uint32_t addr;        /* of the data; the header is the 12 bytes before (all addresses fit 32 bits) */
+    uint32_t size;        /* capacity */
+    uint32_t used;        /* what length() reports; 0: the block is free (a live block holds >= 1 byte) */
+    uint32_t maxfree;     /* the largest free block in this subtree, 0 when there is none */
+    uint32_t left, right; /* the subtrees, by address: indices from 1 (0: none) */
+    uint8_t height;       /* AVL height of this subtree */
 } rn_xblock;
 
-/* Asked before Extism memory grows by `pages`; false refuses (the limit is reached). */
-typedef bool (*rn_xmem_grow_fn)(void *user, uint64_t pages);
+/* Asked before Extism's host memory grows by `bytes` (pages of data, or block table beyond
+   RN_X_FREE_BLOCKS entries); false refuses (the limit is reached). */
+typedef bool (*rn_xmem_grow_fn)(void *user, uint64_t bytes);
 
 typedef struct rn_xmem {
     uint8_t *data;      /* addresses [0, RN_X_ROOT_END + length) */
@@ -52,8 +57,8 @@ typedef struct rn_xmem {
     uint64_t length;    /* the kernel's root.length: bytes the allocator may use */
     uint64_t grown_pages;
     uint64_t error, input_offset, input_length, output_offset, output_length;
-    rn_xblock *blocks;  /* in address order, covering [RN_X_ROOT_END, RN_X_ROOT_END + position) */
-    size_t nblocks, cap;
+    rn_xblock *blocks;  /* blocks[i - 1] is block i; they cover [RN_X_ROOT_END, RN_X_ROOT_END + position) */
+    uint32_t nblocks, cap, root;
     rn_xmem_grow_fn grow;
     void *grow_user;
 } rn_xmem;
@@ -78,6 +83,9 @@ void rn_xmem_error_set(rn_xmem *x, uint64_t h);
 uint8_t *rn_xmem_range(rn_xmem *x, uint64_t p, uint64_t len);
 /* A new block holding a copy of data (0 when n is 0 or the memory is full). */
 uint64_t rn_xmem_new(rn_xmem *x, const void *data, size_t n);
+/* The blocks held now (live and free), and the host memory their table takes (for tests and errors). */
+uint32_t rn_xmem_block_count(const rn_xmem *x);
+size_t rn_xmem_table_bytes(const rn_xmem *x);
 
 /* ---------------------------------------------------------------- the manifest (manifest.c) */
 
@@ -266,6 +274,10 @@ runnel_status rn_plugin_set_var(runnel_plugin *p, const uint8_t *key, size_t kle
 bool rn_http_request(runnel_plugin *p, const uint8_t *req_json, size_t req_len, const uint8_t *body,
                      size_t body_len, uint8_t **out, size_t *outlen, char **err);
 bool rn_glob_match(const char *pattern, const char *s);
+/* RFC 9110: a token (a method, a header name: at least one tchar) and a field value (no control
+   character but tab: no CR, LF or NUL). What http_request requires before anything reaches libcurl. */
+bool rn_http_is_token(const char *s, size_t n);
+bool rn_http_is_field_value(const char *s, size_t n);
 
 /* log.c */
 void rn_plugin_log(runnel_plugin *p, runnel_log_level level, const char *msg, size_t len);

@@ -18,10 +18,23 @@
  *   - length(h) is non-zero only for the start of a live block; free of anything else is ignored;
  *   - loads outside memory give 0, stores outside memory do nothing; input loads past the input's end
  *     give 0.
- * What is deliberately different: the root and the block headers live in C (the `blocks` array, in
- * address order), not in the bytes the plugin can write, so a hostile plugin cannot corrupt the
+ * What is deliberately different: the root and the block headers live in C (the block table, below),
+ * not in the bytes the plugin can write, so a hostile plugin cannot corrupt the
  * allocator; and every address is checked against the buffer with overflow-safe arithmetic. The
  * bytes where the kernel keeps headers are still part of the buffer (and read as whatever was stored).
+ *
+ * The block table. A hostile plugin can call alloc(1) in a loop: every block costs it 13 bytes of
+ * Extism memory and the host one table entry, so the table must be both fast and bounded.
+ *   - Fast: the kernel's policy needs the block at an address (length, free) and the first free block,
+ *     in address order, that is large enough (re-use), and a split inserts a block in the middle. A
+ *     sorted array made each split O(n) and each re-use a scan of every block (quadratic when a loop
+ *     fills page after page). The table is an AVL tree by address, each node also holding the largest
+ *     free block of its subtree, so lookup, insertion and first-fit are O(log n), with a height that
+ *     holds whatever order the plugin allocates in (a random-priority tree would only expect it).
+ *   - Bounded: its entries (28 bytes) count against the plugin's memory limit like Extism memory's own
+ *     pages, beyond the first RN_X_FREE_BLOCKS (so the ordinary plugin, with a handful of blocks, meets
+ *     the limit at exactly Extism's point), and there are never more than RN_X_MAX_BLOCKS blocks, so
+ *     without a limit the table stays under 28 MiB. Blocks live until the next call's reset.
  */
 #include "plugin_impl.h"
 
@@ -41,7 +54,7 @@ void rn_xmem_release(rn_xmem *x)
     free(x->blocks);
     x->data = NULL;
     x->blocks = NULL;
-    x->nblocks = x->cap = 0;
+    x->nblocks = x->cap = x->root = 0;
     x->initialized = false;
 }
 
@@ -73,30 +86,131 @@ uint8_t *rn_xmem_range(rn_xmem *x, uint64_t p, uint64_t len)
     return x->data + p;
 }
 
-/* The live block whose data starts at h (binary search: blocks are in address order). */
-static rn_xblock *find_active(rn_xmem *x, uint64_t h)
+/* ---------------------------------------------------------------- the block table: an AVL tree */
+
+#define NODE(x, i) ((x)->blocks[(i) - 1])
+
+static unsigned height(const rn_xmem *x, uint32_t i) { return i ? NODE(x, i).height : 0; }
+static uint32_t maxfree(const rn_xmem *x, uint32_t i) { return i ? NODE(x, i).maxfree : 0; }
+static uint32_t max32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+
+/* Recomputes node i's height and largest free block from its children. */
+static void pull(rn_xmem *x, uint32_t i)
 {
-    size_t lo = 0, hi = x->nblocks;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x->blocks[mid].addr < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < x->nblocks && x->blocks[lo].addr == h && x->blocks[lo].status == RN_XB_ACTIVE)
-        return &x->blocks[lo];
-    return NULL;
+    rn_xblock *b = &NODE(x, i);
+    unsigned hl = height(x, b->left), hr = height(x, b->right);
+    b->height = (uint8_t)(1 + (hl > hr ? hl : hr));
+    b->maxfree = max32(b->used ? 0 : b->size, max32(maxfree(x, b->left), maxfree(x, b->right)));
 }
 
-static bool reserve_blocks(rn_xmem *x, size_t n)
+static uint32_t rotate_right(rn_xmem *x, uint32_t i)
 {
-    if (n <= x->cap)
+    uint32_t l = NODE(x, i).left;
+    NODE(x, i).left = NODE(x, l).right;
+    NODE(x, l).right = i;
+    pull(x, i);
+    pull(x, l);
+    return l;
+}
+
+static uint32_t rotate_left(rn_xmem *x, uint32_t i)
+{
+    uint32_t r = NODE(x, i).right;
+    NODE(x, i).right = NODE(x, r).left;
+    NODE(x, r).left = i;
+    pull(x, i);
+    pull(x, r);
+    return r;
+}
+
+static uint32_t rebalance(rn_xmem *x, uint32_t i)
+{
+    pull(x, i);
+    uint32_t l = NODE(x, i).left, r = NODE(x, i).right;
+    if (height(x, l) > height(x, r) + 1) {
+        if (height(x, NODE(x, l).left) < height(x, NODE(x, l).right))
+            NODE(x, i).left = rotate_left(x, l);
+        return rotate_right(x, i);
+    }
+    if (height(x, r) > height(x, l) + 1) {
+        if (height(x, NODE(x, r).right) < height(x, NODE(x, r).left))
+            NODE(x, i).right = rotate_right(x, r);
+        return rotate_left(x, i);
+    }
+    return i;
+}
+
+/* Inserts node n into the subtree t; returns the subtree's new root. Recursion depth: the height,
+   at most 1.44 log2(RN_X_MAX_BLOCKS), about 29. */
+static uint32_t insert(rn_xmem *x, uint32_t t, uint32_t n)
+{
+    if (!t)
+        return n;
+    if (NODE(x, n).addr < NODE(x, t).addr) {
+        uint32_t l = insert(x, NODE(x, t).left, n);
+        NODE(x, t).left = l;
+    } else {
+        uint32_t r = insert(x, NODE(x, t).right, n);
+        NODE(x, t).right = r;
+    }
+    return rebalance(x, t);
+}
+
+/* After the block at addr changed (freed, used, shrunk): the largest-free figures on its path. */
+static void refresh(rn_xmem *x, uint32_t t, uint32_t addr)
+{
+    if (!t)
+        return;
+    if (addr < NODE(x, t).addr)
+        refresh(x, NODE(x, t).left, addr);
+    else if (addr > NODE(x, t).addr)
+        refresh(x, NODE(x, t).right, addr);
+    pull(x, t);
+}
+
+/* The block whose data starts at h, live or free; 0 if none. */
+static uint32_t find(const rn_xmem *x, uint64_t h)
+{
+    uint32_t t = x->root;
+    while (t && NODE(x, t).addr != h)
+        t = h < NODE(x, t).addr ? NODE(x, t).left : NODE(x, t).right;
+    return t;
+}
+
+/* The first free block, in address order, of at least n bytes; 0 if none. */
+static uint32_t first_fit(const rn_xmem *x, uint64_t n)
+{
+    uint32_t t = x->root;
+    if (maxfree(x, t) < n)
+        return 0;
+    while (t) {
+        if (maxfree(x, NODE(x, t).left) >= n)
+            t = NODE(x, t).left;
+        else if (!NODE(x, t).used && NODE(x, t).size >= n)
+            return t;
+        else
+            t = NODE(x, t).right;
+    }
+    return 0;
+}
+
+static size_t table_bytes(uint64_t entries) { return (size_t)entries * sizeof(rn_xblock); }
+
+/* Room for one more block: at most RN_X_MAX_BLOCKS, the table's growth past RN_X_FREE_BLOCKS entries
+   charged to the memory limit. */
+static bool reserve_block(rn_xmem *x)
+{
+    if (x->nblocks < x->cap)
         return true;
-    size_t cap = x->cap ? x->cap * 2 : 64;
-    while (cap < n)
-        cap *= 2;
-    rn_xblock *b = realloc(x->blocks, cap * sizeof *b);
+    if (x->cap >= RN_X_MAX_BLOCKS)
+        return false;
+    uint32_t cap = x->cap ? x->cap * 2 : 64;
+    if (cap > RN_X_MAX_BLOCKS)
+        cap = RN_X_MAX_BLOCKS;
+    uint64_t before = x->cap > RN_X_FREE_BLOCKS ? x->cap : RN_X_FREE_BLOCKS;
+    if (cap > before && x->grow && !x->grow(x->grow_user, table_bytes(cap - before)))
+        return false;
+    rn_xblock *b = realloc(x->blocks, table_bytes(cap));
     if (!b)
         return false;
     x->blocks = b;
@@ -104,36 +218,47 @@ static bool reserve_blocks(rn_xmem *x, size_t n)
     return true;
 }
 
-/* The kernel's re-use of freed blocks: the first free block that is large enough; one with 128 bytes
-   or more to spare is split, and the new block (its tail) is the one used. */
-static rn_xblock *find_free(rn_xmem *x, uint64_t n)
+/* A new block (reserve_block first) in the tree; its index. */
+static uint32_t add_block(rn_xmem *x, uint64_t addr, uint64_t size, uint64_t used)
 {
-    for (size_t i = 0; i < x->nblocks; i++) {
-        rn_xblock *b = &x->blocks[i];
-        if (b->status != RN_XB_FREE || b->size < n)
-            continue;
-        if (b->size - n >= 128) {
-            if (!reserve_blocks(x, x->nblocks + 1))
-                return NULL;
-            b = &x->blocks[i]; /* the array may have moved */
-            b->size -= n + RN_X_HEADER;
-            b->used = 0;
-            rn_xblock tail = {.addr = b->addr + b->size + RN_X_HEADER, .size = n, .used = 0, .status = RN_XB_FREE};
-            memmove(&x->blocks[i + 2], &x->blocks[i + 1], (x->nblocks - i - 1) * sizeof *x->blocks);
-            x->blocks[i + 1] = tail;
-            x->nblocks++;
-            return &x->blocks[i + 1];
-        }
-        return b;
+    uint32_t i = ++x->nblocks;
+    NODE(x, i) = (rn_xblock){.addr = (uint32_t)addr, .size = (uint32_t)size, .used = (uint32_t)used};
+    pull(x, i);
+    x->root = insert(x, x->root, i);
+    return i;
+}
+
+uint32_t rn_xmem_block_count(const rn_xmem *x) { return x->nblocks; }
+size_t rn_xmem_table_bytes(const rn_xmem *x) { return table_bytes(x->cap); }
+
+/* The kernel's re-use of freed blocks: the first free block that is large enough; one with 128 bytes
+   or more to spare is split, and the new block (its tail) is the one used. Returns the data address
+   of the block now live, or 0. */
+static uint64_t reuse_free(rn_xmem *x, uint64_t n)
+{
+    uint32_t i = first_fit(x, n);
+    if (!i)
+        return 0;
+    rn_xblock b = NODE(x, i);
+    if (b.size - n >= 128) {
+        if (!reserve_block(x))
+            return 0;
+        uint64_t head = b.size - n - RN_X_HEADER, tail = b.addr + head + RN_X_HEADER;
+        NODE(x, i).size = (uint32_t)head;
+        refresh(x, x->root, b.addr);
+        add_block(x, tail, n, n);
+        return tail;
     }
-    return NULL;
+    NODE(x, i).used = (uint32_t)n;
+    refresh(x, x->root, b.addr);
+    return b.addr;
 }
 
 static bool grow(rn_xmem *x, uint64_t pages)
 {
     if (pages > RN_X_MAX_PAGES - x->grown_pages)
         return false;
-    if (x->grow && !x->grow(x->grow_user, pages))
+    if (x->grow && !x->grow(x->grow_user, pages * RN_X_PAGE))
         return false;
     uint64_t length = x->length + pages * RN_X_PAGE;
     uint64_t total = RN_X_ROOT_END + length;
@@ -160,22 +285,19 @@ uint64_t rn_xmem_alloc(rn_xmem *x, uint64_t n)
     uint64_t left = x->length - x->position - RN_X_ROOT_SIZE;
     if (with_header >= left) {
         if (with_header <= x->position) {
-            rn_xblock *b = find_free(x, n);
-            if (b) {
-                b->used = n;
-                b->status = RN_XB_ACTIVE;
-                return b->addr;
-            }
+            uint64_t h = reuse_free(x, n);
+            if (h)
+                return h;
         }
         uint64_t need = with_header - left;
         if (!grow(x, (need + RN_X_PAGE - 1) / RN_X_PAGE))
             return 0;
     }
-    if (!reserve_blocks(x, x->nblocks + 1))
+    if (!reserve_block(x))
         return 0;
     uint64_t header = RN_X_ROOT_END + x->position;
     x->position += with_header;
-    x->blocks[x->nblocks++] = (rn_xblock){.addr = header + RN_X_HEADER, .size = n, .used = n, .status = RN_XB_ACTIVE};
+    add_block(x, header + RN_X_HEADER, n, n);
     return header + RN_X_HEADER;
 }
 
@@ -191,10 +313,11 @@ void rn_xmem_free(rn_xmem *x, uint64_t h)
 {
     if (h == 0 || !x->initialized)
         return;
-    rn_xblock *b = find_active(x, h);
-    if (!b)
+    uint32_t i = find(x, h);
+    if (!i || !NODE(x, i).used)
         return;
-    b->status = RN_XB_FREE;
+    NODE(x, i).used = 0;
+    refresh(x, x->root, (uint32_t)h);
     if (h == x->input_offset)
         x->input_length = 0; /* as the kernel does: the input is gone */
 }
@@ -203,8 +326,8 @@ uint64_t rn_xmem_length(rn_xmem *x, uint64_t h)
 {
     if (h == 0 || !x->initialized)
         return 0;
-    rn_xblock *b = find_active(x, h);
-    return b ? b->used : 0;
+    uint32_t i = find(x, h);
+    return i ? NODE(x, i).used : 0;
 }
 
 void rn_xmem_reset(rn_xmem *x)
@@ -214,7 +337,7 @@ void rn_xmem_reset(rn_xmem *x)
     /* the kernel zeroes what was allocated, so a new call never sees the last call's bytes */
     memset(x->data + RN_X_ROOT_END, 0, (size_t)x->position);
     x->position = 0;
-    x->nblocks = 0;
+    x->nblocks = x->root = 0; /* the table keeps its room (and what it was charged) */
     x->error = x->input_offset = x->input_length = x->output_offset = x->output_length = 0;
 }
 
