@@ -92,6 +92,17 @@ const char *runnel_status_name(runnel_status s);
 const char *runnel_trap_message(runnel_trap_kind k);
 
 /* ---------------------------------------------------------------- values */
+/* Text that a guest or a file controls (function names, log lines, error texts, outputs, graph names),
+   made safe to print as text on a terminal: C0 controls (tab and newline too) and DEL become \xNN, the
+   C1 controls U+0080..U+009F become \u0080..\u009f, and each byte that is not part of well-formed
+   UTF-8 becomes \xNN; everything else is kept, so escaping twice is escaping once. malloc'ed; NULL
+   when out of memory. The _n form takes len bytes, NULs included (escaped as \x00); the _lines form
+   keeps newlines, for a text of several lines made by runnel (a message and its backtrace) in which
+   each guest-controlled part was escaped with the others already. */
+char *runnel_text_escape(const char *s);
+char *runnel_text_escape_n(const void *text, size_t len);
+char *runnel_text_escape_lines(const char *s);
+
 
 typedef enum runnel_valtype {
     RUNNEL_TYPE_I32 = 0x7F,

@@ -184,9 +184,7 @@ typedef struct runnel_diags {
 
 void runnel_diags_clear(runnel_diags *d);
 
-/* Text that a guest or a graph file controls (names, logs, error texts), made safe for a terminal:
-   control characters (C0, DEL, C1) and invalid UTF-8 become \xNN. malloc'ed; NULL when out of memory. */
-char *runnel_text_escape(const char *s);
+/* Guest- and file-controlled text is escaped for a terminal by runnel_text_escape (engine.h). */
 /* "FILE:LINE: error: node X, port Y: MESSAGE" per line, guest-controlled text escaped. */
 void runnel_diags_print(const runnel_diags *d, FILE *out);
 

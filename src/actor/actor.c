@@ -75,8 +75,8 @@ static char *with_backtrace(const runnel_actor *a, char *text)
         return text;
     size_t n = rep->nframes < BACKTRACE_MAX_FRAMES ? rep->nframes : BACKTRACE_MAX_FRAMES;
     size_t size = strlen(text) + 1 + 64;
-    for (size_t i = 0; i < n; i++)
-        size += 48 + (rep->frames[i].func_name ? strlen(rep->frames[i].func_name) : 0);
+    for (size_t i = 0; i < n; i++) /* a name grows at most 4 times when escaped */
+        size += 48 + (rep->frames[i].func_name ? 4 * strlen(rep->frames[i].func_name) : 0);
     char *out = malloc(size);
     if (!out) {
         free(text);
@@ -86,11 +86,13 @@ static char *with_backtrace(const runnel_actor *a, char *text)
     free(text);
     for (size_t i = 0; i < n; i++) {
         const runnel_frame *f = &rep->frames[i];
-        if (f->func_name)
-            o += (size_t)snprintf(out + o, size - o, "\n  at %s (offset 0x%x)", f->func_name, (unsigned)f->offset);
+        char *name = f->func_name ? runnel_text_escape(f->func_name) : NULL; /* the guest's name section */
+        if (name)
+            o += (size_t)snprintf(out + o, size - o, "\n  at %s (offset 0x%x)", name, (unsigned)f->offset);
         else
             o += (size_t)snprintf(out + o, size - o, "\n  at function %u (offset 0x%x)", (unsigned)f->func_index,
                                   (unsigned)f->offset);
+        free(name);
     }
     if (rep->nframes > n)
         snprintf(out + o, size - o, "\n  ... %zu more", rep->nframes - n);
@@ -118,10 +120,12 @@ static char *call_failure(const runnel_actor *a, int32_t rc, const char *func)
                                (unsigned long long)l->fuel);
     else if (strncmp(err, "Exited with i32 exit status ", 28) == 0)
         text = rn_actor_format("%s exited (WASI proc_exit) with code %d", func, (int)rc);
-    else if (rc == 134)
-        text = rn_actor_format("%s trapped: %s", func, err);
-    else
-        text = rn_actor_format("%s failed: %s", func, err);
+    else {
+        /* the plugin's own text (error_set) is one line of the message, whatever it holds */
+        char *safe = runnel_text_escape(err);
+        text = rn_actor_format(rc == 134 ? "%s trapped: %s" : "%s failed: %s", func, safe ? safe : "?");
+        free(safe);
+    }
     return with_backtrace(a, text);
 }
 

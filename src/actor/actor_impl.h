@@ -77,7 +77,7 @@ runnel_status rn_actor_read_result(const runnel_actor *a, const uint8_t *out, si
                                    runnel_report *r);
 void rn_result_clear(rn_result *res);
 
-/* The plugin's text for a message: at most max bytes, control characters escaped (malloc'ed). */
+/* The plugin's text for a message: at most max bytes, escaped by runnel_text_escape_n (malloc'ed). */
 char *rn_actor_quote(const uint8_t *text, size_t len, size_t max);
 
 /* Scans a wasm binary's imports for the Reflow host functions and tells which ABI they follow.

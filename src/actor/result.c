@@ -22,23 +22,16 @@
 
 char *rn_actor_quote(const uint8_t *text, size_t len, size_t max)
 {
-    size_t n = len < max ? len : max;
-    char *s = malloc(n * 4 + 8);
-    if (!s)
+    char *e = runnel_text_escape_n(text, len < max ? len : max);
+    if (!e || len <= max)
+        return e;
+    size_t n = strlen(e);
+    char *s = realloc(e, n + 4);
+    if (!s) {
+        free(e);
         return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = text[i];
-        if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7F))
-            s[o++] = (char)c;
-        else
-            o += (size_t)snprintf(s + o, 5, "\\x%02x", c);
     }
-    if (len > max) {
-        memcpy(s + o, "...", 3);
-        o += 3;
-    }
-    s[o] = '\0';
+    memcpy(s + n, "...", 4);
     return s;
 }
 

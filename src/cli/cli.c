@@ -31,14 +31,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The message is escaped as a whole (runnel_text_escape_lines): its arguments are often texts a guest
+   or a file chose (an error_set text, a trap message, a name from a graph), and escaping here covers
+   every command at once. Newlines stay, for a message followed by its backtrace. */
 void rn_cli_error(const char *fmt, ...)
 {
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
-    fputs("runnel: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (text)
+        vsnprintf(text, (size_t)n + 1, fmt, again);
+    va_end(again);
+    char *safe = text ? runnel_text_escape_lines(text) : NULL;
+    fprintf(stderr, "runnel: error: %s\n", safe ? safe : "(out of memory)");
+    free(safe);
+    free(text);
 }
 
 bool rn_cli_read_file(const char *path, uint8_t **data, size_t *len)

@@ -375,15 +375,20 @@ static int run(const call_opts *o)
         int32_t code = runnel_plugin_call(p, o->func, in, in_len, NULL);
         const char *err = runnel_plugin_error(p);
         if (err) {
-            rn_cli_error("%s", err);
+            /* the plugin's error_set text is the guest's: escaped whole, its newlines too */
+            char *safe = runnel_text_escape(err);
+            rn_cli_error("%s", safe ? safe : "(out of memory)");
+            free(safe);
             /* where a trap happened, as the engine saw it (Extism's own CLI prints only the text) */
             const runnel_report *rep = runnel_plugin_last_report(p);
             for (size_t f = 0; rep && f < rep->nframes; f++) {
                 const runnel_frame *fr = &rep->frames[f];
-                if (fr->func_name)
-                    fprintf(stderr, "  at %s (offset 0x%x)\n", fr->func_name, fr->offset);
+                char *name = fr->func_name ? runnel_text_escape(fr->func_name) : NULL;
+                if (name)
+                    fprintf(stderr, "  at %s (offset 0x%x)\n", name, fr->offset);
                 else
                     fprintf(stderr, "  at function %u (offset 0x%x)\n", fr->func_index, fr->offset);
+                free(name);
             }
             rc = RN_CLI_FAIL;
         } else if (code != 0) {

@@ -49,8 +49,9 @@ static void table_add(table *t, const char *c0, const char *c1, const char *c2, 
         t->cap = ncap;
     }
     const char *c[MAX_COLS] = {c0, c1, c2, c3};
+    /* every cell is the plugin's text (names, types, descriptions): escaped for the terminal */
     for (int i = 0; i < MAX_COLS; i++)
-        t->cells[t->rows * MAX_COLS + (size_t)i] = c[i] ? strdup(c[i]) : NULL;
+        t->cells[t->rows * MAX_COLS + (size_t)i] = c[i] ? runnel_text_escape(c[i]) : NULL;
     t->rows++;
 }
 
@@ -183,8 +184,11 @@ static void print_schema(const json_t *schema)
         char *text = json_dumps(schema, JSON_INDENT(2));
         if (text) {
             printf("  as JSON Schema:\n");
-            for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-                printf("    %s\n", line);
+            for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                char *safe = runnel_text_escape(line); /* JSON text may still hold DEL and C1 raw */
+                printf("    %s\n", safe ? safe : "?");
+                free(safe);
+            }
             free(text);
         }
     }
@@ -225,7 +229,10 @@ int rn_cli_cmd_inspect(int argc, char **argv)
     if (!m) {
         const char *why = runnel_actor_metadata_error(a);
         if (runnel_actor_is_legacy(a)) {
-            printf("%s: no metadata: %s\n", file, why);
+            char *safe_file = runnel_text_escape(file), *safe_why = runnel_text_escape(why);
+            printf("%s: no metadata: %s\n", safe_file ? safe_file : "?", safe_why ? safe_why : "?");
+            free(safe_file);
+            free(safe_why);
         } else {
             rn_cli_error("%s: no metadata: %s", file, why ? why : "unknown reason");
             rc = RN_CLI_FAIL;
@@ -233,8 +240,11 @@ int rn_cli_cmd_inspect(int argc, char **argv)
     } else if (json_out) {
         printf("%s\n", runnel_actor_metadata_text(a));
     } else {
-        printf("component:    %s\n", m->component);
-        printf("description:  %s\n", m->description);
+        char *component = runnel_text_escape(m->component), *description = runnel_text_escape(m->description);
+        printf("component:    %s\n", component ? component : "?");
+        printf("description:  %s\n", description ? description : "?");
+        free(component);
+        free(description);
         print_ports("in-ports", m->inports, m->ninports);
         print_ports("out-ports", m->outports, m->noutports);
         print_schema(m->config_schema);

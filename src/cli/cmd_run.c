@@ -162,8 +162,9 @@ static int report_failure(const run_opts *o, const runnel_report *r)
             fprintf(stderr, "timeout (--timeout %llu ms)\n", (unsigned long long)o->limits.timeout_ms);
         for (size_t i = 0; i < r->nframes; i++) {
             const runnel_frame *f = &r->frames[i];
-            fprintf(stderr, "  #%zu  %s (func %u) at offset 0x%x\n", i, f->func_name ? f->func_name : "?",
-                    f->func_index, f->offset);
+            char *name = rn_cli_escape(f->func_name ? f->func_name : "?"); /* the guest's name section */
+            fprintf(stderr, "  #%zu  %s (func %u) at offset 0x%x\n", i, name, f->func_index, f->offset);
+            free(name);
         }
         return RN_CLI_FAIL;
     }

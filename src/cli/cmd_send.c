@@ -174,7 +174,13 @@ static void print_output(void *user, const char *port, const runnel_msg *msg, ru
         free(l);
         json_decref(line);
     } else {
-        printf("%s %s %s\n", k, port, text ? text : "(a message JSON cannot carry: not UTF-8)");
+        /* lines of text, not JSON lines: the port and the message (JSON, which keeps DEL and C1 raw) are
+           the actor's, escaped for the terminal; --json output is data and stays as it is */
+        char *safe_port = runnel_text_escape(port), *safe_text = text ? runnel_text_escape(text) : NULL;
+        printf("%s %s %s\n", k, safe_port ? safe_port : "?",
+               safe_text ? safe_text : "(a message JSON cannot carry: not UTF-8)");
+        free(safe_port);
+        free(safe_text);
     }
     /* each line is out as it is emitted, also when stdout is a pipe */
     fflush(stdout);
@@ -288,8 +294,11 @@ static int run(send_opts *o)
     char *s = json_dumps(runnel_actor_state(a), JSON_COMPACT);
     if (o->json_out)
         printf("{\"state\":%s}\n", s ? s : "null");
-    else
-        printf("state %s\n", s ? s : "?");
+    else {
+        char *safe = s ? runnel_text_escape(s) : NULL;
+        printf("state %s\n", safe ? safe : "?");
+        free(safe);
+    }
     free(s);
     if (o->state_file && !write_state(o->state_file, runnel_actor_state(a)))
         goto done;

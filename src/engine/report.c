@@ -42,13 +42,18 @@ void runnel_report_print(const runnel_report *r, void *file)
     FILE *f = file ? (FILE *)file : stderr;
     if (!r || r->status == RUNNEL_OK)
         return;
-    fprintf(f, "%s: %s\n", runnel_status_name(r->status), r->message ? r->message : "(no message)");
+    /* the message and the names (a module's name section) may be a guest's: escaped (text.c) */
+    char *msg = runnel_text_escape_lines(r->message ? r->message : "(no message)");
+    fprintf(f, "%s: %s\n", runnel_status_name(r->status), msg ? msg : "(out of memory)");
+    free(msg);
     for (size_t i = 0; i < r->nframes; i++) {
         const runnel_frame *fr = &r->frames[i];
-        if (fr->func_name)
-            fprintf(f, "  #%zu  %s (func %u) at offset 0x%x\n", i, fr->func_name, fr->func_index, fr->offset);
+        char *name = fr->func_name ? runnel_text_escape(fr->func_name) : NULL;
+        if (name)
+            fprintf(f, "  #%zu  %s (func %u) at offset 0x%x\n", i, name, fr->func_index, fr->offset);
         else
             fprintf(f, "  #%zu  func %u at offset 0x%x\n", i, fr->func_index, fr->offset);
+        free(name);
     }
 }
 

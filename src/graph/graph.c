@@ -132,35 +132,6 @@ static bool valid_utf8(const char *s)
     return true;
 }
 
-char *runnel_text_escape(const char *s)
-{
-    if (!s)
-        s = "";
-    size_t len = strlen(s);
-    char *out = malloc(len * 4 + 1);
-    if (!out)
-        return NULL;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t o = 0;
-    while (*p) {
-        size_t n = utf8_seq(p);
-        /* C0 controls, DEL and C1 controls (U+0080..U+009F, which some terminals obey) are escaped */
-        bool control = n == 1 ? (*p < 0x20 || *p == 0x7f) : (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
-        if (n == 0 || control) {
-            size_t k = n ? n : 1;
-            for (size_t i = 0; i < k; i++)
-                o += (size_t)sprintf(out + o, "\\x%02x", p[i]);
-            p += k;
-        } else {
-            memcpy(out + o, p, n);
-            o += n;
-            p += n;
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* ---------------------------------------------------------------- making and freeing */
 
 runnel_graph *runnel_graph_new(const char *name)

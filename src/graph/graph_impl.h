@@ -50,7 +50,7 @@ char *rn_graph_write_fbp(const runnel_graph *g, runnel_report *r);
 /* Port names compare exactly, or without case when the graph is not case-sensitive. */
 bool rn_graph_port_eq(bool case_sensitive, const char *a, const char *b);
 
-/* runnel_text_escape (graph.h). */
+/* runnel_text_escape (engine.h). */
 #define rn_graph_escape runnel_text_escape
 
 #endif

@@ -75,8 +75,11 @@ static void compat_log(void *user, runnel_log_level level, const char *name, con
         }
     } else {
         FILE *f = logger.file ? logger.file : stderr;
-        fprintf(f, "%s %s: %.*s\n", lv, name, (int)len, msg);
+        char *safe_msg = runnel_text_escape_n(msg, len), *safe_name = runnel_text_escape(name); /* as log.c */
+        fprintf(f, "%s %s: %s\n", lv, safe_name ? safe_name : "?", safe_msg ? safe_msg : "(out of memory)");
         fflush(f);
+        free(safe_msg);
+        free(safe_name);
     }
     pthread_mutex_unlock(&logger.mu);
 }

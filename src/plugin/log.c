@@ -10,7 +10,8 @@
  * off: a library should not write to stderr unless asked to.
  *
  * Lines go to the embedder's callback if it gave one, else to the log file it named, else to stderr,
- * one line each: "LEVEL NAME: MESSAGE". Nothing here is global: each plugin has its own sink.
+ * one line each: "LEVEL NAME: MESSAGE", control characters escaped. Nothing here is global: each plugin
+ * has its own sink.
  */
 #include "plugin_impl.h"
 
@@ -117,13 +118,16 @@ void rn_plugin_log(runnel_plugin *p, runnel_log_level level, const char *msg, si
     FILE *f = p->log_file ? p->log_file : stderr;
     static const char *const UPPER[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"};
     const char *lv = level >= RUNNEL_LOG_TRACE && level <= RUNNEL_LOG_ERROR ? UPPER[level] : "LOG";
+    /* The message and the name are the guest's and the manifest's: escaped (runnel_text_escape), for a
+       terminal or for a log file someone will cat; a newline in a message cannot forge another line. */
+    char *safe_msg = runnel_text_escape_n(msg, len), *safe_name = runnel_text_escape(name);
     /* one write per line, so lines of plugins on several threads do not interleave mid-line */
     flockfile(f);
-    fprintf(f, "%s %s: ", lv, name);
-    fwrite(msg, 1, len, f);
-    fputc('\n', f);
+    fprintf(f, "%s %s: %s\n", lv, safe_name ? safe_name : "?", safe_msg ? safe_msg : "(out of memory)");
     fflush(f);
     funlockfile(f);
+    free(safe_msg);
+    free(safe_name);
 }
 
 void runnel_plugin_set_log_level(runnel_plugin *p, runnel_log_level level)
