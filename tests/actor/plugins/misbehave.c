@@ -33,11 +33,14 @@ __attribute__((noinline)) static void crash(void)
     __builtin_trap();
 }
 
-/* n nested calls (the volatile sink keeps the compiler from turning them into a loop) */
+/* n nested calls: the volatile store after each call keeps the optimiser from turning them into a loop */
 __attribute__((noinline)) static int64_t recurse(int64_t n)
 {
-    sink++;
-    return n <= 0 ? 0 : 1 + recurse(n - 1) + sink * 0;
+    if (n <= 0)
+        return 0;
+    int64_t r = recurse(n - 1) + 1;
+    sink = (int)r;
+    return r;
 }
 
 RUNNEL__EXPORT("get_metadata") int32_t get_metadata(void);
