@@ -196,6 +196,11 @@ json_t *runnel_json_schema_defaults(const json_t *schema, const json_t *value);
 /* Default limits; an actor runs under them unless its options say otherwise. */
 #define RUNNEL_ACTOR_DEFAULT_TIMEOUT_MS 10000u /* per `process` call */
 #define RUNNEL_ACTOR_DEFAULT_MAX_PAGES  4096u  /* memory growth, 64 KiB pages: 256 MiB */
+/* The state an actor may keep (runnel_actor_state_bytes counts it): 64 MiB. The state lives in the host
+   between messages, is copied into every call's context and written at every commit of a durable graph,
+   so more than a few MiB is already slow; this bounds what a runaway or hostile actor can make the host
+   hold (a million __set_state calls with new keys took 887 MB before) while leaving room for real use. */
+#define RUNNEL_ACTOR_DEFAULT_MAX_STATE_BYTES (64u << 20)
 /* Give this as timeout_ms, max_memory_pages or fuel for "no limit" (Reflow's own behaviour). */
 #define RUNNEL_ACTOR_UNLIMITED UINT64_MAX
 
@@ -213,6 +218,10 @@ typedef struct runnel_actor_options {
     uint64_t timeout_ms;
     uint64_t max_memory_pages;
     uint64_t fuel; /* engine fuel per call; 0 = unlimited (no default budget) */
+    uint64_t max_state_bytes; /* the state's size (runnel_actor_state_bytes); 0 = the default above,
+                                 RUNNEL_ACTOR_UNLIMITED = none. Past it, __set_state fails and so does
+                                 the call ("... exceed its limit of N bytes"), as does a result whose
+                                 `state` is larger; the state stays as it was. */
     uint32_t stack_bytes;    /* the engine's value stack (runnel_config); 0 = 1 MiB */
     uint32_t max_call_depth; /* nested wasm calls before "call stack exhausted"; 0 = 10,000. These two
                                 belong to the compiled plugin: runnel_actor_spawn keeps the proto's */
@@ -263,8 +272,17 @@ const json_t *runnel_actor_config(const runnel_actor *a);
 
 /* The actor's state: always an object (borrowed; valid until the next call that changes it). */
 const json_t *runnel_actor_state(const runnel_actor *a);
-/* Replaces the state with a copy of state (an object; NULL = {}). */
+/* Replaces the state with a copy of state (an object; NULL = {}). The host may set a state larger than
+   max_state_bytes; the actor can then only make it smaller. */
 runnel_status runnel_actor_set_state(runnel_actor *a, const json_t *state, runnel_report *r);
+/* The state's size as max_state_bytes counts it: roughly the host memory it takes, i.e. key and string
+   bytes plus RUNNEL_ACTOR_STATE_MEMBER_BYTES per object member, RUNNEL_ACTOR_STATE_VALUE_BYTES per JSON
+   value and RUNNEL_ACTOR_STATE_ELEMENT_BYTES per array element (so that a million empty keys are not free). */
+uint64_t runnel_actor_state_bytes(const runnel_actor *a);
+uint64_t runnel_actor_json_bytes(const json_t *value); /* the same count for any JSON value */
+#define RUNNEL_ACTOR_STATE_MEMBER_BYTES 96u
+#define RUNNEL_ACTOR_STATE_VALUE_BYTES 48u
+#define RUNNEL_ACTOR_STATE_ELEMENT_BYTES 16u
 
 /* How an output came out of a `process` call. */
 typedef enum runnel_emit_kind {

@@ -260,6 +260,7 @@ typedef struct runnel_network_options {
     /* Defaults of the per-node limits (node metadata memory_limit_mb, timeout_ms and fuel win); 0 = the
        actor layer's defaults, RUNNEL_ACTOR_UNLIMITED = none. */
     uint64_t timeout_ms, max_memory_pages, fuel;
+    uint64_t max_state_bytes; /* every node's state limit (runnel_actor_options); 0 = the actor default */
     uint32_t stack_bytes, max_call_depth; /* every node's engine sizes (runnel_actor_options); 0 = defaults */
     runnel_network_output_fn on_output;
     runnel_network_error_fn on_error; /* NULL: the error is written to stderr */

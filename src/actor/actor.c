@@ -250,6 +250,12 @@ static runnel_plugin_limits actor_limits(runnel_plugin_limits own, const runnel_
     return l;
 }
 
+/* The state limit of the options: 0 for none. */
+static uint64_t state_limit(uint64_t option)
+{
+    return option == RUNNEL_ACTOR_UNLIMITED ? 0 : option ? option : RUNNEL_ACTOR_DEFAULT_MAX_STATE_BYTES;
+}
+
 /* A new plugin from the compiled one: a fresh instance, as Reflow gives every call, under the actor's
    limits (set before anything runs, so from its first instruction). With options (the actor's first
    plugin), the limits are worked out first, from the options and what the plugin brings. */
@@ -282,6 +288,7 @@ runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_
     a->abi = rn_actor_detect_abi(wasm, len);
     a->keep_warm = o->keep_warm;
     a->strict_ports = o->strict_ports;
+    a->max_state_bytes = state_limit(o->max_state_bytes);
     a->entry_point = strdup(o->entry_point ? o->entry_point : "process");
     a->state = json_object();
     if (!a->entry_point || !a->state) {
@@ -326,6 +333,7 @@ runnel_actor *runnel_actor_spawn(const runnel_actor *proto, const runnel_actor_o
     a->abi = proto->abi;
     a->keep_warm = o->keep_warm;
     a->strict_ports = o->strict_ports;
+    a->max_state_bytes = state_limit(o->max_state_bytes);
     a->entry_point = strdup(o->entry_point ? o->entry_point : proto->entry_point);
     a->state = json_object();
     a->compiled = runnel_compiled_plugin_retain(proto->compiled);
@@ -425,8 +433,34 @@ runnel_status runnel_actor_set_state(runnel_actor *a, const json_t *state, runne
         return rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
     json_decref(a->state);
     a->state = copy;
+    a->state_bytes = runnel_actor_json_bytes(copy) - RUNNEL_ACTOR_STATE_VALUE_BYTES;
     return RUNNEL_OK;
 }
+
+/* State sizes. The limit is on what the state makes the host hold, so it counts jansson's bookkeeping
+   roughly as well as the bytes: a value, an object member and an array slot each cost about what
+   their jansson structures and allocations take. Counting only the JSON text would let a million empty
+   keys, or an array of a million zeros (2 bytes of text, 40 of host memory each), pass as small. */
+uint64_t runnel_actor_json_bytes(const json_t *v)
+{
+    uint64_t n = RUNNEL_ACTOR_STATE_VALUE_BYTES;
+    if (json_is_string(v))
+        return n + json_string_length(v);
+    if (json_is_array(v))
+        for (size_t i = 0; i < json_array_size(v); i++)
+            n += RUNNEL_ACTOR_STATE_ELEMENT_BYTES + runnel_actor_json_bytes(json_array_get(v, i));
+    const char *k;
+    json_t *m;
+    json_object_foreach((json_t *)v, k, m) n += rn_actor_member_bytes(strlen(k), m);
+    return n;
+}
+
+uint64_t rn_actor_member_bytes(size_t klen, const json_t *value)
+{
+    return RUNNEL_ACTOR_STATE_MEMBER_BYTES + klen + runnel_actor_json_bytes(value);
+}
+
+uint64_t runnel_actor_state_bytes(const runnel_actor *a) { return a ? a->state_bytes : 0; }
 
 /* ---------------------------------------------------------------- process */
 
@@ -518,7 +552,8 @@ runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *input
     if (!input)
         return r ? r->status : RUNNEL_BADARG;
 
-    rn_actor_call call = {.actor = a, .emit = emit, .user = user, .state = json_deep_copy(a->state)};
+    rn_actor_call call = {.actor = a, .emit = emit, .user = user, .state = json_deep_copy(a->state),
+                          .state_bytes = a->state_bytes};
     if (!call.state) {
         free(input);
         return rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");
@@ -556,8 +591,19 @@ runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *input
         runnel_report_clear(&sub);
         goto done;
     }
+    uint64_t bytes = res.state ? runnel_actor_json_bytes(res.state) - RUNNEL_ACTOR_STATE_VALUE_BYTES : call.state_bytes;
+    if (res.state && a->max_state_bytes && bytes > a->max_state_bytes && bytes > a->state_bytes) {
+        char *text = rn_actor_format("%s returned a state of %llu bytes, over the actor's state limit of %llu bytes",
+                                     a->entry_point, (unsigned long long)bytes,
+                                     (unsigned long long)a->max_state_bytes);
+        st = fail_process(a, RUNNEL_BADARG, text ? text : "the result's state exceeds its limit", emit, user, r);
+        free(text);
+        rn_result_clear(&res);
+        goto done;
+    }
     /* Commit, then deliver: the state is the actor's before any receiver sees the outputs. */
     json_decref(a->state);
+    a->state_bytes = bytes;
     if (res.state) {
         a->state = res.state;
         res.state = NULL;

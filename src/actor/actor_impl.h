@@ -34,6 +34,7 @@ typedef enum rn_actor_abi {
 typedef struct rn_actor_call {
     runnel_actor *actor;
     json_t *state; /* the working copy: __set_state writes here, committed on success */
+    uint64_t state_bytes; /* its size (runnel_actor_state_bytes) */
     runnel_actor_emit_fn emit;
     void *user;
     char *failure; /* set by a host function that made the call fail (malloc'ed) */
@@ -53,10 +54,15 @@ struct runnel_actor {
     char *entry_point;
     bool keep_warm;
     bool strict_ports;                    /* __send_output to an undeclared port is an error, not delivered */
+    uint64_t max_state_bytes;             /* 0: no limit */
+    uint64_t state_bytes;                 /* the committed state's size (runnel_actor_state_bytes) */
     runnel_plugin_limits limits;          /* set on every plugin of the actor; also for messages */
     bool warm;                            /* the plugin has a live instance that a later call may reuse */
     bool in_call;                         /* inside runnel_actor_process (its emit callback may not re-enter) */
 };
+
+/* What one member key: value adds to a state's size (runnel_actor_state_bytes). */
+uint64_t rn_actor_member_bytes(size_t klen, const json_t *value);
 
 /* The host functions for one ABI, to give the plugin layer. *n receives the count. */
 const runnel_plugin_function *rn_actor_host_functions(rn_actor_abi abi, size_t *n);

@@ -160,10 +160,23 @@ static runnel_status host_set_state(runnel_current_plugin *cur, const runnel_val
         free(key);
         return fail_call(cur, call, why);
     }
+    /* the limit: what this key held is given back, what it will hold is charged; a write that does not
+       grow the state is always allowed (the host may have set a larger one) */
+    const json_t *old = json_object_getn(call->state, key, klen);
+    uint64_t was = old ? rn_actor_member_bytes(klen, old) : 0, now = rn_actor_member_bytes(klen, v);
+    uint64_t total = call->state_bytes - was + now, max = call->actor->max_state_bytes;
+    if (max && now > was && total > max) {
+        free(key);
+        json_decref(v);
+        snprintf(why, sizeof why, "__set_state: the actor's state would exceed its limit of %llu bytes",
+                 (unsigned long long)max);
+        return fail_call(cur, call, why);
+    }
     int rc = json_object_setn_new(call->state, key, klen, v);
     free(key);
     if (rc != 0) /* a key that is not valid UTF-8, or no memory */
         return fail_call(cur, call, "__set_state: the key is not valid UTF-8");
+    call->state_bytes = total;
     return RUNNEL_OK;
 }
 

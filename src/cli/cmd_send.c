@@ -46,6 +46,8 @@ void rn_cli_help_send(FILE *out)
             "                       FILE that cannot be read or is not a JSON object is refused untouched\n"
             "  --env NAME=VALUE     a resolved environment variable of the node (repeatable)\n"
             "  --node-id ID         the node id in the actor context (default: the component name)\n"
+            "  --state-max BYTES    the state the actor may keep, counted as runnel_actor_state_bytes\n"
+            "                       does (0 = no limit; default 64 MiB)\n"
             "  --strict-ports       refuse __send_output to ports the metadata does not declare\n"
             "  --wasi-stdio         let the plugin write to this process's stdout and stderr\n"
             "  --json               print one JSON object per line instead\n");
@@ -64,6 +66,7 @@ typedef struct send_opts {
     const char *config, *state_file, *node_id;
     json_t *env;
     rn_cli_limits limits;
+    uint64_t max_state_bytes; /* runnel_actor_options' */
     bool strict_ports, wasi_stdio, json_out;
 } send_opts;
 
@@ -94,6 +97,14 @@ static int send_option(void *opts, int argc, char **argv, int *i)
         o->state_file = v;
     if (rn_cli_next_option(argc, argv, i, "node-id", &v, &got))
         o->node_id = v;
+    if (rn_cli_next_option(argc, argv, i, "state-max", &v, &got)) {
+        uint64_t n;
+        if (!rn_cli_parse_u64(v, UINT64_MAX - 1, &n)) {
+            rn_cli_error("send: --state-max wants a number of bytes (0 = no limit), not '%s'", v);
+            return -1;
+        }
+        o->max_state_bytes = actor_limit(true, n);
+    }
     if (rn_cli_next_option(argc, argv, i, "env", &v, &got)) {
         const char *eq = strchr(v, '=');
         if (!eq || eq == v) {
@@ -241,6 +252,7 @@ static int run(send_opts *o)
         .timeout_ms = actor_limit(o->limits.has_timeout, o->limits.timeout_ms),
         .max_memory_pages = actor_limit(o->limits.has_memory, o->limits.max_pages),
         .fuel = actor_limit(o->limits.has_fuel, o->limits.fuel),
+        .max_state_bytes = o->max_state_bytes,
         .stack_bytes = o->limits.stack_bytes,
         .max_call_depth = o->limits.max_depth,
         .strict_ports = o->strict_ports,

@@ -108,7 +108,8 @@ bool rn_cli_run_names_graph(int argc, char **argv)
     /* the options of both forms of `runnel run` that take a separate value */
     static const char *const with_value[] = {"invoke", "fuel",   "timeout", "max-memory", "stack",
                                              "dir",    "dir-ro", "env",     "components", "workers",
-                                             "queue",  "state",  "trace",   "input",      "max-depth"};
+                                             "queue",  "state",  "trace",   "input",      "max-depth",
+                                             "state-max"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0)
@@ -149,8 +150,10 @@ void rn_cli_help_run_graph(FILE *out)
             "  --input FILE         read the inports' messages from FILE instead of stdin\n"
             "  --quiet              no progress display (it is shown only when stderr is a terminal)\n"
             "  --cold               a fresh plugin instance for every message (Reflow's way)\n"
-            "  --wasi-stdio         let plugins write to this process's stdout and stderr\n",
-            RUNNEL_NETWORK_DEFAULT_QUEUE);
+            "  --wasi-stdio         let plugins write to this process's stdout and stderr\n"
+            "  --state-max BYTES    the state each node may keep, counted as runnel_actor_state_bytes\n"
+            "                       does (0 = no limit; default %u, 64 MiB)\n",
+            RUNNEL_NETWORK_DEFAULT_QUEUE, RUNNEL_ACTOR_DEFAULT_MAX_STATE_BYTES);
     rn_cli_limits_help(out, "max-memory");
     fprintf(out,
             "                       (every node's defaults: node metadata timeout_ms, memory_limit_mb and\n"
@@ -218,6 +221,11 @@ static int graph_option(graph_opts *o, int argc, char **argv, int *i)
             o->net.trace_path = v;
         if (rn_cli_next_option(argc, argv, i, "input", &v, &got))
             o->input = v;
+        if (rn_cli_next_option(argc, argv, i, "state-max", &v, &got)) {
+            if (!parse_count("state-max", v, UINT64_MAX - 1, &n))
+                return -1;
+            o->net.max_state_bytes = net_limit(true, n);
+        }
         if (!got && (got = rn_cli_limit_option(&o->limits, "run", "max-memory", argc, argv, i)) > 0) {
             o->net.timeout_ms = net_limit(o->limits.has_timeout, o->limits.timeout_ms);
             o->net.max_memory_pages = net_limit(o->limits.has_memory, o->limits.max_pages);

@@ -195,6 +195,7 @@ static bool node_options(builder *b, rn_node *node, const json_t *meta, bool fbp
     runnel_actor_options *ao = &node->actor_opts;
     *ao = (runnel_actor_options){.node_id = node->id, .timeout_ms = o->timeout_ms,
                                  .max_memory_pages = o->max_memory_pages, .fuel = o->fuel,
+                                 .max_state_bytes = o->max_state_bytes,
                                  .keep_warm = !o->cold, .inherit_stdio = o->inherit_stdio};
     uint64_t mb = 0;
     bool ok = limit_key(b, node, meta, "timeout_ms", UINT64_MAX - 1, &ao->timeout_ms) &&
