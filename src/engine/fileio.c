@@ -165,6 +165,19 @@ static mode_t default_mode(void)
     return 0666 & ~mask;
 }
 
+/* A device or a FIFO (/dev/null, /dev/stdout, a named pipe) is written into, as a shell redirection
+   would: renaming a regular file over it would replace the device node itself. */
+static int write_into(const char *target, const void *data, size_t len)
+{
+    int fd = open(target, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int err = write_all(fd, data, len);
+    if (close(fd) != 0 && !err)
+        err = errno;
+    return err;
+}
+
 int rn_write_file_atomic(const char *path, const void *data, size_t len)
 {
     char *target, *tmp = NULL;
@@ -175,6 +188,11 @@ int rn_write_file_atomic(const char *path, const void *data, size_t len)
     bool existed = stat(target, &old) == 0;
     if (existed && S_ISDIR(old.st_mode))
         err = EISDIR;
+    else if (existed && !S_ISREG(old.st_mode)) {
+        err = write_into(target, data, len);
+        free(target);
+        return err;
+    }
     size_t n = strlen(target) + 8;
     if (!err && !(tmp = malloc(n)))
         err = ENOMEM;

@@ -15,7 +15,8 @@
  *     so that the rename itself survives a crash. The old file's permission bits (and owner, when
  *     allowed) are kept. A symbolic link is followed on purpose: the file it points to is replaced and
  *     the link stays, so a state file kept elsewhere through a link goes on working; a link that points
- *     to nothing is refused rather than guessed at.
+ *     to nothing is refused rather than guessed at. A device or FIFO in path's place (/dev/null,
+ *     /dev/stdout) is written into instead: replacing it would replace the device node.
  *
  * Functions return 0 or an error code: an errno value, or one of the RN_IO_* codes below;
  * rn_io_strerror turns either into text.

@@ -2,7 +2,8 @@
 # state_file.sh RUNNEL GRAPH WORKDIR COMPONENTS... - `runnel run GRAPH --state FILE` keeps the promises
 # `runnel send --state` keeps (docs/graphs.md, "Durable state"): a file that is not a runnel state
 # database is refused and left byte for byte as it was, the file's mode is kept, a symbolic link is
-# followed (the link stays) and one to nothing is refused.
+# followed (the link stays) and one to nothing is refused. And the one writer (fileio.h) writes into a
+# FIFO or device rather than replacing it.
 set -uo pipefail
 runnel=$(realpath "$1") graph=$(realpath "$2") work=$3
 shift 3
@@ -59,4 +60,14 @@ ln -s missing/state.db dangling.db
 run dangling.db
 [ $rc != 0 ] && [[ $err == *"symbolic link to a file that does not exist"* ]] || fail "dangling: exit $rc, stderr '$err'"
 [ ! -e missing ] || fail "dangling: something was created"
+# 6. an output that is a FIFO (or a device such as /dev/null) is written into, not replaced by a file:
+#    `graph convert -o` goes through the same writer as the state files
+mkfifo out.fifo
+timeout 60 cat out.fifo > got.json &
+reader=$!
+"$runnel" graph convert "$graph" --to reflow -o out.fifo 2>err.txt
+rc=$?
+[ -p out.fifo ] || { kill $reader 2>/dev/null; fail "fifo: out.fifo is no longer a FIFO"; }
+wait $reader
+[ $rc = 0 ] && grep -q '"processes"' got.json || fail "fifo: exit $rc, read '$(head -c 200 got.json)', stderr '$(cat err.txt)'"
 echo PASS
