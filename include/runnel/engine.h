@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -91,7 +92,6 @@ void runnel_report_print(const runnel_report *r, void *file /* FILE* */);
 const char *runnel_status_name(runnel_status s);
 const char *runnel_trap_message(runnel_trap_kind k);
 
-/* ---------------------------------------------------------------- values */
 /* Text that a guest or a file controls (function names, log lines, error texts, outputs, graph names),
    made safe to print as text on a terminal: C0 controls (tab and newline too) and DEL become \xNN, the
    C1 controls U+0080..U+009F become \u0080..\u009f, and each byte that is not part of well-formed
@@ -103,6 +103,7 @@ char *runnel_text_escape(const char *s);
 char *runnel_text_escape_n(const void *text, size_t len);
 char *runnel_text_escape_lines(const char *s);
 
+/* ---------------------------------------------------------------- values */
 
 typedef enum runnel_valtype {
     RUNNEL_TYPE_I32 = 0x7F,
@@ -171,6 +172,16 @@ typedef enum runnel_externkind {
 runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report *r);
 /* Drops the caller's reference; the module lives on while instances use it. */
 void runnel_module_free(runnel_module *m);
+
+/* A listing for people of how runnel compiles a module (`runnel disasm`): for each function (all, or
+   the one `func` names: its name in the name section, an export's name or its index), each WebAssembly
+   instruction with its byte offset, and under it the interpreter's ops compiled from it: fused ops by
+   name, frame slots as sN, immediates, branch targets. The format is for reading and may change between
+   versions. RUNNEL_DISASM_UNFUSED lists the code compiled without fusion (what fused code is tested
+   against). Errors: those of runnel_module_new; RUNNEL_BADARG when func names no function. */
+#define RUNNEL_DISASM_UNFUSED 1u
+runnel_status runnel_module_disasm(const uint8_t *bytes, size_t len, const char *func, unsigned flags, FILE *out,
+                                   runnel_report *r);
 
 /* Introspection: imports and exports, in module order. Strings are owned by the module.
    `type` is a signature string for functions (see runnel_linker_define_func), else NULL. */

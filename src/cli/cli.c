@@ -101,17 +101,24 @@ runnel_module *rn_cli_load_module(const char *path, runnel_report *r)
         return NULL;
     }
     runnel_module *m = runnel_module_new(bytes, len, r);
-    if (!m) {
-        const char *msg = r->message ? r->message : "(no message)";
-        if (r->status == RUNNEL_MALFORMED || r->status == RUNNEL_INVALID)
-            fprintf(stderr, "%s: %s: %s (at offset 0x%zx)\n", path, runnel_status_name(r->status), msg, r->offset);
-        else
-            fprintf(stderr, "%s: %s: %s\n", path, runnel_status_name(r->status), msg);
-        if (r->status == RUNNEL_MALFORMED && looks_like_text(bytes, len))
-            fprintf(stderr, "%s: this looks like the text format; convert it first (wat2wasm %s)\n", path, path);
-    }
+    if (!m)
+        rn_cli_module_error(path, bytes, len, r);
     free(bytes);
     return m;
+}
+
+void rn_cli_module_error(const char *path, const uint8_t *bytes, size_t len, const runnel_report *r)
+{
+    /* the message may quote the module (an import's name): escaped */
+    char *safe = runnel_text_escape_lines(r->message ? r->message : "(no message)");
+    const char *msg = safe ? safe : "(out of memory)";
+    if (r->status == RUNNEL_MALFORMED || r->status == RUNNEL_INVALID)
+        fprintf(stderr, "%s: %s: %s (at offset 0x%zx)\n", path, runnel_status_name(r->status), msg, r->offset);
+    else
+        fprintf(stderr, "%s: %s: %s\n", path, runnel_status_name(r->status), msg);
+    free(safe);
+    if (r->status == RUNNEL_MALFORMED && looks_like_text(bytes, len))
+        fprintf(stderr, "%s: this looks like the text format; convert it first (wat2wasm %s)\n", path, path);
 }
 
 runnel_actor *rn_cli_load_actor(const char *path, const runnel_actor_options *opts)

@@ -53,6 +53,8 @@ bool rn_cli_write_file(const char *path, const void *data, size_t len);
 /* Reads, decodes, validates and compiles a module. On failure prints "PATH: STATUS: MESSAGE (at
    offset 0xN)" on stderr, fills r and returns NULL. */
 runnel_module *rn_cli_load_module(const char *path, runnel_report *r);
+/* Prints why the module in bytes (read from path) did not load, as rn_cli_load_module does. */
+void rn_cli_module_error(const char *path, const uint8_t *bytes, size_t len, const runnel_report *r);
 
 /* Reads an actor plugin and makes the actor (runnel_actor_new). On failure prints "PATH: MESSAGE"
    (or why the file cannot be read) and returns NULL. */

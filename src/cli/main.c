@@ -14,6 +14,7 @@
 /* X(NAME, SUMMARY): one line per subcommand, in the order `runnel --help` lists them. */
 #define RN_CLI_COMMANDS(X)                                                                                           \
     X(validate, "check that modules decode, validate and compile")                                                   \
+    X(disasm, "list how a module compiles: each instruction and the interpreter ops made from it")              \
     X(run, "run a graph (.json, .fbp), or call a module's function (--invoke) or its _start")                       \
     X(inspect, "show an actor plugin's metadata: component, ports, config schema")                                   \
     X(send, "send messages to an actor plugin: one process call, its outputs, its new state")                        \

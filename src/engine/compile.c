@@ -223,7 +223,7 @@ static bool rd_blocktype(cc *c, blocktype *bt)
     if (c->rd.p >= c->rd.end)
         return MALFORMED("unexpected end");
     uint8_t b = *c->rd.p;
-    if (b == 0x40) {
+    if (b == RN_WASM_BLOCKTYPE_EMPTY) {
         c->rd.p++;
         return true;
     }
@@ -264,7 +264,7 @@ static bool push_ctl(cc *c, uint8_t op, const blocktype *bt)
     t->single = bt->single;
     t->results = bt->results; /* NULL for a one-result block type: see res() */
     t->loop_pc = c->ncode;
-    if (op == 0x03)
+    if (op == RN_WASM_loop)
         c->label_pc = c->ncode;
     t->else_fix = NONE;
     t->fix = NONE;
@@ -274,8 +274,8 @@ static bool push_ctl(cc *c, uint8_t op, const blocktype *bt)
 /* The block's result types (the ctl array may move, so a one-result type is found afresh). */
 static const uint8_t *res(const ctl *t) { return t->single ? &t->single : t->results; }
 /* The types a branch to t carries. */
-static uint32_t label_arity(const ctl *t) { return t->op == 0x03 ? t->nparams : t->nresults; }
-static const uint8_t *label_types(const ctl *t) { return t->op == 0x03 ? t->params : res(t); }
+static uint32_t label_arity(const ctl *t) { return t->op == RN_WASM_loop ? t->nparams : t->nresults; }
+static const uint8_t *label_types(const ctl *t) { return t->op == RN_WASM_loop ? t->params : res(t); }
 
 static void set_unreachable(cc *c)
 {
@@ -333,7 +333,7 @@ static bool in_place(cc *c, const ctl *t, uint32_t n)
 /* Emit a jump (op with offset as its last word) to label t. */
 static bool jump_to(cc *c, ctl *t, uint32_t op_fwd, uint32_t op_back, uint32_t cond, bool has_cond)
 {
-    if (t->op == 0x03) {
+    if (t->op == RN_WASM_loop) {
         if (!emit(c, op_back) || (has_cond && !emit(c, cond)))
             return false;
         uint32_t pos = c->ncode;
@@ -390,7 +390,7 @@ static bool jump3_to(cc *c, ctl *t, uint32_t op, uint32_t a, uint32_t b)
 static bool emit_target(cc *c, ctl *t)
 {
     uint32_t pos = c->ncode;
-    if (t->op == 0x03)
+    if (t->op == RN_WASM_loop)
         return emit(c, (uint32_t)((int64_t)t->loop_pc - (int64_t)pos));
     return emit(c, 0) && add_fix(c, t, pos);
 }
@@ -523,7 +523,7 @@ static bool do_br_table(cc *c)
                 if (arity > 1)
                     ok = settle_from(c, c->nvs - arity);
                 ok = ok && emit_ret(c, arity ? c->vs[c->nvs - arity].slot : 0, top_slots(c, arity));
-            } else if (t->op == 0x03 || !in_place(c, t, arity)) {
+            } else if (t->op == RN_WASM_loop || !in_place(c, t, arity)) {
                 patch_here(c, pos);
                 ok = move_to_label(c, t, arity) && jump_to(c, t, OP_br, OP_br_poll, 0, false);
             } else {
@@ -552,7 +552,7 @@ static bool do_end(cc *c)
         return INVALID("type mismatch: values remain on the stack at end of block");
     if (!t->unreachable && c->nvs - t->height < t->nresults)
         return INVALID("type mismatch");
-    if (t->op == 0x04 && !(t->nparams == t->nresults &&
+    if (t->op == RN_WASM_if && !(t->nparams == t->nresults &&
                            (t->nparams == 0 || memcmp(t->params, res(t), t->nparams) == 0)))
         return INVALID("type mismatch: if without else must leave its params as results");
     if (t->op == 0) {
@@ -586,7 +586,7 @@ static bool do_end(cc *c)
 static bool do_else(cc *c)
 {
     ctl *t = top(c);
-    if (t->op != 0x04)
+    if (t->op != RN_WASM_if)
         return INVALID("else without if");
     if (!check_top(c, t->nresults, res(t)))
         return false;
@@ -606,7 +606,7 @@ static bool do_else(cc *c)
         patch_here(c, t->else_fix);
         t->else_fix = NONE;
     }
-    t->op = 0x05;
+    t->op = RN_WASM_else;
     t->unreachable = false;
     c->nvs = t->height;
     for (uint32_t i = 0; i < t->nparams; i++)
@@ -840,21 +840,21 @@ static bool compile_insn(cc *c, uint32_t opc)
     c->last_dst = NONE;
     c->last_cmp = NONE;
     switch (opc) {
-    case 0x00: /* unreachable */
+    case RN_WASM_unreachable:
         if (live(c) && (!mark(c) || !emit(c, OP_unreachable)))
             return false;
         set_unreachable(c);
         return true;
-    case 0x01: /* nop */
+    case RN_WASM_nop:
         return true;
-    case 0x02: /* block */
-    case 0x03: /* loop */
-    case 0x04: /* if */ {
+    case RN_WASM_block:
+    case RN_WASM_loop:
+    case RN_WASM_if: {
         blocktype bt;
         vs cond = {.cpos = NONE};
         if (!rd_blocktype(c, &bt))
             return false;
-        if (opc == 0x04 && !pop(c, RN_I32, &cond))
+        if (opc == RN_WASM_if && !pop(c, RN_I32, &cond))
             return false;
         if (!check_top(c, bt.nparams, bt.params))
             return false;
@@ -881,7 +881,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         if (!push_ctl(c, (uint8_t)opc, &bt))
             return false;
-        if (opc == 0x04 && live(c)) {
+        if (opc == RN_WASM_if && live(c)) {
             uint32_t op, a, b;
             if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
                 uint32_t brop = rn_branch_of[rn_negation_of[op]];
@@ -901,23 +901,23 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         return true;
     }
-    case 0x05:
+    case RN_WASM_else:
         return do_else(c);
-    case 0x0B:
+    case RN_WASM_end:
         return do_end(c);
-    case 0x0C: {
+    case RN_WASM_br: {
         uint32_t d;
         return rd_u32(c, &d) && do_br(c, d);
     }
-    case 0x0D: {
+    case RN_WASM_br_if: {
         uint32_t d;
         return rd_u32(c, &d) && do_br_if(c, d, prev_cmp);
     }
-    case 0x0E:
+    case RN_WASM_br_table:
         return do_br_table(c);
-    case 0x0F:
+    case RN_WASM_return:
         return do_return(c);
-    case 0x10: { /* call */
+    case RN_WASM_call: {
         uint32_t f;
         if (!rd_u32(c, &f))
             return false;
@@ -925,7 +925,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             return INVALID("unknown function");
         return do_call(c, &c->m->types[c->m->func_types[f]], OP_call, f, 0, NULL);
     }
-    case 0x11: { /* call_indirect */
+    case RN_WASM_call_indirect: {
         uint32_t ti, tab;
         vs idx;
         if (!rd_u32(c, &ti) || !rd_u32(c, &tab))
@@ -940,14 +940,14 @@ static bool compile_insn(cc *c, uint32_t opc)
             return false;
         return do_call(c, &c->m->types[ti], OP_call_indirect, tab, ti, &idx);
     }
-    case 0x1A: { /* drop */
+    case RN_WASM_drop: {
         vs v;
         return pop_lazy(c, RN_UNKNOWN, &v); /* a lazy constant dropped is never emitted */
     }
-    case 0x1B: /* select */
-    case 0x1C: { /* select t */
+    case RN_WASM_select:
+    case RN_WASM_select_t: {
         uint8_t t = RN_UNKNOWN;
-        if (opc == 0x1C) {
+        if (opc == RN_WASM_select_t) {
             uint32_t n;
             if (!rd_u32(c, &n))
                 return false;
@@ -961,7 +961,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         vs cond, a, b;
         if (!pop(c, RN_I32, &cond) || !pop(c, t, &b) || !pop(c, t, &a))
             return false;
-        if (opc == 0x1B) {
+        if (opc == RN_WASM_select) {
             if ((a.type != RN_UNKNOWN && is_ref(a.type)) || (b.type != RN_UNKNOWN && is_ref(b.type)))
                 return INVALID("type mismatch: select needs numeric or vector operands");
             if (a.type != RN_UNKNOWN && b.type != RN_UNKNOWN && a.type != b.type)
@@ -977,7 +977,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         return push(c, t);
     }
-    case 0x20: { /* local.get */
+    case RN_WASM_local_get: {
         uint32_t x;
         if (!rd_u32(c, &x))
             return false;
@@ -985,8 +985,8 @@ static bool compile_insn(cc *c, uint32_t opc)
             return INVALID("unknown local");
         return push_at(c, c->ltypes[x], c->lslot[x]);
     }
-    case 0x21:   /* local.set */
-    case 0x22: { /* local.tee */
+    case RN_WASM_local_set:
+    case RN_WASM_local_tee: {
         uint32_t x;
         vs v;
         if (!rd_u32(c, &x))
@@ -996,15 +996,15 @@ static bool compile_insn(cc *c, uint32_t opc)
         if (!pop_lazy(c, c->ltypes[x], &v))
             return false;
         if (!live(c))
-            return opc == 0x22 ? push(c, c->ltypes[x]) : true;
+            return opc == RN_WASM_local_tee ? push(c, c->ltypes[x]) : true;
         uint32_t ls = c->lslot[x];
         if (v.lazy) { /* the constant goes straight to the local */
             if (!settle_local(c, ls) || !emit_const_to(c, v.type, v.k, ls))
                 return false;
-            return opc == 0x22 ? push_at(c, c->ltypes[x], ls) : true;
+            return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
         }
         if (v.slot == ls) /* local.get x; local.set x */
-            return opc == 0x22 ? push_at(c, c->ltypes[x], ls) : true;
+            return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
         bool aliased = false;
         for (uint32_t i = 0; i < c->nvs; i++)
             aliased |= c->vs[i].slot == ls;
@@ -1014,9 +1014,9 @@ static bool compile_insn(cc *c, uint32_t opc)
             if (!settle_local(c, ls) || !copy_value(c, ls, v.slot, c->ltypes[x]))
                 return false;
         }
-        return opc == 0x22 ? push_at(c, c->ltypes[x], ls) : true;
+        return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
     }
-    case 0x23: { /* global.get */
+    case RN_WASM_global_get: {
         uint32_t g;
         if (!rd_u32(c, &g))
             return false;
@@ -1031,7 +1031,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         return push(c, c->m->global_types[g].type);
     }
-    case 0x24: { /* global.set */
+    case RN_WASM_global_set: {
         uint32_t g;
         vs v;
         if (!rd_u32(c, &g))
@@ -1046,7 +1046,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             return rn_simd_global_set(c, g, &v);
         return !live(c) || emit3(c, OP_global_set, g, v.slot);
     }
-    case 0x25: { /* table.get */
+    case RN_WASM_table_get: {
         uint32_t t;
         vs i;
         if (!table_index(c, &t) || !pop(c, RN_I32, &i))
@@ -1058,7 +1058,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         return push(c, c->m->tables[t].elem);
     }
-    case 0x26: { /* table.set */
+    case RN_WASM_table_set: {
         uint32_t t;
         vs i, v;
         if (!table_index(c, &t) || !pop(c, c->m->tables[t].elem, &v) || !pop(c, RN_I32, &i))
@@ -1075,7 +1075,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         return store(c, OP_##name, RN_VT_##T, AL);
         RN_STORES(STORE_CASE)
 #undef STORE_CASE
-    case 0x3F: /* memory.size */
+    case RN_WASM_memory_size:
         if (!rd_zero(c))
             return false;
         if (c->m->nmems == 0)
@@ -1086,7 +1086,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             c->last_dst = c->ncode - 1;
         }
         return push(c, RN_I32);
-    case 0x40: { /* memory.grow */
+    case RN_WASM_memory_grow: {
         vs d;
         if (!rd_zero(c))
             return false;
@@ -1101,25 +1101,25 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         return push(c, RN_I32);
     }
-    case 0x41: { /* i32.const */
+    case RN_WASM_i32_const: {
         int32_t v;
         if (!rn_read_s32(&c->rd, &v))
             return MALFORMED("malformed i32.const");
         return push_const(c, RN_I32, (uint32_t)v);
     }
-    case 0x42: { /* i64.const */
+    case RN_WASM_i64_const: {
         int64_t v;
         if (!rn_read_s64(&c->rd, &v))
             return MALFORMED("malformed i64.const");
         return push_const(c, RN_I64, (uint64_t)v);
     }
-    case 0x43: { /* f32.const */
+    case RN_WASM_f32_const: {
         uint32_t v;
         if (!rn_read_fixed32(&c->rd, &v))
             return MALFORMED("unexpected end");
         return push_const(c, RN_F32, v);
     }
-    case 0x44: { /* f64.const */
+    case RN_WASM_f64_const: {
         uint64_t v;
         if (!rn_read_fixed64(&c->rd, &v))
             return MALFORMED("unexpected end");
@@ -1145,7 +1145,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         return binop(c, OP_##name, RN_VT_##TI, RN_VT_##TO, true);
         RN_BINOPS_TRAP(BINT_CASE)
 #undef BINT_CASE
-    case 0xD0: { /* ref.null */
+    case RN_WASM_ref_null: {
         uint8_t t;
         if (!rd_u8(c, &t))
             return false;
@@ -1158,7 +1158,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         return push(c, t);
     }
-    case 0xD1: { /* ref.is_null */
+    case RN_WASM_ref_is_null: {
         vs v;
         if (!pop(c, RN_UNKNOWN, &v))
             return false;
@@ -1171,7 +1171,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         return push(c, RN_I32);
     }
-    case 0xD2: { /* ref.func */
+    case RN_WASM_ref_func: {
         uint32_t f;
         if (!rd_u32(c, &f))
             return false;
@@ -1187,12 +1187,12 @@ static bool compile_insn(cc *c, uint32_t opc)
         return push(c, RN_FUNCREF);
     }
     }
-    if (opc >= 0xFC08 && opc <= 0xFC11) {
+    if (opc >= RN_WASM_memory_init && opc <= RN_WASM_table_fill) {
         static const uint8_t i32s[3] = {RN_I32, RN_I32, RN_I32};
         vs v[3];
         uint32_t a = 0, b = 0;
         switch (opc) {
-        case 0xFC08: /* memory.init seg 0 */
+        case RN_WASM_memory_init: /* memory.init seg 0 */
             if (!rd_u32(c, &a) || !rd_zero(c))
                 return false;
             if (c->m->nmems == 0)
@@ -1204,7 +1204,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             if (!pop_n(c, 3, i32s, v))
                 return false;
             return !live(c) || (mark(c) && emit(c, OP_memory_init) && emit4(c, a, v[0].slot, v[1].slot, v[2].slot));
-        case 0xFC09: /* data.drop */
+        case RN_WASM_data_drop:
             if (!rd_u32(c, &a))
                 return false;
             if (!c->m->has_datacount)
@@ -1212,7 +1212,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             if (a >= c->m->datacount)
                 return INVALID("unknown data segment");
             return !live(c) || emit2(c, OP_data_drop, a);
-        case 0xFC0A: /* memory.copy 0 0 */
+        case RN_WASM_memory_copy: /* memory.copy 0 0 */
             if (!rd_zero(c) || !rd_zero(c))
                 return false;
             if (c->m->nmems == 0)
@@ -1220,7 +1220,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             if (!pop_n(c, 3, i32s, v))
                 return false;
             return !live(c) || (mark(c) && emit4(c, OP_memory_copy, v[0].slot, v[1].slot, v[2].slot));
-        case 0xFC0B: /* memory.fill 0 */
+        case RN_WASM_memory_fill: /* memory.fill 0 */
             if (!rd_zero(c))
                 return false;
             if (c->m->nmems == 0)
@@ -1228,7 +1228,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             if (!pop_n(c, 3, i32s, v))
                 return false;
             return !live(c) || (mark(c) && emit4(c, OP_memory_fill, v[0].slot, v[1].slot, v[2].slot));
-        case 0xFC0C: /* table.init elem table */
+        case RN_WASM_table_init: /* table.init elem table */
             if (!rd_u32(c, &a) || !table_index(c, &b))
                 return false;
             if (a >= c->m->nelems)
@@ -1238,13 +1238,13 @@ static bool compile_insn(cc *c, uint32_t opc)
             if (!pop_n(c, 3, i32s, v))
                 return false;
             return !live(c) || (mark(c) && emit3(c, OP_table_init, b, a) && emit3(c, v[0].slot, v[1].slot, v[2].slot));
-        case 0xFC0D: /* elem.drop */
+        case RN_WASM_elem_drop:
             if (!rd_u32(c, &a))
                 return false;
             if (a >= c->m->nelems)
                 return INVALID("unknown elem segment");
             return !live(c) || emit2(c, OP_elem_drop, a);
-        case 0xFC0E: /* table.copy dst src */
+        case RN_WASM_table_copy: /* table.copy dst src */
             if (!table_index(c, &a) || !table_index(c, &b))
                 return false;
             if (c->m->tables[a].elem != c->m->tables[b].elem)
@@ -1252,7 +1252,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             if (!pop_n(c, 3, i32s, v))
                 return false;
             return !live(c) || (mark(c) && emit3(c, OP_table_copy, a, b) && emit3(c, v[0].slot, v[1].slot, v[2].slot));
-        case 0xFC0F: { /* table.grow */
+        case RN_WASM_table_grow: {
             vs init, n;
             if (!table_index(c, &a) || !pop(c, RN_I32, &n) || !pop(c, c->m->tables[a].elem, &init))
                 return false;
@@ -1263,7 +1263,7 @@ static bool compile_insn(cc *c, uint32_t opc)
             }
             return push(c, RN_I32);
         }
-        case 0xFC10: /* table.size */
+        case RN_WASM_table_size:
             if (!table_index(c, &a))
                 return false;
             if (live(c)) {
@@ -1272,7 +1272,7 @@ static bool compile_insn(cc *c, uint32_t opc)
                 c->last_dst = c->ncode - 2;
             }
             return push(c, RN_I32);
-        case 0xFC11: { /* table.fill */
+        case RN_WASM_table_fill: {
             vs i, val, n;
             if (!table_index(c, &a) || !pop(c, RN_I32, &n) || !pop(c, c->m->tables[a].elem, &val) ||
                 !pop(c, RN_I32, &i))
@@ -1281,7 +1281,7 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         }
     }
-    if ((opc >> 8) == 0xFD)
+    if ((opc >> 8) == RN_WASM_PREFIX_FD)
         return rn_simd_compile(c, opc & 0xFF);
     return MALFORMED("illegal opcode");
 }
@@ -1297,7 +1297,7 @@ static bool read_opcode(cc *c, uint32_t *opc)
     uint8_t b;
     if (!rd_u8(c, &b))
         return false;
-    if (b == 0xFC || b == 0xFD) {
+    if (b == RN_WASM_PREFIX_FC || b == RN_WASM_PREFIX_FD) {
         uint32_t sub;
         if (!rd_u32(c, &sub))
             return false;
@@ -1316,6 +1316,11 @@ runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r)
 }
 
 runnel_status rn_compile_func_fusing(rn_module *m, uint32_t fi, bool fuse, runnel_report *r)
+{
+    return rn_compile_func_mapped(m, fi, fuse, NULL, r);
+}
+
+runnel_status rn_compile_func_mapped(rn_module *m, uint32_t fi, bool fuse, rn_srcmap *map, runnel_report *r)
 {
     rn_func *f = &m->funcs[fi];
     const rn_functype *ft = &m->types[f->type_index];
@@ -1361,6 +1366,8 @@ runnel_status rn_compile_func_fusing(rn_module *m, uint32_t fi, bool fuse, runne
             fail(&c, RUNNEL_MALFORMED, "unexpected end of section or function: END opcode expected");
             goto out;
         }
+        if (map)
+            rn_srcmap_add(map, (uint32_t)c.at, c.ncode);
         if (!read_opcode(&c, &opc) || !compile_insn(&c, opc))
             goto out;
     }

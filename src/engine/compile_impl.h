@@ -30,7 +30,7 @@ typedef struct vs {
 } vs;
 
 typedef struct ctl {
-    uint8_t op; /* 0 function, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
+    uint8_t op; /* 0 function, or RN_WASM_block, _loop, _if, _else */
     bool unreachable, dead;
     uint32_t height; /* operand stack height below the block's params */
     uint32_t nparams, nresults;

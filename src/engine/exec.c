@@ -228,14 +228,15 @@ static runnel_status trap_report(runnel_store *s, runnel_report *r, runnel_trap_
 runnel_status rn_exec(runnel_store *s, runnel_report *r)
 {
 #if defined(__GNUC__) && !defined(RN_NO_COMPUTED_GOTO)
+    /* designated initializers: each handler at its op's index, whatever order the lists are expanded in */
     static const void *const labels[OP__COUNT] = {
-#define LBL(name, ...) &&L_##name,
-#define LBL_IMM(name, ...) &&L_##name##_imm,
-#define LBL_BR(name, ...) &&L_br_##name, &&L_br_##name##_imm,
-#define LBL_ADD(name, ...) &&L_##name##_add,
-#define LBL_PRE(name, ...) &&L_##name##_pre,
-#define LBL_ABS(name, ...) &&L_##name##_abs,
-#define LBL_FUSED(name, ...) &&L_##name,
+#define LBL(name, ...) [OP_##name] = &&L_##name,
+#define LBL_IMM(name, ...) [OP_##name##_imm] = &&L_##name##_imm,
+#define LBL_BR(name, ...) [OP_br_##name] = &&L_br_##name, [OP_br_##name##_imm] = &&L_br_##name##_imm,
+#define LBL_ADD(name, ...) [OP_##name##_add] = &&L_##name##_add,
+#define LBL_PRE(name, ...) [OP_##name##_pre] = &&L_##name##_pre,
+#define LBL_ABS(name, ...) [OP_##name##_abs] = &&L_##name##_abs,
+#define LBL_FUSED(name, ...) [OP_##name] = &&L_##name,
         RN_UNOPS(LBL) RN_BINOPS(LBL) RN_UNOPS_TRAP(LBL) RN_BINOPS_TRAP(LBL) RN_LOADS(LBL) RN_STORES(LBL)
             RN_CTRL_OPS(LBL) RN_BINOPS_IMM(LBL_IMM) RN_CMP_BRANCHES(LBL_BR) RN_LOADS(LBL_ADD) RN_STORES(LBL_ADD)
                 RN_LOADS(LBL_PRE) RN_STORES(LBL_PRE) RN_FUSED_IMM(LBL_FUSED) RN_LOADS(LBL_ABS) RN_STORES(LBL_ABS)

@@ -111,7 +111,7 @@ bool rn_fuse_and_branch(cc *c, uint32_t brop, uint32_t a, uint32_t b)
 bool rn_fuse_loop_copy(cc *c, const ctl *t, uint32_t cond)
 {
     uint32_t h = t->loop_pc;
-    if (c->nofuse || t->op != 0x03 || h + 3 > c->ncode || c->code[h] != OP_copy)
+    if (c->nofuse || t->op != RN_WASM_loop || h + 3 > c->ncode || c->code[h] != OP_copy)
         return false;
     uint32_t pos = c->ncode + 2;
     return emit2(c, OP_br_if_copy, cond) && emit(c, (uint32_t)((int64_t)h + 3 - (int64_t)pos)) &&

@@ -278,4 +278,69 @@
     X(i32_ge_s, >=, int32_t, i32_lt_s)                                                                               \
     X(i32_ge_u, >=, uint32_t, i32_lt_u)
 
+
+/* Every other instruction of WebAssembly 2.0 outside SIMD (simd_insn.h): control, reference,
+   parametric, variable, table and memory instructions and constants (spec 5.4.1-5.4.7).
+   X(NAME, OPCODE, IMMEDIATES), where IMMEDIATES names what follows the opcode in the binary:
+     NONE; BLOCK (a blocktype); LABEL (a label index); BR_TABLE (a vector of labels and a default);
+     FUNC; CALL_INDIRECT (type index, table index); SELECT_T (a vector of value types); LOCAL; GLOBAL;
+     TABLE; MEM (one memory index byte, 0 in 2.0); I32, I64 (LEB128), F32, F64 (IEEE bits); REFTYPE;
+     DATA_MEM (data index, memory index); DATA; MEM_MEM (two memory index bytes); ELEM_TABLE (element
+     index, table index); ELEM; TABLE_TABLE (destination, source). */
+#define RN_OTHER_INSNS(X)                                                                                            \
+    X(unreachable, 0x00, NONE)                                                                                       \
+    X(nop, 0x01, NONE)                                                                                               \
+    X(block, 0x02, BLOCK)                                                                                            \
+    X(loop, 0x03, BLOCK)                                                                                             \
+    X(if, 0x04, BLOCK)                                                                                               \
+    X(else, 0x05, NONE)                                                                                              \
+    X(end, 0x0B, NONE)                                                                                               \
+    X(br, 0x0C, LABEL)                                                                                               \
+    X(br_if, 0x0D, LABEL)                                                                                            \
+    X(br_table, 0x0E, BR_TABLE)                                                                                      \
+    X(return, 0x0F, NONE)                                                                                            \
+    X(call, 0x10, FUNC)                                                                                              \
+    X(call_indirect, 0x11, CALL_INDIRECT)                                                                            \
+    X(drop, 0x1A, NONE)                                                                                              \
+    X(select, 0x1B, NONE)                                                                                            \
+    X(select_t, 0x1C, SELECT_T)                                                                                      \
+    X(local_get, 0x20, LOCAL)                                                                                        \
+    X(local_set, 0x21, LOCAL)                                                                                        \
+    X(local_tee, 0x22, LOCAL)                                                                                        \
+    X(global_get, 0x23, GLOBAL)                                                                                      \
+    X(global_set, 0x24, GLOBAL)                                                                                      \
+    X(table_get, 0x25, TABLE)                                                                                        \
+    X(table_set, 0x26, TABLE)                                                                                        \
+    X(memory_size, 0x3F, MEM)                                                                                        \
+    X(memory_grow, 0x40, MEM)                                                                                        \
+    X(i32_const, 0x41, I32)                                                                                          \
+    X(i64_const, 0x42, I64)                                                                                          \
+    X(f32_const, 0x43, F32)                                                                                          \
+    X(f64_const, 0x44, F64)                                                                                          \
+    X(ref_null, 0xD0, REFTYPE)                                                                                       \
+    X(ref_is_null, 0xD1, NONE)                                                                                       \
+    X(ref_func, 0xD2, FUNC)                                                                                          \
+    X(memory_init, 0xFC08, DATA_MEM)                                                                                 \
+    X(data_drop, 0xFC09, DATA)                                                                                       \
+    X(memory_copy, 0xFC0A, MEM_MEM)                                                                                  \
+    X(memory_fill, 0xFC0B, MEM)                                                                                      \
+    X(table_init, 0xFC0C, ELEM_TABLE)                                                                                \
+    X(elem_drop, 0xFC0D, ELEM)                                                                                       \
+    X(table_copy, 0xFC0E, TABLE_TABLE)                                                                               \
+    X(table_grow, 0xFC0F, TABLE)                                                                                     \
+    X(table_size, 0xFC10, TABLE)                                                                                     \
+    X(table_fill, 0xFC11, TABLE)
+
+/* The binary opcodes by name: RN_WASM_i32_add, RN_WASM_block, ... (0xFCnn for the 0xFC prefix, as
+   above), for the compiler's switch and the disassembler; no opcode is written as a number elsewhere. */
+enum rn_wasm_opcode {
+#define RN_WASM_ENUM(name, opc, ...) RN_WASM_##name = opc,
+    RN_UNOPS(RN_WASM_ENUM) RN_UNOPS_TRAP(RN_WASM_ENUM) RN_BINOPS(RN_WASM_ENUM) RN_BINOPS_TRAP(RN_WASM_ENUM)
+        RN_LOADS(RN_WASM_ENUM) RN_STORES(RN_WASM_ENUM) RN_OTHER_INSNS(RN_WASM_ENUM)
+#undef RN_WASM_ENUM
+    RN_WASM_PREFIX_FC = 0xFC, /* bulk memory, table ops and saturating truncation: 0xFC u32 */
+    RN_WASM_PREFIX_FD = 0xFD, /* SIMD: 0xFD u32 (simd_insn.h) */
+    RN_WASM_BLOCKTYPE_EMPTY = 0x40,
+};
+
 #endif

@@ -193,6 +193,8 @@ runnel_status rn_module_keep_data(rn_module *m, runnel_report *r);
 /* validate_module.c: everything but function bodies. Errors: RUNNEL_INVALID. Also computes
    func_declared. */
 runnel_status rn_validate_module(rn_module *m, runnel_report *r);
+/* The text name of a value type ("i32", "funcref", ...), "?" for a byte that is none. */
+const char *rn_valtype_name(uint8_t t);
 /* Free everything m holds (not m itself), including compiled code. Safe on a partly filled module. */
 void rn_module_release(rn_module *m);
 

@@ -31,7 +31,7 @@ static runnel_status invalid(runnel_report *r, size_t off, const char *msg, cons
     return rn_fail(r, RUNNEL_INVALID, off, "%s (%s %u)", msg, what, index);
 }
 
-static const char *type_name(uint8_t t)
+const char *rn_valtype_name(uint8_t t)
 {
     switch (t) {
     case RN_I32: return "i32";
@@ -90,7 +90,7 @@ static runnel_status check_const(rn_module *m, const rn_constexpr *ce, uint8_t w
     }
     if (got != want)
         return rn_fail(r, RUNNEL_INVALID, ce->offset, "type mismatch: constant expression gives %s, %s expected",
-                       type_name(got), type_name(want));
+                       rn_valtype_name(got), rn_valtype_name(want));
     return RUNNEL_OK;
 }
 
@@ -164,8 +164,8 @@ static runnel_status check_segments(rn_module *m, runnel_report *r)
             return rn_fail(r, RUNNEL_INVALID, e->offset.offset, "unknown table %u (element segment %u)", e->table, i);
         if (m->tables[e->table].elem != e->type)
             return rn_fail(r, RUNNEL_INVALID, e->offset.offset,
-                           "type mismatch: element segment %u of %s for a table of %s", i, type_name(e->type),
-                           type_name(m->tables[e->table].elem));
+                           "type mismatch: element segment %u of %s for a table of %s", i, rn_valtype_name(e->type),
+                           rn_valtype_name(m->tables[e->table].elem));
         TRY(check_const(m, &e->offset, RN_I32, r));
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {

@@ -18,22 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The number of words of the plain op at pc, or 0 if it is not a plain op or does not fit. */
+/* The number of words of the plain op at pc, or 0 if it is not a plain op or does not fit (the length
+   from the engine's op table, rn_op_words in code.h). */
 static inline uint32_t plain_op_words(const rn_code *c, uint32_t pc)
 {
-    static const uint8_t insn_words[OP__COUNT] = {
-#define WORDS3(name, ...) [OP_##name] = 3, /* dst a */
-#define WORDS4(name, ...) [OP_##name] = 4, /* dst a b; dst addr off; addr value off */
-        RN_UNOPS(WORDS3) RN_UNOPS_TRAP(WORDS3) RN_BINOPS(WORDS4) RN_BINOPS_TRAP(WORDS4) RN_LOADS(WORDS4)
-            RN_STORES(WORDS4)
-#undef WORDS3
-#undef WORDS4
-    };
-    /* 0 words in RN_CTRL_OPS is a length of the op's own: br_table's 3 + its n + 1, simd's in its word 1 */
-    static const uint8_t ctrl_words[OP__COUNT] = {
-#define CTRL_WORDS(name, n) [OP_##name] = (n) ? (n) : 255,
-        RN_CTRL_OPS(CTRL_WORDS)
-#undef CTRL_WORDS
+    static const bool plain_insn[OP__COUNT] = {
+#define PLAIN(name, ...) [OP_##name] = true,
+        RN_UNOPS(PLAIN) RN_UNOPS_TRAP(PLAIN) RN_BINOPS(PLAIN) RN_BINOPS_TRAP(PLAIN) RN_LOADS(PLAIN) RN_STORES(PLAIN)
+#undef PLAIN
     };
     static const uint16_t plain_ctrl[] = {
         OP_unreachable, OP_halt,        OP_copy,          OP_const32,     OP_const64,   OP_br,
@@ -46,17 +38,10 @@ static inline uint32_t plain_op_words(const rn_code *c, uint32_t pc)
     uint32_t op = c->words[pc];
     if (op >= OP__COUNT)
         return 0;
-    uint32_t n = insn_words[op];
-    for (size_t i = 0; !n && i < sizeof plain_ctrl / sizeof *plain_ctrl; i++)
-        if (op == plain_ctrl[i])
-            n = ctrl_words[op];
-    if (!n)
-        return 0;
-    if (n == 255 && op == OP_simd) /* simd n sub ... */
-        n = pc + 1 < c->nwords && c->words[pc + 1] >= 2 ? c->words[pc + 1] : 0;
-    else if (n == 255) /* br_table idx n off[0..n] */
-        n = pc + 2 < c->nwords && c->words[pc + 2] < c->nwords ? 3 + c->words[pc + 2] + 1 : 0;
-    return n && n <= c->nwords - pc ? n : 0;
+    bool plain = plain_insn[op];
+    for (size_t i = 0; !plain && i < sizeof plain_ctrl / sizeof *plain_ctrl; i++)
+        plain = op == plain_ctrl[i];
+    return plain ? rn_op_words(c, pc) : 0;
 }
 
 /* Is c plain ops only, one after the other to its end? If not, *bad is the word where that stops. */
