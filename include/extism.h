@@ -122,9 +122,11 @@ void extism_plugin_allow_http_response_headers(ExtismPlugin *plugin);
 void extism_plugin_new_error_free(char *err);
 void extism_plugin_free(ExtismPlugin *plugin);
 
-/* Valid while the plugin lives; extism_plugin_cancel may be called from any thread. */
+/* Valid while the plugin lives; as in libextism, using it after extism_plugin_free is undefined (runnel's
+   own API has runnel_cancel_handle_retain for that). extism_plugin_cancel may be called from any thread. */
 const ExtismCancelHandle *extism_plugin_cancel_handle(const ExtismPlugin *plugin);
-/* Stops the plugin's running call (it fails with "timeout"). */
+/* Stops the plugin's running call, if any (it fails with "timeout"). Returns true whenever handle is not
+   NULL, as libextism does: the request was made, whether or not a call was running. */
 bool extism_plugin_cancel(const ExtismCancelHandle *handle);
 
 /* Merges a JSON object into the config: strings are set, null removes a key. */

@@ -205,11 +205,20 @@ bool runnel_plugin_reset(runnel_plugin *p);
 /* ---------------------------------------------------------------- cancellation */
 
 typedef struct runnel_cancel_handle runnel_cancel_handle;
-/* Valid as long as the plugin. */
+/* The plugin's cancel handle, borrowed: valid as long as the plugin (NULL for a NULL plugin). A thread
+   that may cancel while or after the plugin is freed takes its own reference with
+   runnel_cancel_handle_retain and drops it with runnel_cancel_handle_release; a retained handle stays
+   valid after runnel_plugin_free, and cancelling through it then does nothing and returns false.
+   Freeing the plugin while another thread cancels through a retained handle is safe. */
 runnel_cancel_handle *runnel_plugin_cancel_handle(runnel_plugin *p);
-/* Stops the plugin's running call, if any, within milliseconds: it fails with error "timeout" (as in
-   Extism, where cancellation and timeouts share one mechanism) and rc 134. Safe from any thread.
-   Returns true when a call was running (and is now being stopped). */
+runnel_cancel_handle *runnel_cancel_handle_retain(runnel_cancel_handle *h); /* returns h */
+void runnel_cancel_handle_release(runnel_cancel_handle *h);
+/* Asks the plugin's running call to stop; safe from any thread. Returns true when a call was running
+   when asked: that call is then interrupted at its next function entry, loop back-edge or host wait
+   (sleep, HTTP), normally within a millisecond, and fails with error "timeout" and rc 134 (as in
+   Extism, where cancellation and timeouts share one mechanism), unless it returned on its own first.
+   Returns false when no call was running (between calls, after the plugin was freed, or h is NULL):
+   nothing is remembered, so a cancel never reaches a later call. */
 bool runnel_plugin_cancel(runnel_cancel_handle *h);
 
 /* ---------------------------------------------------------------- config, vars, limits */

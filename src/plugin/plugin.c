@@ -426,9 +426,9 @@ bool rn_plugin_should_stop(runnel_plugin *p)
 {
     if (p->deadline_ns && rn_mono_ns() >= p->deadline_ns)
         return true;
-    pthread_mutex_lock(&p->cancel.mu);
-    bool c = p->cancel.cancelled;
-    pthread_mutex_unlock(&p->cancel.mu);
+    pthread_mutex_lock(&p->cancel->mu);
+    bool c = p->cancel->cancelled;
+    pthread_mutex_unlock(&p->cancel->mu);
     return c;
 }
 
@@ -436,9 +436,9 @@ static void instance_set_release(runnel_plugin *p)
 {
     rn_instance_set *is = &p->is;
     /* a canceller on another thread must not reach the store once it is gone */
-    pthread_mutex_lock(&p->cancel.mu);
-    p->cancel.store = NULL;
-    pthread_mutex_unlock(&p->cancel.mu);
+    pthread_mutex_lock(&p->cancel->mu);
+    p->cancel->store = NULL;
+    pthread_mutex_unlock(&p->cancel->mu);
     if (is->store)
         runnel_store_free(is->store);
     for (size_t i = 0; is->linkers && i < p->c->nmodules; i++)
@@ -533,6 +533,8 @@ static void random_id(uint8_t id[16])
     id[8] = (uint8_t)((id[8] & 0x3F) | 0x80); /* variant 10 */
 }
 
+static runnel_cancel_handle *cancel_handle_new(void);
+
 runnel_plugin *runnel_plugin_new_from_compiled(runnel_compiled_plugin *c, runnel_report *r)
 {
     if (!c) {
@@ -540,13 +542,15 @@ runnel_plugin *runnel_plugin_new_from_compiled(runnel_compiled_plugin *c, runnel
         return NULL;
     }
     runnel_plugin *p = calloc(1, sizeof *p);
-    if (!p) {
+    runnel_cancel_handle *h = p ? cancel_handle_new() : NULL;
+    if (!h) {
+        free(p);
         rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
         return NULL;
     }
     atomic_fetch_add(&c->refs, 1);
     p->c = c;
-    pthread_mutex_init(&p->cancel.mu, NULL);
+    p->cancel = h;
     random_id(p->id);
     rn_xmem_init(&p->xmem, xmem_grow, p);
     const rn_manifest *m = &c->manifest;
@@ -621,7 +625,11 @@ void runnel_plugin_free(runnel_plugin *p)
     free(p->name);
     if (p->log_file)
         fclose(p->log_file);
-    pthread_mutex_destroy(&p->cancel.mu);
+    pthread_mutex_lock(&p->cancel->mu); /* a retained handle outlives the plugin: nothing runs any more */
+    p->cancel->running = false;
+    p->cancel->store = NULL;
+    pthread_mutex_unlock(&p->cancel->mu);
+    runnel_cancel_handle_release(p->cancel);
     runnel_compiled_plugin_free(p->c);
     free(p);
 }
@@ -848,9 +856,9 @@ static bool ensure_instances(runnel_plugin *p, char **err, int32_t *rc)
         }
         p->needs_reset = false;
     }
-    pthread_mutex_lock(&p->cancel.mu);
-    p->cancel.store = p->is.store;
-    pthread_mutex_unlock(&p->cancel.mu);
+    pthread_mutex_lock(&p->cancel->mu);
+    p->cancel->store = p->is.store;
+    pthread_mutex_unlock(&p->cancel->mu);
     /* fuel is a budget per call, initialisers included (as Extism sets it before instantiating) */
     if (p->limits.fuel)
         runnel_store_set_fuel(p->is.store, p->limits.fuel);
@@ -907,12 +915,12 @@ int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input
     /* a timeout of centuries is cut to one (RN_MAX_TIMEOUT_MS), so that deadlines in ns cannot wrap round */
     uint64_t timeout_ms = p->limits.timeout_ms < RN_MAX_TIMEOUT_MS ? p->limits.timeout_ms : RN_MAX_TIMEOUT_MS;
     p->deadline_ns = timeout_ms ? rn_mono_ns() + timeout_ms * 1000000u : 0;
-    pthread_mutex_lock(&p->cancel.mu);
-    p->cancel.running = true;
-    p->cancel.cancelled = false;
-    p->cancel.generation++;
-    p->cancel.store = p->is.store;
-    pthread_mutex_unlock(&p->cancel.mu);
+    pthread_mutex_lock(&p->cancel->mu);
+    p->cancel->running = true;
+    p->cancel->cancelled = false;
+    p->cancel->generation++;
+    p->cancel->store = p->is.store;
+    pthread_mutex_unlock(&p->cancel->mu);
 
     char *err = NULL;
     int32_t rc = 0;
@@ -985,10 +993,10 @@ done:
         keep_report(p, &rep); /* the export's failure: trap kind and backtrace */
     runnel_report_clear(&rep);
     settle_report(p, st, err);
-    pthread_mutex_lock(&p->cancel.mu);
-    p->cancel.running = false;
-    p->cancel.store = NULL;
-    pthread_mutex_unlock(&p->cancel.mu);
+    pthread_mutex_lock(&p->cancel->mu);
+    p->cancel->running = false;
+    p->cancel->store = NULL;
+    pthread_mutex_unlock(&p->cancel->mu);
     p->host_context = NULL;
     p->deadline_ns = 0;
     p->in_call = false;
@@ -1036,7 +1044,36 @@ bool runnel_plugin_reset(runnel_plugin *p)
 
 /* ---------------------------------------------------------------- cancel */
 
-runnel_cancel_handle *runnel_plugin_cancel_handle(runnel_plugin *p) { return p ? &p->cancel : NULL; }
+/* The handle is its own reference-counted object rather than part of the plugin, so that a canceller
+   on another thread that retained it can never touch freed memory: once the plugin is gone, the handle
+   says no call is running (running is false and the store NULL, set under the mutex before the store
+   is freed) and runnel_plugin_cancel returns false. */
+runnel_cancel_handle *runnel_plugin_cancel_handle(runnel_plugin *p) { return p ? p->cancel : NULL; }
+
+runnel_cancel_handle *runnel_cancel_handle_retain(runnel_cancel_handle *h)
+{
+    if (h)
+        atomic_fetch_add(&h->refs, 1);
+    return h;
+}
+
+void runnel_cancel_handle_release(runnel_cancel_handle *h)
+{
+    if (!h || atomic_fetch_sub(&h->refs, 1) != 1)
+        return;
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+}
+
+static runnel_cancel_handle *cancel_handle_new(void)
+{
+    runnel_cancel_handle *h = calloc(1, sizeof *h);
+    if (h) {
+        pthread_mutex_init(&h->mu, NULL);
+        atomic_init(&h->refs, 1);
+    }
+    return h;
+}
 
 /* The engine clears a store's interrupt flag when a call starts, so an interrupt that lands between the
    plugin's own check of the cancel flag and the start of an engine call would be lost. The canceller

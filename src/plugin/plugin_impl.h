@@ -178,6 +178,7 @@ struct runnel_compiled_plugin {
 };
 
 struct runnel_cancel_handle {
+    atomic_int refs;     /* the plugin's, and runnel_cancel_handle_retain's */
     pthread_mutex_t mu;
     runnel_store *store; /* while a call runs */
     bool running;
@@ -248,7 +249,7 @@ struct runnel_plugin {
     void *log_user;
     FILE *log_file;
 
-    runnel_cancel_handle cancel;
+    runnel_cancel_handle *cancel; /* never NULL */
 };
 
 /* kernel.c: defines every import of extism:host/env, bound to p, in l. */

@@ -7,9 +7,15 @@
  *           call), and still follows the kernel's allocation policy exactly (checked against a
  *           straightforward model of the kernel over a long random sequence);
  *   http:   a method, header name or header value that could change the request line or add headers
- *           is refused (http.c's validation, RFC 9110 tokens and field values).
+ *           is refused (http.c's validation, RFC 9110 tokens and field values);
+ *   cancel: a retained cancel handle outlives its plugin, and cancelling through it while the plugin is
+ *           freed on another thread touches no freed memory (run under ASan and TSan).
  */
 #include "plugin_test.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #include "plugin_impl.h"
 
@@ -221,12 +227,56 @@ static void http__tokens_and_values(void **state)
     assert_false(rn_http_is_field_value("a\0b", 3));
 }
 
+/* ---------------------------------------------------------------- cancel */
+
+typedef struct {
+    runnel_cancel_handle *h;
+    atomic_bool stop;
+    atomic_int calls, hits; /* cancels made, and those that found a call running */
+} hammer;
+
+static void *cancel_until_stopped(void *arg)
+{
+    hammer *c = arg;
+    while (!atomic_load(&c->stop)) {
+        if (runnel_plugin_cancel(c->h))
+            atomic_fetch_add(&c->hits, 1);
+        atomic_fetch_add(&c->calls, 1);
+    }
+    return NULL;
+}
+
+static void cancel__retained_handle_outlives_the_plugin(void **state)
+{
+    (void)state;
+    runnel_plugin *p = plugin_file("loop.wasm", NULL);
+    hammer c = {.h = runnel_cancel_handle_retain(runnel_plugin_cancel_handle(p))};
+    assert_false(runnel_plugin_cancel(c.h)); /* between calls: nothing to stop, and nothing remembered */
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, cancel_until_stopped, &c), 0);
+    /* endless loops, each stopped by the other thread */
+    call_fails(p, "loop_forever", NULL, 134, false, "timeout");
+    call_fails(p, "loop_forever", NULL, 134, false, "timeout");
+    /* freed while the other thread goes on cancelling through its handle */
+    runnel_plugin_free(p);
+    int after = atomic_load(&c.calls);
+    while (atomic_load(&c.calls) < after + 1000)
+        sched_yield();
+    atomic_store(&c.stop, true);
+    pthread_join(t, NULL);
+    assert_true(atomic_load(&c.hits) >= 2);
+    assert_false(runnel_plugin_cancel(c.h)); /* the plugin is gone: nothing runs */
+    runnel_cancel_handle_release(c.h);
+    assert_false(runnel_plugin_cancel(NULL));
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(blocks__limited), cmocka_unit_test(blocks__unlimited),
         cmocka_unit_test(blocks__100k),    cmocka_unit_test(blocks__same_handles_as_the_kernel),
         cmocka_unit_test(http__tokens_and_values),
+        cmocka_unit_test(cancel__retained_handle_outlives_the_plugin),
     };
     RUN_FILTERED(tests, argc, argv);
 }
