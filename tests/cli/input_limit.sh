@@ -48,6 +48,11 @@ expect 0 "" env RUNNEL_MAX_INPUT=$size "$RUNNEL" validate "$FIB"
 expect 1 "larger than the input limit of $((size - 1)) bytes" env RUNNEL_MAX_INPUT=$((size - 1)) "$RUNNEL" validate "$FIB"
 expect 0 "" env RUNNEL_MAX_INPUT=$size "$RUNNEL" run --invoke fib - 10 < "$FIB"
 grep -qx 55 out.txt || fail "fib 10 through stdin at the limit gave $(cat out.txt)"
+# the same through a pipe, which has no size to look at: read up to the limit plus one byte
+cat "$FIB" | expect 0 "" env RUNNEL_MAX_INPUT=$size "$RUNNEL" run --invoke fib - 10
+grep -qx 55 out.txt || fail "fib 10 through a pipe at the limit gave $(cat out.txt)"
+cat "$FIB" | expect 1 "cannot read stdin: larger than the input limit of $((size - 1)) bytes" \
+    env RUNNEL_MAX_INPUT=$((size - 1)) "$RUNNEL" run --invoke fib - 10
 expect 0 "" env RUNNEL_MAX_INPUT=$(stat -c %s "$COUNTER") "$RUNNEL" send "$COUNTER" increment
 
 # a limit that is not a number is an error, not ignored
