@@ -12,6 +12,7 @@ RUNNEL_PACKAGES=(
   libcmocka-dev                        # unit tests
   clang lld libclang-rt-14-dev         # the second compiler, libFuzzer and the sanitizers' runtimes
   wabt                                 # wat2wasm & co. for examples and tests
+  binaryen                             # wasm-opt -ttf: the modules of the differential test against V8 (tests/diff)
   wasi-libc libclang-rt-14-dev-wasm32  # building C examples and plugins to wasm32-wasi
   libcurl4-openssl-dev                 # Extism's http_request
   libsqlite3-dev                       # the graph layer's state file (runnel run GRAPH --state)

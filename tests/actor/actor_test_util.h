@@ -38,13 +38,51 @@ static inline const char *shared_path(const char *rel)
     return buf;
 }
 
+/* fail_msg for the checks below, after freeing what they hold (up to two strings and a report): the
+   message is formatted first, then everything is freed, then the test leaves. FAIL_FREEING reports the
+   line it is written on (inside EXPECT_* that is the test's line), as fail_msg does. */
+__attribute__((format(printf, 6, 7))) static inline void fail_freeing_at(const char *file, int line, char *s1,
+                                                                         char *s2, runnel_report *r,
+                                                                         const char *fmt, ...)
+{
+    char msg[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    free(s1);
+    free(s2);
+    if (r)
+        runnel_report_clear(r);
+    print_error("ERROR: %s\n", msg);
+    _fail(file, line);
+}
+#define FAIL_FREEING(s1, s2, r, ...) fail_freeing_at(__FILE__, __LINE__, (s1), (s2), (r), __VA_ARGS__)
+
 static inline runnel_actor *load_actor(const char *path, const runnel_actor_options *o)
 {
     runnel_report r = {0};
     runnel_actor *a = runnel_actor_load(path, o, &r);
     if (!a)
-        fail_msg("%s: %s", path, r.message);
+        FAIL_FREEING(NULL, NULL, &r, "%s: %s", path, r.message);
     return a;
+}
+
+/* The actor a test works on, kept in cmocka's state: a failed assertion leaves the test by a longjmp,
+   past the test's own cleanup, but cmocka still runs the teardown (release_actor), so nothing leaks and
+   the sanitizer's report after a failure shows only the failure. hold_actor frees the actor held before,
+   so a test can go on with another. Register a test with cmocka_unit_test_teardown(test, release_actor). */
+static inline runnel_actor *hold_actor(void **state, runnel_actor *a)
+{
+    runnel_actor_free(*state);
+    *state = a;
+    return a;
+}
+
+static inline int release_actor(void **state)
+{
+    hold_actor(state, NULL);
+    return 0;
 }
 
 /* The outputs of one call as text: one line per output, "K port=message". */
@@ -105,9 +143,10 @@ static inline runnel_status call_actor(runnel_actor *a, char **text, runnel_repo
         runnel_report r_ = {0};                                                                                        \
         runnel_status st_ = call_actor((actor), &got_, &r_, __VA_ARGS__, (const char *)NULL);                          \
         if (st_ != RUNNEL_OK)                                                                                          \
-            fail_msg("process failed (%s): %s\noutputs:\n%s", runnel_status_name(st_), r_.message, got_);              \
+            FAIL_FREEING(got_, NULL, &r_, "process failed (%s): %s\noutputs:\n%s", runnel_status_name(st_),            \
+                         r_.message, got_);                                                                            \
         if (strcmp(got_, (want)) != 0)                                                                                 \
-            fail_msg("outputs differ\n--- want:\n%s\n--- got:\n%s", (want), got_);                                     \
+            FAIL_FREEING(got_, NULL, &r_, "outputs differ\n--- want:\n%s\n--- got:\n%s", (want), got_);                 \
         free(got_);                                                                                                    \
         runnel_report_clear(&r_);                                                                                      \
     } while (0)
@@ -135,16 +174,17 @@ static inline char *error_line(const char *message)
         runnel_report r_ = {0};                                                                                        \
         runnel_status st_ = call_actor((actor), &got_, &r_, __VA_ARGS__, (const char *)NULL);                          \
         if (st_ != (st))                                                                                               \
-            fail_msg("expected %s, got %s: %s\noutputs:\n%s", runnel_status_name(st), runnel_status_name(st_),         \
-                     r_.message ? r_.message : "", got_);                                                              \
+            FAIL_FREEING(got_, NULL, &r_, "expected %s, got %s: %s\noutputs:\n%s", runnel_status_name(st),            \
+                         runnel_status_name(st_), r_.message ? r_.message : "", got_);                                 \
         if (!r_.message || !strstr(r_.message, (want)))                                                                \
-            fail_msg("report \"%s\" does not contain \"%s\"", r_.message ? r_.message : "", (want));                   \
+            FAIL_FREEING(got_, NULL, &r_, "report \"%s\" does not contain \"%s\"", r_.message ? r_.message : "",       \
+                         (want));                                                                                      \
         size_t sl_ = strlen(sent);                                                                                     \
         if (strncmp(got_, (sent), sl_) != 0)                                                                           \
-            fail_msg("sent outputs differ\n--- want:\n%s\n--- got:\n%s", (sent), got_);                                \
+            FAIL_FREEING(got_, NULL, &r_, "sent outputs differ\n--- want:\n%s\n--- got:\n%s", (sent), got_);           \
         char *line_ = error_line(r_.message);                                                                          \
         if (strcmp(got_ + sl_ + (sl_ ? 1 : 0), line_) != 0)                                                            \
-            fail_msg("expected one Error with the report's text, got:\n%s", got_);                                     \
+            FAIL_FREEING(got_, line_, &r_, "expected one Error with the report's text, got:\n%s", got_);                \
         free(line_);                                                                                                   \
         free(got_);                                                                                                    \
         runnel_report_clear(&r_);                                                                                      \
@@ -156,7 +196,7 @@ static inline void expect_state(const runnel_actor *a, const char *want)
     char *s = json_dumps(runnel_actor_state(a), JSON_COMPACT | JSON_SORT_KEYS);
     assert_non_null(s);
     if (strcmp(s, want) != 0)
-        fail_msg("state: want %s, got %s", want, s);
+        FAIL_FREEING(s, NULL, NULL, "state: want %s, got %s", want, s);
     free(s);
 }
 

@@ -91,8 +91,7 @@ static void echo_inputs(runnel_actor *a, runnel_port_msg *in, size_t n)
 
 static void test_round_trip_every_type(void **state)
 {
-    (void)state;
-    runnel_actor *a = load_actor(plugin("echo"), NULL);
+    runnel_actor *a = hold_actor(state, load_actor(plugin("echo"), NULL));
     runnel_port_msg in[12];
     size_t n = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -112,13 +111,11 @@ static void test_round_trip_every_type(void **state)
         echo_inputs(a, &in[i], 1);
     for (size_t i = 0; i < n; i++)
         runnel_msg_clear(&in[i].msg);
-    runnel_actor_free(a);
 }
 
 static void test_round_trip_limits(void **state)
 {
-    (void)state;
-    runnel_actor *a = load_actor(plugin("echo"), NULL);
+    runnel_actor *a = hold_actor(state, load_actor(plugin("echo"), NULL));
     const int64_t ints[] = {INT64_MAX,          INT64_MIN,           INT64_MAX - 1, INT64_MIN + 1, 0, -1, 1,
                             9007199254740993LL, -9007199254740993LL, 4294967296LL,  -4294967297LL};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
@@ -177,7 +174,6 @@ static void test_round_trip_limits(void **state)
         echo_inputs(a, &in, 1);
         runnel_msg_clear(&in.msg);
     }
-    runnel_actor_free(a);
 }
 
 /* ---------------------------------------------------------------- failures */
@@ -199,9 +195,8 @@ static double now_ms(void)
 
 static void test_failures_leave_the_actor_usable(void **state)
 {
-    (void)state;
     runnel_actor_options o = {.timeout_ms = 300, .max_memory_pages = 64};
-    runnel_actor *a = load_actor(plugin("misbehave"), &o);
+    runnel_actor *a = hold_actor(state, load_actor(plugin("misbehave"), &o));
     int n = 0;
     expect_count(a, ++n);
 
@@ -278,13 +273,11 @@ static void test_failures_leave_the_actor_usable(void **state)
     EXPECT_FAILURE(a, RUNNEL_BADARG, "", "an error, but rc 0", "error_and_ok", "1");
     expect_count(a, ++n);
     expect_state(a, "{\"count\":15}");
-    runnel_actor_free(a);
 }
 
 static void test_tolerated_results(void **state)
 {
-    (void)state;
-    runnel_actor *a = load_actor(plugin("misbehave"), NULL);
+    runnel_actor *a = hold_actor(state, load_actor(plugin("misbehave"), NULL));
     /* a result as a JSON string holding base64 (the older Go SDK) */
     EXPECT_OUTPUTS(a, "R out={\"type\":\"Integer\",\"data\":64}", "base64", "1");
     expect_state(a, "{\"b64\":true}");
@@ -293,10 +286,9 @@ static void test_tolerated_results(void **state)
     /* __send_output to an undeclared port is delivered (Reflow does; its Go plugins rely on it) ... */
     EXPECT_OUTPUTS(a, "S nowhere={\"type\":\"Integer\",\"data\":1}\nR out={\"type\":\"Integer\",\"data\":2}",
                    "send_unknown", "1");
-    runnel_actor_free(a);
     /* ... unless the actor is strict about ports */
     runnel_actor_options o = {.strict_ports = true};
-    a = load_actor(plugin("misbehave"), &o);
+    a = hold_actor(state, load_actor(plugin("misbehave"), &o));
     char *got;
     assert_int_equal(call_actor(a, &got, NULL, "send_unknown", "1", (const char *)NULL), RUNNEL_OK);
     assert_string_equal(got,
@@ -304,18 +296,16 @@ static void test_tolerated_results(void **state)
                         "does not declare (its out-ports: out, count, progress); message dropped\"}\n"
                         "R out={\"type\":\"Integer\",\"data\":2}");
     free(got);
-    runnel_actor_free(a);
 }
 
 /* A plugin given as an Extism manifest: its own limits apply unless the actor's options say otherwise. */
 static void test_manifest_limits(void **state)
 {
-    (void)state;
     char manifest[8192];
     snprintf(manifest, sizeof manifest,
              "{\"wasm\":[{\"path\":\"%s\"}],\"timeout_ms\":150,\"memory\":{\"max_pages\":40}}", plugin("misbehave"));
     runnel_report r = {0};
-    runnel_actor *a = runnel_actor_new(manifest, strlen(manifest), NULL, &r);
+    runnel_actor *a = hold_actor(state, runnel_actor_new(manifest, strlen(manifest), NULL, &r));
     if (!a)
         fail_msg("%s", r.message);
     assert_string_equal(runnel_actor_get_metadata(a)->component, "Misbehave");
@@ -324,19 +314,16 @@ static void test_manifest_limits(void **state)
     EXPECT_FAILURE(a, RUNNEL_TRAP, "", "process ran out of memory: it needed more than the actor's limit of 40 pages",
                    "grow", "1");
     expect_count(a, 1);
-    runnel_actor_free(a);
     runnel_actor_options o = {.timeout_ms = 250, .max_memory_pages = RUNNEL_ACTOR_UNLIMITED};
-    a = runnel_actor_new(manifest, strlen(manifest), &o, &r);
+    a = hold_actor(state, runnel_actor_new(manifest, strlen(manifest), &o, &r));
     assert_non_null(a);
     EXPECT_FAILURE(a, RUNNEL_TRAP, "", "actor's limit of 250 ms", "loop", "1");
-    runnel_actor_free(a);
     /* a fuel budget, for every call's fresh instance */
     o = (runnel_actor_options){.fuel = 10000};
-    a = load_actor(plugin("misbehave"), &o);
+    a = hold_actor(state, load_actor(plugin("misbehave"), &o));
     for (int i = 0; i < 2; i++)
         EXPECT_FAILURE(a, RUNNEL_TRAP, "", "process ran out of fuel (the actor's limit is 10000 units)", "loop", "1");
     expect_count(a, 1);
-    runnel_actor_free(a);
     /* a manifest the plugin layer refuses: its reason */
     const char *bad = "{\"wasm\":[{\"path\":\"/nonexistent.wasm\"}]}";
     assert_null(runnel_actor_new(bad, strlen(bad), NULL, &r));
@@ -365,11 +352,11 @@ static void test_no_entry_point(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip_every_type),
-        cmocka_unit_test(test_round_trip_limits),
-        cmocka_unit_test(test_failures_leave_the_actor_usable),
-        cmocka_unit_test(test_tolerated_results),
-        cmocka_unit_test(test_manifest_limits),
+        cmocka_unit_test_teardown(test_round_trip_every_type, release_actor),
+        cmocka_unit_test_teardown(test_round_trip_limits, release_actor),
+        cmocka_unit_test_teardown(test_failures_leave_the_actor_usable, release_actor),
+        cmocka_unit_test_teardown(test_tolerated_results, release_actor),
+        cmocka_unit_test_teardown(test_manifest_limits, release_actor),
         cmocka_unit_test(test_no_entry_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
