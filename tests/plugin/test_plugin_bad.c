@@ -6,6 +6,7 @@
  * module names, re-entrant calls. Each error is checked for the words that name the cause.
  */
 #include "plugin_test.h"
+#include "plugin_impl.h" /* rn_manifest_check */
 
 static void expect_load_error(const runnel_plugin_options *o, const char *json, const char *want)
 {
@@ -209,11 +210,51 @@ static void bad_input__reentry_and_failing_host(void **state)
     runnel_plugin_free(p);
 }
 
+/* rn_manifest_check (what tests/fuzz/fuzz_manifest.c calls) validates like a load but touches no file and
+   no network: a missing path and an unreachable URL pass, a wrong field or an inline source's wrong hash
+   still fail with the load's message. */
+static void check_ok(const char *json, size_t nwasm)
+{
+    rn_manifest m;
+    runnel_report r = {0};
+    if (rn_manifest_check(&m, json, strlen(json), &r) != RUNNEL_OK)
+        fail_msg("refused: %s\nmanifest: %s", r.message, json);
+    assert_int_equal(m.nwasm, nwasm);
+    rn_manifest_release(&m);
+}
+
+static void check_fails(const char *json, const char *want)
+{
+    rn_manifest m;
+    runnel_report r = {0};
+    assert_int_equal(rn_manifest_check(&m, json, strlen(json), &r), RUNNEL_BADARG);
+    if (!r.message || !strstr(r.message, want))
+        fail_msg("error '%s' does not contain '%s'", r.message ? r.message : "(none)", want);
+    assert_null(m.wasm);
+    runnel_report_clear(&r);
+    expect_load_error(NULL, json, want); /* the same words as a real load */
+}
+
+static void bad_input__manifest_check(void **state)
+{
+    (void)state;
+    const char *missing = "{\"wasm\": [{\"path\": \"/nonexistent/x.wasm\", \"hash\": \"00\"}]}";
+    expect_load_error(NULL, missing, "Unable to load Wasm file \"/nonexistent/x.wasm\"");
+    check_ok(missing, 1);
+    check_ok("{\"wasm\": [{\"url\": \"http://127.0.0.1:9/x.wasm\"}, {\"path\": \"b.wasm\", \"name\": \"b\"}], "
+             "\"timeout_ms\": 5}",
+             2);
+    check_fails("{\"wasm\": [{\"path\": \"a.wasm\"}], \"memory\": {\"max_page\": 5}}", "unknown field `max_page`");
+    check_fails("{\"wasm\": [{\"data\": \"AGFzbQEAAAA=\", \"hash\": \"00\"}]}", "Hash mismatch");
+    check_fails("{\"wasm\": []}", "No wasm files specified");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_input__modules),
         cmocka_unit_test(bad_input__manifests),
+        cmocka_unit_test(bad_input__manifest_check),
         cmocka_unit_test(bad_input__base64_source),
         cmocka_unit_test(bad_input__imports_and_exports),
         cmocka_unit_test(bad_input__reentry_and_failing_host),
