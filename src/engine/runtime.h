@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 typedef uint64_t rn_slot;
+_Static_assert(sizeof(rn_slot) == RUNNEL_TABLE_ELEM_BYTES, "a table element is one slot");
 
 struct runnel_module {
     rn_module mod;
@@ -120,6 +121,8 @@ struct runnel_store {
 
     runnel_grow_hook grow_hook;
     void *grow_user;
+    runnel_table_grow_hook table_grow_hook;
+    void *table_grow_user;
     runnel_memory empty_mem; /* mem0 of instances without memory: size 0, so every access traps */
 };
 

@@ -98,6 +98,12 @@ void runnel_store_set_grow_hook(runnel_store *s, runnel_grow_hook hook, void *us
     s->grow_user = user;
 }
 
+void runnel_store_set_table_grow_hook(runnel_store *s, runnel_table_grow_hook hook, void *user)
+{
+    s->table_grow_hook = hook;
+    s->table_grow_user = user;
+}
+
 /* ---------------------------------------------------------------- memories */
 
 static void memory_free(void *p) { free(((runnel_memory *)p)->data); }
@@ -192,6 +198,9 @@ int64_t rn_table_grow(runnel_table *t, uint64_t delta, rn_slot init)
         return -1;
     if (delta == 0)
         return (int64_t)old;
+    runnel_store *s = t->store;
+    if (s->table_grow_hook && !s->table_grow_hook(s->table_grow_user, t, old, want))
+        return -1;
     rn_slot *e = realloc(t->elems, want * sizeof(rn_slot));
     if (!e)
         return -1;

@@ -422,6 +422,19 @@ static bool grow_hook(void *user, runnel_memory *mem, uint64_t old_pages, uint64
     return false;
 }
 
+/* Tables are host memory the guest grows too (a module may declare many, each up to the engine's
+   max_table_elems), so their growth is charged to the same budget; Extism leaves tables uncounted, but
+   Extism's plugins do not grow tables, so the budget's `oom` point for them is unchanged. */
+static bool table_grow_hook(void *user, runnel_table *t, uint64_t old_elems, uint64_t new_elems)
+{
+    (void)t;
+    runnel_plugin *p = user;
+    if (rn_plugin_charge(p, (new_elems - old_elems) * RUNNEL_TABLE_ELEM_BYTES))
+        return true;
+    runnel_store_interrupt(p->is.store);
+    return false;
+}
+
 bool rn_plugin_should_stop(runnel_plugin *p)
 {
     if (p->deadline_ns && rn_mono_ns() >= p->deadline_ns)
@@ -516,6 +529,7 @@ static runnel_status instance_set_make(runnel_plugin *p, runnel_report *r)
         !(is->inst = calloc(p->c->nmodules, sizeof *is->inst)))
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
     runnel_store_set_grow_hook(is->store, grow_hook, p);
+    runnel_store_set_table_grow_hook(is->store, table_grow_hook, p);
     p->has_budget = p->limits.has_max_pages;
     p->budget_left = (uint64_t)p->limits.max_pages * RUNNEL_PAGE_SIZE;
     return p->c->opts.wasi ? setup_wasi(p, r) : RUNNEL_OK;

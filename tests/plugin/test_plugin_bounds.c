@@ -8,6 +8,8 @@
  *           straightforward model of the kernel over a long random sequence);
  *   http:   a method, header name or header value that could change the request line or add headers
  *           is refused (http.c's validation, RFC 9110 tokens and field values);
+ *   tables: table growth is charged to the memory limit like memory growth (a module may declare many
+ *           tables, each allowed 10,000,000 elements by the engine);
  *   cancel: a retained cancel handle outlives its plugin, and cancelling through it while the plugin is
  *           freed on another thread touches no freed memory (run under ASan and TSan).
  */
@@ -195,6 +197,22 @@ static void blocks__same_handles_as_the_kernel(void **state)
     free(live);
 }
 
+/* ---------------------------------------------------------------- tables */
+
+static void tables__limited(void **state)
+{
+    (void)state;
+    if (!have_wat("grow_tables"))
+        skip();
+    /* 100 pages: 6.25 MiB, about 800,000 elements over all tables; without the charge the four tables
+       grew to the engine's 10,000,000 elements each (320 MB) and the call succeeded */
+    runnel_plugin *p = plugin_from_manifest(NULL, "{\"wasm\": [{\"path\": \"%s\"}], \"memory\": {\"max_pages\": 100}}",
+                                            wat("grow_tables"));
+    call_fails(p, "grow_tables", NULL, -1, false, "oom");
+    assert_true(p->budget_left < 100000 * RUNNEL_TABLE_ELEM_BYTES); /* what is left cannot take one more grow */
+    runnel_plugin_free(p);
+}
+
 /* ---------------------------------------------------------------- http */
 
 static bool token(const char *s) { return rn_http_is_token(s, strlen(s)); }
@@ -276,6 +294,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(blocks__limited), cmocka_unit_test(blocks__unlimited),
         cmocka_unit_test(blocks__100k),    cmocka_unit_test(blocks__same_handles_as_the_kernel),
         cmocka_unit_test(http__tokens_and_values),
+        cmocka_unit_test(tables__limited),
         cmocka_unit_test(cancel__retained_handle_outlives_the_plugin),
     };
     RUN_FILTERED(tests, argc, argv);
