@@ -3,7 +3,7 @@
  *
  * A C or C++ program written against Extism's runtime/extism.h compiles against this header and links
  * against runnel (-lrunnel) unchanged: the same types, constants, macros and functions, with the same
- * meaning (../shared/abi/extism.md lists them). Underneath is runnel's own plugin layer
+ * meaning (docs/abi-extism.md, "The C API: extism.h"). Underneath is runnel's own plugin layer
  * (runnel/plugin.h), which a new program may prefer: it reports errors as values with reasons, takes
  * options at creation, and has no process-wide state.
  *

@@ -1,5 +1,5 @@
 /*
- * counter.c - the seed's stateful Counter (../shared/seed/wasm-runtime.md, "Example: Stateful Counter").
+ * counter.c - the seed's stateful Counter (docs/abi-reflow.md, "Reference examples").
  *
  * Flow in-ports `increment`, `decrement` and `reset`; out-port `count` (Integer); config `initial_value`
  * (declared in config_schema with default 0); state `count`. It keeps its count the Reflow way: read from

@@ -1,5 +1,5 @@
 /*
- * my_actor.c - the seed's MyActor (../shared/seed/wasm-runtime.md, "Plugin SDK") in C with sdk/c/runnel.h.
+ * my_actor.c - the seed's MyActor (docs/abi-reflow.md, "Reference examples") in C with sdk/c/runnel.h.
  *
  * Doubles the Integer on in-port `input` and sends it to out-port `output`. It is the smallest complete
  * actor: metadata, a process function reading a typed input and writing a typed output, and the export

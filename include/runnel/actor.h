@@ -2,7 +2,7 @@
  * runnel/actor.h - Reflow actors: messages, metadata, state and the `process` call.
  *
  * A Reflow actor plugin is an Extism plugin (runnel/plugin.h) with two exports and three host functions
- * (../shared/abi/reflow.md has the whole ABI):
+ * (docs/abi-reflow.md has the whole ABI):
  *
  *   get_metadata   () -> JSON PluginMetadata: component, description, in/out-ports, config_schema
  *   process        JSON ActorContext {payload, config, state} -> JSON ActorResult {outputs, state}
@@ -205,7 +205,7 @@ json_t *runnel_json_schema_defaults(const json_t *schema, const json_t *value);
 #define RUNNEL_ACTOR_UNLIMITED UINT64_MAX
 
 typedef struct runnel_actor_options {
-    /* What the actor context's `config` holds (abi/reflow.md). All copied; NULL = the default. */
+    /* What the actor context's `config` holds (docs/abi-reflow.md, "ActorContext"). All copied; NULL = the default. */
     const char *node_id;        /* default: the component name (or "actor" without metadata) */
     const char *namespace_;     /* default: JSON null */
     const json_t *config;       /* the node's configuration, an object; default {} */

@@ -3,7 +3,7 @@
  *
  * An Extism plugin is one or more WebAssembly modules that exchange bytes with their host through a
  * separate "Extism memory" reached only by i64 handles, with imports from the module `extism:host/env`
- * (../shared/abi/extism.md has the whole ABI). This layer runs such plugins unchanged: it implements
+ * (docs/abi-extism.md has the whole ABI). This layer runs such plugins unchanged: it implements
  * the kernel imports natively in C, the host built-ins (config, vars, logging, HTTP), the manifest,
  * the calling convention and the limits (time, memory, fuel, cancellation).
  *

@@ -25,7 +25,7 @@
  *
  *     RUNNEL_ACTOR(meta, process)
  *
- * What the plugin sees is the Reflow actor ABI (docs/actors.md; ../shared/abi/reflow.md): `process`
+ * What the plugin sees is the Reflow actor ABI (docs/actors.md; docs/abi-reflow.md): `process`
  * receives the actor context {"payload", "config", "state"} and returns {"outputs", "state"}, both
  * JSON, through the Extism kernel imported from `extism:host/env`; the host functions __send_output,
  * __get_state and __set_state come from `extism:host/user`. Only the imports a plugin actually uses end

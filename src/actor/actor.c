@@ -1,7 +1,7 @@
 /*
  * actor.c - a Reflow actor: a plugin plus the state, configuration and metadata the host holds for it.
  *
- * How Reflow's host runs an actor (abi/reflow.md, "How Reflow's host runs an actor") and what we keep:
+ * How Reflow's host runs an actor (docs/abi-reflow.md, "How Reflow's host runs an actor") and what we keep:
  *   - WASI on, the three host functions, a fresh plugin instance for every call: state lives only in
  *     the host. We keep that as the default (a new runnel_plugin from the compiled plugin for each
  *     call), because a plugin written for Reflow may rely on its globals starting fresh; keep_warm
@@ -100,7 +100,7 @@ static char *with_backtrace(const runnel_actor *a, char *text)
 }
 
 /* The failure of the plugin's last call, as one line that says what happened in the user's terms, with
-   the plugin's own text (abi/extism.md, "Calling an export", gives the texts the plugin layer uses),
+   the plugin's own text (docs/abi-extism.md, "Calling an export", gives the texts the plugin layer uses),
    and where it happened when the plugin layer knows (with_backtrace). */
 static char *call_failure(const runnel_actor *a, int32_t rc, const char *func)
 {
@@ -155,6 +155,11 @@ static void read_metadata(runnel_actor *a)
     memcpy(a->meta_text, out, len);
     a->meta_text[len] = '\0';
     json_error_t err;
+    char why[300];
+    if (!rn_actor_json_fits(a, out, len, "get_metadata", why, sizeof why)) {
+        a->meta_error = strdup(why);
+        return;
+    }
     json_t *doc = json_loadb(a->meta_text, len, 0, &err);
     if (!doc) {
         char *text = rn_actor_quote(out, len, 300);
@@ -461,6 +466,60 @@ uint64_t rn_actor_member_bytes(size_t klen, const json_t *value)
 }
 
 uint64_t runnel_actor_state_bytes(const runnel_actor *a) { return a ? a->state_bytes : 0; }
+
+/* jansson takes about 20 times the text for an array of small numbers ("0," is 2 bytes of text and a
+   40-byte integer with its slot), so an actor's output of 256 MiB, within its memory limit, could make
+   the host parse it into gigabytes. Every JSON text a guest hands the host (results, __send_output,
+   __set_state, metadata) is therefore costed from its text first, by a scan that counts what the
+   parse would make: every string (a key too), number, literal and container as a value, every `:` as a
+   member and every `,` as an element, plus string bytes. That overestimates (a key is counted twice),
+   never underestimates, and a text whose cost exceeds the actor's memory limit (at least
+   RN_ACTOR_MIN_PARSE_CAP) is refused unparsed: the host spends on a guest's JSON no more than the
+   guest may spend on its own memory. */
+uint64_t rn_actor_json_text_cost(const uint8_t *t, size_t n)
+{
+    uint64_t cost = 0;
+    bool in_string = false, escaped = false, in_scalar = false;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = t[i];
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+            cost++;
+            continue;
+        }
+        bool scalar = !strchr("\"{}[]:, \t\r\n", c) && c != 0;
+        if (c == '"' || c == '{' || c == '[' || (scalar && !in_scalar))
+            cost += RUNNEL_ACTOR_STATE_VALUE_BYTES;
+        else if (c == ':')
+            cost += RUNNEL_ACTOR_STATE_MEMBER_BYTES;
+        else if (c == ',')
+            cost += RUNNEL_ACTOR_STATE_ELEMENT_BYTES;
+        in_string = c == '"';
+        in_scalar = scalar;
+    }
+    return cost;
+}
+
+bool rn_actor_json_fits(const runnel_actor *a, const uint8_t *text, size_t len, const char *what, char *why,
+                        size_t whysize)
+{
+    if (!a->limits.has_max_pages)
+        return true;
+    uint64_t cap = (uint64_t)a->limits.max_pages * RUNNEL_PAGE_SIZE, cost = rn_actor_json_text_cost(text, len);
+    if (cap < RN_ACTOR_MIN_PARSE_CAP)
+        cap = RN_ACTOR_MIN_PARSE_CAP;
+    if (cost <= cap)
+        return true;
+    snprintf(why, whysize, "%s: its JSON (%zu bytes) would take about %llu bytes of host memory to read, more "
+             "than the actor's memory limit allows (%llu bytes)", what, len, (unsigned long long)cost,
+             (unsigned long long)cap);
+    return false;
+}
 
 /* ---------------------------------------------------------------- process */
 

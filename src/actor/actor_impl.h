@@ -23,7 +23,7 @@ runnel_status rn_actor_fail(runnel_report *r, runnel_status st, const char *fmt,
 char *rn_actor_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 char *rn_actor_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Which ABI the plugin's host functions follow (abi/reflow.md and reflow-plugins/README.md). */
+/* Which ABI the plugin's host functions follow (docs/abi-reflow.md, "Host functions" and "Older ABI"). */
 typedef enum rn_actor_abi {
     RN_ABI_CURRENT = 0, /* __send_output (I) -> (), __get_state (I) -> I, __set_state (II) -> () */
     RN_ABI_LEGACY,      /* every one returns a handle: (I) -> I, (I) -> I, (II) -> I */
@@ -63,6 +63,13 @@ struct runnel_actor {
 
 /* What one member key: value adds to a state's size (runnel_actor_state_bytes). */
 uint64_t rn_actor_member_bytes(size_t klen, const json_t *value);
+/* Reading a guest's JSON: an upper estimate, from the text alone, of the host memory parsing it takes
+   (counted as runnel_actor_json_bytes counts), and the check that it is within what the actor's memory
+   limit allows (true; else false with the reason in why, which names `what`). */
+uint64_t rn_actor_json_text_cost(const uint8_t *text, size_t len);
+bool rn_actor_json_fits(const runnel_actor *a, const uint8_t *text, size_t len, const char *what, char *why,
+                        size_t whysize);
+#define RN_ACTOR_MIN_PARSE_CAP (16u << 20) /* the cap when the memory limit is smaller than this */
 
 /* The host functions for one ABI, to give the plugin layer. *n receives the count. */
 const runnel_plugin_function *rn_actor_host_functions(rn_actor_abi abi, size_t *n);
@@ -75,7 +82,7 @@ typedef struct rn_result {
     json_t *state; /* a new state object, or NULL when the result leaves the state as it is */
 } rn_result;
 
-/* Reads the output of `process` (with the base64 and Flow tolerances of abi/reflow.md; for a legacy
+/* Reads the output of `process` (with the base64 and Flow tolerances of docs/abi-reflow.md, "ActorResult"; for a legacy
    plugin a plain object of outputs typed by shape), checks every output port against the metadata and
    converts every message. On failure returns RUNNEL_BADARG with the reason in r, including the plugin's
    text, and res is empty. */

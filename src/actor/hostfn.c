@@ -1,7 +1,7 @@
 /*
  * hostfn.c - the three Reflow host functions, and which ABI a plugin expects them in.
  *
- * abi/reflow.md, "Host functions": in module extism:host/user, arguments and results are Extism
+ * docs/abi-reflow.md, "Host functions": in module extism:host/user, arguments and results are Extism
  * handles.
  *   __send_output (I) -> ()     a JSON object {port: plain value}; each value is typed by shape and
  *                               delivered at once, before `process` returns
@@ -51,6 +51,8 @@ static json_t *load_block(runnel_current_plugin *cur, uint64_t h, size_t flags, 
         snprintf(why, whysize, "%s: handle %llu is not a block of Extism memory", fn, (unsigned long long)h);
         return NULL;
     }
+    if (!rn_actor_json_fits(current_call(cur)->actor, p, len, fn, why, whysize))
+        return NULL;
     json_error_t err;
     json_t *v = json_loadb((const char *)p, len, flags | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (!v) {

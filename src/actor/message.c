@@ -8,7 +8,7 @@
  * json_t.
  *
  * The wire form is Reflow's: serde's adjacently tagged enum, {"type": "Integer", "data": 42}
- * (abi/reflow.md, "Messages"). Three details matter for compatibility:
+ * (docs/abi-reflow.md, "Messages"). Three details matter for compatibility:
  *   - Integer is i64 in Reflow. jansson reads integers as exact 64-bit values (json_int_t is long long),
  *     so 9223372036854775807 survives a round trip; nothing here converts an integer through a double.
  *     An integral float (42.0) is accepted for Integer, since some JSON writers print every number as

@@ -1,7 +1,7 @@
 /*
  * metadata.c - an actor's PluginMetadata: parsed, checked, and asked about ports.
  *
- * Reflow's host never reads metadata; runnel does (abi/reflow.md, "PluginMetadata"): to list ports
+ * Reflow's host never reads metadata; runnel does (docs/abi-reflow.md, "PluginMetadata"): to list ports
  * (`runnel inspect`), to refuse an output on an undeclared port, to refuse an input on one, and to
  * check node config against config_schema. So the document is checked once, when the actor is made,
  * and a bad one is reported with what is wrong rather than half-used.

@@ -1,7 +1,7 @@
 /*
  * result.c - reading what `process` returns (an ActorResult) into messages.
  *
- * What Reflow's host accepts, and so what we must accept (abi/reflow.md, "ActorResult"):
+ * What Reflow's host accepts, and so what we must accept (docs/abi-reflow.md, "ActorResult"):
  *   - {"outputs": {port: {"type": T, "data": D}}, "state": S}; `outputs` is required and must be an
  *     object (Reflow: "Invalid ActorResult: missing outputs"); S an object replaces the state, null or
  *     absent keeps it;
@@ -103,9 +103,15 @@ static runnel_status bad_result(runnel_report *r, const uint8_t *out, size_t len
 }
 
 /* The result document: the JSON, or the JSON inside a base64 string. */
-static json_t *load_result(const uint8_t *out, size_t len, const uint8_t *raw, size_t rawlen, runnel_report *r)
+static json_t *load_result(const runnel_actor *a, const uint8_t *out, size_t len, const uint8_t *raw, size_t rawlen,
+                           runnel_report *r)
 {
     json_error_t err;
+    char too_big[300];
+    if (!rn_actor_json_fits(a, out, len, "the result", too_big, sizeof too_big)) {
+        rn_actor_fail(r, RUNNEL_BADARG, "invalid result from process: %s", too_big);
+        return NULL;
+    }
     json_t *doc = json_loadb((const char *)out, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (!doc) {
         char why[300];
@@ -121,7 +127,7 @@ static json_t *load_result(const uint8_t *out, size_t len, const uint8_t *raw, s
             bad_result(r, raw, rawlen, "a JSON string that is not base64 of an ActorResult");
             return NULL;
         }
-        doc = load_result(bytes, n, raw, rawlen, r);
+        doc = load_result(a, bytes, n, raw, rawlen, r);
         free(bytes);
     }
     return doc;
@@ -147,7 +153,7 @@ runnel_status rn_actor_read_result(const runnel_actor *a, const uint8_t *out, si
     memset(res, 0, sizeof *res);
     if (len == 0)
         return rn_actor_fail(r, RUNNEL_BADARG, "invalid result from process: no output (an ActorResult was expected)");
-    json_t *doc = load_result(out, len, out, len, r);
+    json_t *doc = load_result(a, out, len, out, len, r);
     if (!doc)
         return RUNNEL_BADARG;
 

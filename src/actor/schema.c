@@ -1,7 +1,7 @@
 /*
  * schema.c - the part of JSON Schema that actor config schemas use.
  *
- * A Reflow plugin may declare `config_schema` (abi/reflow.md, "PluginMetadata"); the seed's Counter
+ * A Reflow plugin may declare `config_schema` (docs/abi-reflow.md, "PluginMetadata"); the seed's Counter
  * declares {"type":"object","properties":{"initial_value":{"type":"integer","default":0}}}. runnel
  * checks a node's config against it when the actor is made, so that a typo in a graph is an error
  * with a place ("config.factor: expected a number, got a string") rather than a plugin silently

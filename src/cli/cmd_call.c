@@ -1,7 +1,7 @@
 /*
  * cmd_call.c - `runnel call FILE FUNCTION`: call an Extism plugin, as `extism call` does.
  *
- * The flags are extism's CLI's (extism/cli call.go; ../shared/abi/extism.md, "The extism call
+ * The flags are extism's CLI's (extism/cli call.go; docs/abi-extism.md, "The extism call
  * command"), so that a command line written for `extism call` works with `runnel call`. Like extism's
  * CLI, the command builds a manifest from the flags (the file, the linked modules, grants and limits)
  * and hands it to the plugin layer, so the flags mean exactly what the manifest fields mean; with

@@ -2,7 +2,7 @@
  * cmd_inspect.c - `runnel inspect`: what an actor plugin says about itself.
  *
  * A Reflow actor's interface is its metadata (get_metadata: component, description, ports with message
- * types, config_schema; ../shared/abi/reflow.md). Reflow's own host never reads it, so a plugin author
+ * types, config_schema; docs/abi-reflow.md, "PluginMetadata"). Reflow's own host never reads it, so a plugin author
  * has had no way to see it short of writing a host; this command shows it as a table, or, with --json,
  * as the exact text the plugin returned (for scripts and for diffing two builds).
  *

@@ -1,7 +1,7 @@
 /*
  * cmd_validate.c - `runnel validate FILE...`: decode, validate and compile, run nothing.
  *
- * runnel_module_new does all three steps (nothing executes before validation, DESIGN.md "Validate"),
+ * runnel_module_new does all three steps (nothing executes before validation, docs/design.md "Validate"),
  * so "valid" here means exactly "runnel can instantiate this if its imports are met". Every file is
  * checked even after a failure, so one call reports on a whole directory of modules.
  */

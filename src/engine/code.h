@@ -1,7 +1,7 @@
 /*
  * code.h - the internal code that compile.c makes and exec.c runs.
  *
- * A register machine over frame slots (DESIGN.md "Compile"). Because WebAssembly's operand stack
+ * A register machine over frame slots (docs/design.md "Compile"). Because WebAssembly's operand stack
  * height is known statically at every instruction (spec 3.3, validation), each stack position can
  * be given a fixed 8-byte slot in the function's frame: slots [0, nparams) are the parameters,
  * then the declared locals, then one slot per stack height. An instruction names its operands and

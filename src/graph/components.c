@@ -10,7 +10,7 @@
  * itself is in network.c; this file keeps the registry.
  *
  * The built-ins are what the FBP Network Protocol's test suite and most example graphs expect a
- * runtime to have (graphs.md, section 4: Repeat, Drop and Output in the collection "core"), plus Kick,
+ * runtime to have (fbp-test, docs/serve.md: Repeat, Drop and Output in the collection "core"), plus Kick,
  * which turns a trigger into a configured packet. They are written against the same public
  * runnel_component_def an embedder uses, so the native path is exercised by every graph that uses them.
  */

@@ -1,7 +1,7 @@
 /*
  * fbp.c - the .fbp language: read into a runnel_graph, and written back from any graph.
  *
- * The language is the one npm `fbp` 1.8.0 parses (graphs.md, section 3). Its grammar, grammar/fbp.peg
+ * The language is the one npm `fbp` 1.8.0 parses (docs/graphs.md, "Formats"). Its grammar, grammar/fbp.peg
  * in that package, is the specification this file follows rule by rule. That grammar is a PEG: ordered
  * choice, greedy repetition, and a failed alternative starts again from where it began. So the reader
  * is a hand-written recursive-descent parser that keeps the PEG's shape: one function per rule (line,

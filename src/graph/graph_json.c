@@ -4,8 +4,8 @@
  *
  * Why it is shaped as it is:
  *
- * - One reader for both formats. The two differ in the spelling of the same things (docs: the ABI
- *   notes graphs.md sections 1 and 2): Reflow's GraphExport (crates/reflow_graph/src/types.rs) spells
+ * - One reader for both formats. The two differ in the spelling of the same things (docs/graphs.md,
+ *   "Formats"): Reflow's GraphExport (crates/reflow_graph/src/types.rs) spells
  *   an edge end {nodeId, portId, portName, index, expose, portType} and a connection {from, to, data,
  *   metadata}; NoFlo's (npm fbp 1.8.0, schema/graph.json; fbp-graph 0.7.0) spells it {process, port,
  *   index} and {src, tgt, data, metadata}. So the walk over processes, connections, exported ports and
@@ -851,7 +851,7 @@ static void put_unknown_keys(json_t *root, const runnel_graph *g, bool *ok)
                 put(root, key, json_deep_copy(v), ok);
 }
 
-/* The document, its keys in the order of graphs.md's examples. */
+/* The document, its keys in the order the formats' own examples use (Reflow's files, fbp-graph's docs). */
 static json_t *graph_json(const runnel_graph *g, runnel_graph_format fmt, runnel_report *r)
 {
     json_t *conns = connections_json(g, fmt, r);

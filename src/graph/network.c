@@ -10,7 +10,7 @@
  * port, so one `runnel graph check` shows every mistake. Cycles are legal in flow-based programs
  * (feedback loops) and are reported as information only.
  *
- * Node metadata is the node's configuration (abi/graphs.md, section 1), with a few keys that belong to
+ * Node metadata is the node's configuration (docs/graphs.md, "Components"), with a few keys that belong to
  * the runtime, not the component: memory_limit_mb, timeout_ms, fuel (limits, as Reflow's docs name
  * them), keep_warm, and NoFlo's editor keys (x, y, label, width, height, icon). They are taken out
  * before the rest is given to the actor as its config, so a config_schema that forbids other keys

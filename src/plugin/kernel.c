@@ -2,7 +2,7 @@
  * kernel.c - the imports of `extism:host/env`, and user host functions.
  *
  * Extism gives every plugin one import module, `extism:host/env`, holding two kinds of function
- * (../shared/abi/extism.md, "Imports"): the kernel (Extism memory, input, output, error; in Extism a
+ * (docs/abi-extism.md, "Imports"): the kernel (Extism memory, input, output, error; in Extism a
  * wasm module, here xmem.c) and the host built-ins (config, vars, HTTP, logging). Both are defined
  * here as runnel host functions bound to one plugin. Their behaviour follows Extism's runtime
  * (runtime/src/pdk.rs) where a plugin can tell the difference:

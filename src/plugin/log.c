@@ -2,7 +2,7 @@
  * log.c - plugin logging: levels, the RUNNEL_LOG variable, and where lines go.
  *
  * Plugins log through log_trace .. log_error and ask get_log_level so that they can skip building
- * messages nobody reads (../shared/abi/extism.md). The level is per plugin, chosen by the embedder or,
+ * messages nobody reads (docs/abi-extism.md, "Logging"). The level is per plugin, chosen by the embedder or,
  * when it leaves the choice open (RUNNEL_LOG_FROM_ENV, the zero value of the options), by the
  * environment variable RUNNEL_LOG, read when the plugin is made. RUNNEL_LOG takes what Reflow's
  * RUST_LOG takes for the simple cases: a level ("debug"), or a comma-separated filter in which the

@@ -2,7 +2,7 @@
  * manifest.c - Extism's manifest: which modules a plugin is made of, and its limits and grants.
  *
  * The format is Extism's (extism-manifest, serialised with serde), so a manifest written for Extism
- * loads here unchanged (../shared/abi/extism.md, "Manifest"; docs/plugins.md). Like serde with
+ * loads here unchanged (docs/abi-extism.md, "Manifest"; docs/plugins.md). Like serde with
  * deny_unknown_fields, every object is closed: a misspelt field ("max_page") is an error naming it, not
  * a silently ignored limit. `null` stands for "absent" wherever Extism's field is an Option. Duplicate
  * keys are refused too (serde would take the last; a manifest with two `timeout_ms` is a mistake worth

@@ -11,7 +11,7 @@
  * and every import of every module against what will be there (extism:host/env, WASI if enabled, the
  * user's host functions, the other modules of the manifest), with signatures.
  *
- * A call follows Extism's runtime (runtime/src/plugin.rs, raw_call; ../shared/abi/extism.md):
+ * A call follows Extism's runtime (runtime/src/plugin.rs, raw_call; docs/abi-extism.md, "Calling an export"):
  *   1. instantiate on the first call (nothing runs before it), then run the guest's initialiser once:
  *      Haskell (`hs_init`): `_initialize` then hs_init(0, 0); else `__wasm_call_ctors`, else
  *      `_initialize`. The instances then live on, so guest globals persist across calls. A call to

@@ -5,7 +5,7 @@
  * (alloc), fill them byte by byte (store_u8/store_u64) and pass handles. Extism implements that
  * memory with a small wasm "kernel" module; its JS SDK does it natively; runnel does it natively too,
  * because a C buffer needs no second wasm instance per plugin and cannot be escaped (see
- * ../shared/abi/extism.md, "Memory model").
+ * docs/abi-extism.md, "Memory model").
  *
  * What must match Extism's kernel exactly, because plugins and hosts can observe it:
  *   - handle values: a root of 64 bytes at address 1, then blocks of a 12-byte header and the data,

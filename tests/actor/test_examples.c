@@ -1,7 +1,7 @@
 /*
  * test_examples.c - the four example actors (examples/actors), built with the SDK, through the C API.
  *
- * MyActor and Counter are the seed's own examples (../shared/seed/wasm-runtime.md); Multiplier shows a
+ * MyActor and Counter are the seed's own examples (docs/abi-reflow.md, "Reference examples"); Multiplier shows a
  * config_schema, Streamer __send_output and the state host functions. Each test checks the metadata the
  * host reads, the outputs of a sequence of calls (order and kind included) and the state in between.
  */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # input_limit.sh RUNNEL FIB.wasm COUNTER.wasm - every file and stdin the command reads is held to the
-# input limit (RUNNEL_MAX_INPUT, default 256 MiB; docs/building.md "Limits"), with an error naming it:
+# input limit (RUNNEL_MAX_INPUT, default 256 MiB; docs/limits.md "The limits"), with an error naming it:
 # an endless input (/dev/zero) ends in an error instead of growing until memory runs out.
 #
 # Each command runs under `timeout`, so that a reader without the limit fails the test instead of

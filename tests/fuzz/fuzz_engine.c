@@ -1,7 +1,7 @@
 /*
  * fuzz_engine.c - libFuzzer target `runnel_fuzz`: arbitrary bytes through the whole engine.
  *
- * The engine's promise (DESIGN.md "Decode", "Execute") is that no input, however hostile, makes it
+ * The engine's promise (docs/design.md "Decode", "Execute") is that no input, however hostile, makes it
  * read or write outside its own memory, hit undefined behaviour, leak, or run without bound. So the
  * target does what an embedder does with an untrusted module, under ASan/UBSan and tight limits:
  *

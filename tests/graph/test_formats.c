@@ -4,7 +4,7 @@
  * What is checked, and how it would catch a wrong reader or writer:
  *   - every shared Reflow graph ($RUNNEL_SHARED/reflow-graphs) loads, two of them node by node, edge by
  *     edge and line by line, and writing one back as Reflow gives the same JSON document as the file;
- *   - the NoFlo example of graphs.md section 2 is read exactly (an IIP of 21 stays an integer);
+ *   - the NoFlo example below (fbp-graph's documented shape) is read exactly (an IIP of 21 stays an integer);
  *   - lines of nodes, edges and exported ports in small documents written to be awkward to scan;
  *   - the format is told by shape; an explicit format is obeyed;
  *   - round trips: Reflow -> Reflow and NoFlo -> NoFlo give the same graph and the same document,
@@ -91,7 +91,7 @@ static char rich_noflo[] =
     "  ]\n"
     "}\n";
 
-/* graphs.md section 2, as printed there. */
+/* A NoFlo (fbp-graph) graph in the shape the format's documentation prints. */
 static char noflo_example[] =
     "{ 'caseSensitive': false,\n"
     "  'properties': { 'name': 'Doubling' },\n"
