@@ -87,8 +87,8 @@ typedef struct runnel_report {
 
 /* Free what a report holds and reset it to all zeros; a zeroed report needs no clearing. */
 void runnel_report_clear(runnel_report *r);
-/* Print the message and the backtrace, one frame a line. */
-void runnel_report_print(const runnel_report *r, void *file /* FILE* */);
+/* Prints the message and the backtrace, one frame a line, to out (NULL: stderr); guest text escaped. */
+void runnel_report_print(const runnel_report *r, FILE *out);
 const char *runnel_status_name(runnel_status s);
 const char *runnel_trap_message(runnel_trap_kind k);
 

@@ -37,9 +37,9 @@ void runnel_report_clear(runnel_report *r)
     memset(r, 0, sizeof *r);
 }
 
-void runnel_report_print(const runnel_report *r, void *file)
+void runnel_report_print(const runnel_report *r, FILE *out)
 {
-    FILE *f = file ? (FILE *)file : stderr;
+    FILE *f = out ? out : stderr;
     if (!r || r->status == RUNNEL_OK)
         return;
     /* the message and the names (a module's name section) may be a guest's: escaped (text.c) */
