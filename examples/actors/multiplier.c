@@ -33,7 +33,7 @@ static int process(runnel_ctx *ctx)
     if (!runnel_json_is_number(value))
         return runnel_fail(ctx, "value must be a number, got a %s message",
                            runnel_type_name(runnel_input_type(ctx, "value")));
-    const runnel_json *factor = runnel_config(ctx, "factor");
+    const runnel_json *factor = runnel_config_get(ctx, "factor");
     bool round_result = runnel_config_bool(ctx, "round", false);
 
     int64_t a, b, product;

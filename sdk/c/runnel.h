@@ -1113,25 +1113,25 @@ static inline bool runnel_input_stream(const runnel_ctx *ctx, const char *port, 
 
 /* ---------------------------------------------------------------- configuration and environment */
 
-static inline const runnel_json *runnel_config(const runnel_ctx *ctx, const char *key)
+static inline const runnel_json *runnel_config_get(const runnel_ctx *ctx, const char *key)
 {
     return runnel_json_get(ctx->config, key);
 }
 static inline int64_t runnel_config_int(const runnel_ctx *ctx, const char *key, int64_t dflt)
 {
-    return runnel_json_as_int(runnel_config(ctx, key), dflt);
+    return runnel_json_as_int(runnel_config_get(ctx, key), dflt);
 }
 static inline double runnel_config_float(const runnel_ctx *ctx, const char *key, double dflt)
 {
-    return runnel_json_as_float(runnel_config(ctx, key), dflt);
+    return runnel_json_as_float(runnel_config_get(ctx, key), dflt);
 }
 static inline bool runnel_config_bool(const runnel_ctx *ctx, const char *key, bool dflt)
 {
-    return runnel_json_as_bool(runnel_config(ctx, key), dflt);
+    return runnel_json_as_bool(runnel_config_get(ctx, key), dflt);
 }
 static inline const char *runnel_config_string(const runnel_ctx *ctx, const char *key, const char *dflt)
 {
-    return runnel_json_as_string(runnel_config(ctx, key), dflt);
+    return runnel_json_as_string(runnel_config_get(ctx, key), dflt);
 }
 /* A resolved environment variable of the node, or NULL. */
 static inline const char *runnel_env(const runnel_ctx *ctx, const char *name)
@@ -1313,16 +1313,16 @@ static inline int runnel_fail(runnel_ctx *ctx, const char *fmt, ...)
     return 1;
 }
 
-typedef enum runnel_log_level {
-    RUNNEL_LOG_DEBUG = 1,
-    RUNNEL_LOG_INFO,
-    RUNNEL_LOG_WARN,
-    RUNNEL_LOG_ERROR
-} runnel_log_level;
+typedef enum runnel_level {
+    RUNNEL_LEVEL_DEBUG = 1,
+    RUNNEL_LEVEL_INFO,
+    RUNNEL_LEVEL_WARN,
+    RUNNEL_LEVEL_ERROR
+} runnel_level;
 
 /* A line in the host's log (Extism's log_* functions). */
-static inline void runnel_log(runnel_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static inline void runnel_log(runnel_log_level level, const char *fmt, ...)
+static inline void runnel_log(runnel_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void runnel_log(runnel_level level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -1330,9 +1330,9 @@ static inline void runnel_log(runnel_log_level level, const char *fmt, ...)
     va_end(ap);
     uint64_t h = runnel__to_extism(s, strlen(s));
     switch (level) {
-    case RUNNEL_LOG_DEBUG: runnel__x_log_debug(h); break;
-    case RUNNEL_LOG_INFO: runnel__x_log_info(h); break;
-    case RUNNEL_LOG_WARN: runnel__x_log_warn(h); break;
+    case RUNNEL_LEVEL_DEBUG: runnel__x_log_debug(h); break;
+    case RUNNEL_LEVEL_INFO: runnel__x_log_info(h); break;
+    case RUNNEL_LEVEL_WARN: runnel__x_log_warn(h); break;
     default: runnel__x_log_error(h); break;
     }
 }
