@@ -471,8 +471,8 @@ uint64_t runnel_actor_state_bytes(const runnel_actor *a) { return a ? a->state_b
    40-byte integer with its slot), so an actor's output of 256 MiB, within its memory limit, could make
    the host parse it into gigabytes. Every JSON text a guest hands the host (results, __send_output,
    __set_state, metadata) is therefore costed from its text first, by a scan that counts what the
-   parse would make: every string (a key too), number, literal and container as a value, every `:` as a
-   member and every `,` as an element, plus string bytes. That overestimates (a key is counted twice),
+   parse would make: every string (a key too), number, literal and container as a value and an array
+   element, every `:` as a member, plus string bytes. That overestimates (a key is counted twice),
    never underestimates, and a text whose cost exceeds the actor's memory limit (at least
    RN_ACTOR_MIN_PARSE_CAP) is refused unparsed: the host spends on a guest's JSON no more than the
    guest may spend on its own memory. */
@@ -493,12 +493,10 @@ uint64_t rn_actor_json_text_cost(const uint8_t *t, size_t n)
             continue;
         }
         bool scalar = !strchr("\"{}[]:, \t\r\n", c) && c != 0;
-        if (c == '"' || c == '{' || c == '[' || (scalar && !in_scalar))
-            cost += RUNNEL_ACTOR_STATE_VALUE_BYTES;
+        if (c == '"' || c == '{' || c == '[' || (scalar && !in_scalar)) /* a value, maybe an array's element */
+            cost += RUNNEL_ACTOR_STATE_VALUE_BYTES + RUNNEL_ACTOR_STATE_ELEMENT_BYTES;
         else if (c == ':')
             cost += RUNNEL_ACTOR_STATE_MEMBER_BYTES;
-        else if (c == ',')
-            cost += RUNNEL_ACTOR_STATE_ELEMENT_BYTES;
         in_string = c == '"';
         in_scalar = scalar;
     }

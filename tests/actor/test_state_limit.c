@@ -2,11 +2,14 @@
  * test_state_limit.c - an actor's state is bounded (runnel_actor_options.max_state_bytes).
  *
  * plugins/hoard.c writes as much state as it is asked to: many small keys, 1 MiB values, or a result
- * whose state is large. Past the limit the call fails with a message naming it, the state stays as it
+ * whose state is large. It also sends JSON that is small as text and large once parsed: every JSON text
+ * a guest hands the host is costed before it is parsed and refused past the actor's memory limit. Past the limit the call fails with a message naming it, the state stays as it
  * was before the call, and the actor goes on working; a write that does not grow the state is allowed
  * even over the limit (the host may set a larger state itself).
  */
 #include "actor_test_util.h"
+
+#include "actor_impl.h" /* rn_actor_json_text_cost */
 
 static const char *hoard(void)
 {
@@ -95,6 +98,31 @@ static void test_unlimited(void **state)
     assert_true(runnel_actor_state_bytes(a) > RUNNEL_ACTOR_DEFAULT_MAX_STATE_BYTES);
 }
 
+static void test_json_costed_before_parsing(void **state)
+{
+    /* 4 MiB of "0," would take jansson about 80 MB: over the 64 MiB of a 1024-page actor */
+    runnel_actor_options o = {.max_memory_pages = 1024};
+    runnel_actor *a = hold_actor(state, load_actor(hoard(), &o));
+    EXPECT_FAILURE(a, RUNNEL_BADARG, "", "__send_output: its JSON (4194314 bytes) would take about",
+                   "wide", "{\"type\":\"Integer\",\"data\":2097152}");
+    EXPECT_OUTPUTS(a, "S done={\"type\":\"Array\",\"data\":[0,0,0]}\nR done={\"type\":\"Integer\",\"data\":1}",
+                   "wide", "{\"type\":\"Integer\",\"data\":3}");
+    /* the estimate is never below what runnel_actor_json_bytes counts for the parsed value */
+    static const char *const texts[] = {
+        "[0,0,0]", "{\"a\":1,\"bb\":[true,null,\"x\\\"y\"]}", "\"caf\\u00e9\"", "[[],{},[[1.5e3]]]",
+        "{\"k\":{\"k\":{\"k\":\"\"}}}", " [ 1 , -2 , 3 ] ",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        json_t *v = json_loads(texts[i], JSON_DECODE_ANY, NULL);
+        assert_non_null(v);
+        uint64_t est = rn_actor_json_text_cost((const uint8_t *)texts[i], strlen(texts[i]));
+        if (est < runnel_actor_json_bytes(v))
+            fail_msg("%s: estimated %llu, counted %llu", texts[i], (unsigned long long)est,
+                     (unsigned long long)runnel_actor_json_bytes(v));
+        json_decref(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +131,7 @@ int main(void)
         cmocka_unit_test_teardown(test_returned_state, release_actor),
         cmocka_unit_test_teardown(test_over_the_limit_set_by_the_host, release_actor),
         cmocka_unit_test_teardown(test_unlimited, release_actor),
+        cmocka_unit_test_teardown(test_json_costed_before_parsing, release_actor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

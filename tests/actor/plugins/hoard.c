@@ -5,6 +5,7 @@
  *   big=N       N new keys ("b0", ...) holding a string of 1 MiB each, with __set_state
  *   returned=N  a result whose `state` holds one string of N bytes (under "r")
  *   shrink      __set_state of "k0" to 0: a write that does not grow a state where k0 is 1
+ *   wide=N      __send_output of an Array of N zeros on `done`: little text, much jansson
  * Each sends on `done` how many writes it made.
  */
 #include "runnel.h"
@@ -15,7 +16,7 @@
 static const runnel_metadata meta = {
     .component = "Hoard",
     .description = "Keeps state",
-    RUNNEL_INPORTS(P("keys"), P("big"), P("returned"), P("shrink")),
+    RUNNEL_INPORTS(P("keys"), P("big"), P("returned"), P("shrink"), P("wide")),
     RUNNEL_OUTPORTS(P("done")),
 };
 
@@ -50,6 +51,19 @@ static int process(runnel_ctx *ctx)
     if (runnel_input(ctx, "returned")) {
         int64_t n = runnel_json_as_int(runnel_input(ctx, "returned"), 0);
         runnel_state_set(ctx, "r", runnel_json_string(filled((size_t)n)));
+        runnel_output_int(ctx, "done", 1);
+        return 0;
+    }
+    if (runnel_input(ctx, "wide")) {
+        size_t n = (size_t)runnel_json_as_int(runnel_input(ctx, "wide"), 1), o = sizeof "{\"done\":[" - 1;
+        char *text = malloc(o + 2 * n + 2);
+        memcpy(text, "{\"done\":[", o);
+        for (size_t i = 0; i < n; i++) {
+            text[o++] = '0';
+            text[o++] = ',';
+        }
+        memcpy(text + o - 1, "]}", 2);
+        runnel__x_send_output(runnel__to_extism(text, o + 1)); /* __send_output, written by hand */
         runnel_output_int(ctx, "done", 1);
         return 0;
     }
