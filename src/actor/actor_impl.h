@@ -11,6 +11,7 @@
 
 #include "runnel/actor.h"
 #include "runnel/plugin.h"
+#include "util.h"
 
 #include <stdarg.h>
 

@@ -467,18 +467,8 @@ runnel_status runnel_msg_parse(runnel_msg *out, const char *text, size_t len, ru
 
 char *rn_actor_vformat(const char *fmt, va_list ap)
 {
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
-        return NULL;
-    size_t size = (size_t)n + 1;
-    char *s = malloc(size);
-    if (!s)
-        return NULL;
-    vsnprintf(s, size, fmt, ap);
-    if (size > RN_ACTOR_MAX_MESSAGE) /* keep the start, mark the cut */
+    char *s = rn_vformat(fmt, ap);
+    if (s && strlen(s) >= RN_ACTOR_MAX_MESSAGE) /* keep the start, mark the cut */
         memcpy(s + RN_ACTOR_MAX_MESSAGE - 4, "...", 4);
     return s;
 }

@@ -35,51 +35,6 @@ char *rn_actor_quote(const uint8_t *text, size_t len, size_t max)
     return s;
 }
 
-/* RFC 4648 base64, standard or URL-safe alphabet, padding optional, no whitespace. */
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-static uint8_t *b64_decode(const char *s, size_t len, size_t *outlen)
-{
-    while (len > 0 && s[len - 1] == '=')
-        len--;
-    if (len % 4 == 1)
-        return NULL;
-    uint8_t *out = malloc(len / 4 * 3 + 3);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = b64_value((unsigned char)s[i]);
-        if (v < 0) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    *outlen = o;
-    return out;
-}
-
 void rn_result_clear(rn_result *res)
 {
     for (size_t i = 0; i < res->count; i++) {
@@ -121,7 +76,8 @@ static json_t *load_result(const runnel_actor *a, const uint8_t *out, size_t len
     }
     if (json_is_string(doc) && out == raw) {
         size_t n = 0;
-        uint8_t *bytes = b64_decode(json_string_value(doc), json_string_length(doc), &n);
+        uint8_t *bytes = NULL;
+        rn_base64_decode(json_string_value(doc), json_string_length(doc), RN_BASE64_LENIENT, &bytes, &n);
         json_decref(doc);
         if (!bytes) {
             bad_result(r, raw, rawlen, "a JSON string that is not base64 of an ActorResult");

@@ -36,15 +36,10 @@
    every command at once. Newlines stay, for a message followed by its backtrace. */
 void rn_cli_error(const char *fmt, ...)
 {
-    va_list ap, again;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *text = rn_vformat(fmt, ap);
     va_end(ap);
-    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (text)
-        vsnprintf(text, (size_t)n + 1, fmt, again);
-    va_end(again);
     char *safe = text ? runnel_text_escape_lines(text) : NULL;
     fprintf(stderr, "runnel: error: %s\n", safe ? safe : "(out of memory)");
     free(safe);

@@ -23,6 +23,7 @@
 
 #include "runnel/actor.h"
 #include "runnel/engine.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -324,12 +324,7 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
-static double monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static double monotonic(void) { return (double)rn_now_ns() / 1e9; }
 
 /* The table of per-node counters on stderr, drawn over the previous one. */
 static void draw_progress(run_state *s, uint64_t *last_in, double *last_time)

@@ -10,6 +10,7 @@
 #define RN_RUNTIME_H
 
 #include "code.h"
+#include "util.h"
 
 #include <stdatomic.h>
 
@@ -128,7 +129,6 @@ struct runnel_store {
 
 /* store.c */
 void *rn_store_alloc(runnel_store *s, size_t size, void (*free_fn)(void *));
-uint64_t rn_now_ns(void);
 
 /* exec.c: the code an embedder's call returns to (one `halt` op), so returns need no test. */
 extern const uint32_t rn_halt_code[1];

@@ -12,13 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-uint64_t rn_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void *rn_store_alloc(runnel_store *s, size_t size, void (*free_fn)(void *))
 {
     rn_object *o = calloc(1, sizeof(rn_object) + size);

@@ -47,12 +47,12 @@ void rn_diag_add(runnel_diags *d, runnel_diag_level level, const char *file, uns
         return;
     if (d->count == RUNNEL_DIAGS_MAX) { /* a graph made to flood the terminal gets one line about it */
         append(d, RUNNEL_DIAG_INFO, NULL, 0, NULL, NULL,
-               rn_graph_format("more than %d findings: the rest are counted, not listed", RUNNEL_DIAGS_MAX));
+               rn_format("more than %d findings: the rest are counted, not listed", RUNNEL_DIAGS_MAX));
         return;
     }
     va_list ap;
     va_start(ap, fmt);
-    char *msg = rn_graph_vformat(fmt, ap);
+    char *msg = rn_vformat(fmt, ap);
     va_end(ap);
     append(d, level, file, line, node, port, msg);
 }

@@ -550,7 +550,7 @@ static char *anonymous_id(parser *p, span comp)
     base[n + comp.len - b] = '\0';
     json_int_t count = json_integer_value(json_object_get(p->anonymous, base)) + 1;
     if (json_object_set_new(p->anonymous, base, json_integer(count)) == 0)
-        id = rn_graph_format("_%s_%" JSON_INTEGER_FORMAT, base, count);
+        id = rn_format("_%s_%" JSON_INTEGER_FORMAT, base, count);
     free(base);
     return id;
 }

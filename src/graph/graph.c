@@ -20,34 +20,13 @@
 #include <string.h>
 #include <strings.h>
 
-char *rn_graph_vformat(const char *fmt, va_list ap)
-{
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (s)
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
-char *rn_graph_format(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = rn_graph_vformat(fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 runnel_status rn_graph_fail(runnel_report *r, runnel_status st, const char *fmt, ...)
 {
     if (!r)
         return st;
     va_list ap;
     va_start(ap, fmt);
-    char *msg = rn_graph_vformat(fmt, ap);
+    char *msg = rn_vformat(fmt, ap);
     va_end(ap);
     runnel_report_clear(r);
     r->status = st;
@@ -451,7 +430,7 @@ runnel_status runnel_graph_add_node(runnel_graph *g, const runnel_graph_node *no
         if (n.id && n.component)
             rn_graph_fail(r, RUNNEL_NOMEM, "out of memory");
         else if (n.id && r && r->message) { /* name the node in the component's message */
-            char *m = rn_graph_format("node %s: %s", n.id, r->message);
+            char *m = rn_format("node %s: %s", n.id, r->message);
             if (m) {
                 free(r->message);
                 r->message = m;

@@ -10,6 +10,7 @@
 #define RN_GRAPH_IMPL_H
 
 #include "runnel/graph.h"
+#include "util.h"
 
 #include <stdarg.h>
 
@@ -33,8 +34,6 @@ struct runnel_graph {
 /* The graph layer's report helper: like the actor layer's (no 512-byte cap). */
 runnel_status rn_graph_fail(runnel_report *r, runnel_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-char *rn_graph_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *rn_graph_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Appends a finding (strings copied; node, port, file may be NULL). */
 void rn_diag_add(runnel_diags *d, runnel_diag_level level, const char *file, unsigned line, const char *node,

@@ -179,7 +179,7 @@ typedef struct reader {
 
 /* "FILE:LINE: what" (or "FILE: what" when the line is unknown) in the report; always false. `what` is
    malloc'ed (rn_graph_format) and freed here. */
-#define FAIL_AT(rd, st, line, ...) fail_with(rd, st, line, rn_graph_format(__VA_ARGS__))
+#define FAIL_AT(rd, st, line, ...) fail_with(rd, st, line, rn_format(__VA_ARGS__))
 static bool fail_with(reader *rd, runnel_status st, unsigned line, char *what)
 {
     if (line)
@@ -255,7 +255,7 @@ static char *port_type_text(const json_t *pt, int depth)
         inner = strdup(name_string(v));
     else if ((!strcmp(t, "array") || !strcmp(t, "option")) && json_is_object(v))
         inner = port_type_text(v, depth + 1);
-    char *text = inner ? rn_graph_format("%s<%s>", t, inner) : NULL;
+    char *text = inner ? rn_format("%s<%s>", t, inner) : NULL;
     free(inner);
     return text;
 }

@@ -47,7 +47,7 @@ static char *join_path(const char *dir, const char *name)
 {
     if (name[0] == '/' || !dir || !*dir)
         return strdup(name);
-    return rn_graph_format("%s/%s", dir, name);
+    return rn_format("%s/%s", dir, name);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -267,7 +267,7 @@ static rn_node *new_node(builder *b, const runnel_graph_node *gn, const char *pr
     if (!node)
         return NULL;
     node->index = b->net->nnodes;
-    node->id = rn_graph_format("%s%s", prefix, gn->id);
+    node->id = rn_format("%s%s", prefix, gn->id);
     node->component = strdup(gn->component);
     node->file = file ? strdup(file) : NULL;
     node->line = gn->line;
@@ -356,7 +356,7 @@ static rn_exports *inline_subgraph(builder *b, const runnel_graph_node *gn, cons
         }
     }
     rn_exports *ex = calloc(1, sizeof *ex);
-    char *inner = rn_graph_format("%s%s/", prefix, gn->id);
+    char *inner = rn_format("%s%s/", prefix, gn->id);
     if (!ex || !inner || !push_ptr((void ***)&b->exports, &b->nexports, ex)) {
         free(inner);
         free(ex);
@@ -394,14 +394,14 @@ static found_kind find_component(builder *b, const char *name, const char *graph
         const char *dir = i < ndirs ? rn_components_dir_at(b->net->components, i) : graph_dir;
         if (i == ndirs && !dir)
             break;
-        char *p = rn_graph_format("%s/%s.wasm", dir, name);
+        char *p = rn_format("%s/%s.wasm", dir, name);
         if (p && is_file(p)) {
             *path = p;
             return FOUND_WASM;
         }
         free(p);
         for (size_t k = 0; k < 2; k++) {
-            p = rn_graph_format("%s/%s%s", dir, name, graph_ext[k]);
+            p = rn_format("%s/%s%s", dir, name, graph_ext[k]);
             if (p && is_file(p)) {
                 *path = p;
                 return FOUND_GRAPH;
@@ -739,8 +739,8 @@ static bool iip_message(const json_t *data, const char *port_type, runnel_msg *o
 static char *end_label(const rn_node *node, const char *port, const char *graph_port, bool in)
 {
     if (!node)
-        return rn_graph_format("%s %s", in ? "INPORT" : "OUTPORT", graph_port ? graph_port : "?");
-    return rn_graph_format("%s.%s", node->id, port);
+        return rn_format("%s %s", in ? "INPORT" : "OUTPORT", graph_port ? graph_port : "?");
+    return rn_format("%s.%s", node->id, port);
 }
 
 static void check_edge(builder *b, rn_edge *e, const edge_origin *o, bool cs)
@@ -792,7 +792,7 @@ static void check_edge(builder *b, rn_edge *e, const edge_origin *o, bool cs)
     }
     char *a = e->is_iip ? strdup("IIP") : end_label(e->src, e->src_port, e->inport, true);
     char *z = end_label(e->tgt, e->tgt_port, e->outport, false);
-    e->label = a && z ? rn_graph_format("%s -> %s", a, z) : NULL;
+    e->label = a && z ? rn_format("%s -> %s", a, z) : NULL;
     free(a);
     free(z);
 }
@@ -1107,10 +1107,10 @@ static char *ports_missing(runnel_network *n, const rn_wasm *w, const runnel_act
     for (size_t i = 0; i < n->nedges; i++) {
         const rn_edge *e = n->edges[i];
         if (e->tgt && e->tgt->wasm == w && !runnel_actor_metadata_inport(m, e->tgt_port))
-            return rn_graph_format("it has no in-port %s (used by node %s)", e->tgt_port, e->tgt->id);
+            return rn_format("it has no in-port %s (used by node %s)", e->tgt_port, e->tgt->id);
         if (e->src && e->src->wasm == w && strcmp(e->src_port, RUNNEL_ACTOR_ERROR_PORT) != 0 &&
             !runnel_actor_metadata_outport(m, e->src_port))
-            return rn_graph_format("it has no out-port %s (used by node %s)", e->src_port, e->src->id);
+            return rn_format("it has no out-port %s (used by node %s)", e->src_port, e->src->id);
     }
     return NULL;
 }
@@ -1129,7 +1129,7 @@ static void reload(runnel_network *n, rn_wasm *w)
         if (node->wasm != w)
             continue;
         if (!(fresh[i] = runnel_actor_spawn(proto, &node->actor_opts, &r)))
-            why = rn_graph_format("node %s: %s", node->id, r.message ? r.message : "cannot make the actor");
+            why = rn_format("node %s: %s", node->id, r.message ? r.message : "cannot make the actor");
         count++;
     }
     char *path = rn_graph_escape(w->path);

@@ -353,7 +353,7 @@ static void run_call(runnel_network *n, rn_node *node, rn_packet *p, call *c)
     if (st != RUNNEL_OK && !c->errored)
         node_failed(c, r.message ? r.message : runnel_status_name(st));
     if (c->overflow) {
-        char *text = rn_graph_format("more than %u outputs in one call (or out of memory): the rest were dropped",
+        char *text = rn_format("more than %u outputs in one call (or out of memory): the rest were dropped",
                                      RUNNEL_NETWORK_MAX_OUTPUTS_PER_CALL);
         node_failed(c, text ? text : "too many outputs");
         free(text);

@@ -67,7 +67,7 @@ struct rn_store {
     pthread_mutex_t mu, emit_mu;
     bool in_tx;
     size_t pending; /* steps in the open transaction */
-    struct timespec tx_start;
+    uint64_t tx_start; /* rn_now_ns() */
     bool resuming;
     uint64_t accepted;
     sqlite3_stmt *del_packet, *put_packet, *put_node, *put_meta;
@@ -277,12 +277,7 @@ void rn_store_set_emitter(rn_store *s, void (*emit)(runnel_network *n, rn_edge *
 
 /* ---------------------------------------------------------------- transactions (under s->mu) */
 
-static long elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
+static uint64_t elapsed_ms(uint64_t since_ns) { return (rn_now_ns() - since_ns) / 1000000u; }
 
 static bool begin(rn_store *s)
 {
@@ -292,7 +287,7 @@ static bool begin(rn_store *s)
         return false;
     s->in_tx = true;
     s->pending = 0;
-    clock_gettime(CLOCK_MONOTONIC, &s->tx_start);
+    s->tx_start = rn_now_ns();
     return true;
 }
 
@@ -379,7 +374,7 @@ static runnel_status commit_and_unlock(rn_store *s, runnel_report *r)
 static runnel_status end_step(rn_store *s, runnel_report *r)
 {
     s->pending++;
-    if (s->pending >= BATCH_STEPS || elapsed_ms(&s->tx_start) >= BATCH_MS)
+    if (s->pending >= BATCH_STEPS || elapsed_ms(s->tx_start) >= BATCH_MS)
         return commit_and_unlock(s, r);
     pthread_mutex_unlock(&s->mu);
     return RUNNEL_OK;

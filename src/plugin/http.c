@@ -198,21 +198,7 @@ static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
 }
 
 /* A malloc'ed message (NULL when out of memory, which the caller reports as a failure anyway). */
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (s) {
-        va_start(ap, fmt);
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
+#define msg rn_format
 
 static bool host_allowed(const runnel_plugin *p, const char *url)
 {
@@ -431,7 +417,7 @@ bool rn_http_request(runnel_plugin *p, const uint8_t *req_json, size_t req_len, 
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)body);
         }
         if (p->deadline_ns) {
-            uint64_t now = rn_mono_ns();
+            uint64_t now = rn_now_ns();
             long ms = now >= p->deadline_ns ? 1 : (long)((p->deadline_ns - now + 999999) / 1000000);
             curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
         }
@@ -442,7 +428,7 @@ bool rn_http_request(runnel_plugin *p, const uint8_t *req_json, size_t req_len, 
                 *err = msg("HTTP response exceeds the configured maximum number of bytes: %llu",
                            (unsigned long long)max);
             else if (rc == CURLE_ABORTED_BY_CALLBACK || (rc == CURLE_OPERATION_TIMEDOUT && p->deadline_ns &&
-                                                         rn_mono_ns() + 1000000 >= p->deadline_ns))
+                                                         rn_now_ns() + 1000000 >= p->deadline_ns))
                 *err = msg("timeout");
             else
                 *err = msg("HTTP request to %s failed: %s", url, curl_easy_strerror(rc));

@@ -195,7 +195,7 @@ static runnel_status load_source(json_t *w, size_t index, const load_opts *lo, r
                            "manifest: %s.data as {ptr, len} (host memory) is not supported; give base64 text", where);
         if (!json_is_string(data))
             return rn_fail(r, RUNNEL_BADARG, 0, "manifest: %s.data must be base64 text", where);
-        if (!rn_base64_decode(json_string_value(data), json_string_length(data), &src->bytes, &src->len))
+        if (!rn_base64_decode(json_string_value(data), json_string_length(data), RN_BASE64_STRICT, &src->bytes, &src->len))
             return rn_fail(r, RUNNEL_BADARG, 0, "manifest: %s.data is not valid base64", where);
     } else {
         if (!json_is_string(url))

@@ -55,14 +55,7 @@ static const uint8_t WASM_MAGIC[4] = {0, 'a', 's', 'm'};
 /* About 95 years: any longer timeout is this one (and its deadline in nanoseconds still fits 64 bits). */
 #define RN_MAX_TIMEOUT_MS 3000000000000u
 
-uint64_t rn_mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t rn_now_ms_mono(void) { return rn_mono_ns() / 1000000u; }
+uint64_t rn_now_ms_mono(void) { return rn_now_ns() / 1000000u; }
 
 static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
 
@@ -437,7 +430,7 @@ static bool table_grow_hook(void *user, runnel_table *t, uint64_t old_elems, uin
 
 bool rn_plugin_should_stop(runnel_plugin *p)
 {
-    if (p->deadline_ns && rn_mono_ns() >= p->deadline_ns)
+    if (p->deadline_ns && rn_now_ns() >= p->deadline_ns)
         return true;
     pthread_mutex_lock(&p->cancel->mu);
     bool c = p->cancel->cancelled;
@@ -539,7 +532,7 @@ static void random_id(uint8_t id[16])
 {
     if (getentropy(id, 16) != 0) {
         /* no entropy source: still unique within the process, which is what an id is used for */
-        uint64_t t = rn_mono_ns() ^ (uint64_t)(uintptr_t)id;
+        uint64_t t = rn_now_ns() ^ (uint64_t)(uintptr_t)id;
         for (int i = 0; i < 16; i++, t = t * 6364136223846793005u + 1442695040888963407u)
             id[i] = (uint8_t)(t >> 56);
     }
@@ -672,7 +665,7 @@ static runnel_status engine_call(runnel_plugin *p, runnel_func *f, const runnel_
     }
     uint64_t ms = 0;
     if (p->deadline_ns) {
-        uint64_t now = rn_mono_ns();
+        uint64_t now = rn_now_ns();
         ms = now >= p->deadline_ns ? 1 : (p->deadline_ns - now + 999999) / 1000000;
     }
     runnel_store_set_timeout(p->is.store, ms);
@@ -816,7 +809,7 @@ static bool instantiate_one(runnel_plugin *p, size_t i, unsigned depth, char **e
     runnel_report rep = {0};
     uint64_t ms = 0;
     if (p->deadline_ns) {
-        uint64_t now = rn_mono_ns();
+        uint64_t now = rn_now_ns();
         ms = now >= p->deadline_ns ? 1 : (p->deadline_ns - now + 999999) / 1000000;
     }
     runnel_store_set_timeout(is->store, ms); /* a start function runs under the same deadline */
@@ -928,7 +921,7 @@ int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input
     p->host_fail_msg = NULL;
     /* a timeout of centuries is cut to one (RN_MAX_TIMEOUT_MS), so that deadlines in ns cannot wrap round */
     uint64_t timeout_ms = p->limits.timeout_ms < RN_MAX_TIMEOUT_MS ? p->limits.timeout_ms : RN_MAX_TIMEOUT_MS;
-    p->deadline_ns = timeout_ms ? rn_mono_ns() + timeout_ms * 1000000u : 0;
+    p->deadline_ns = timeout_ms ? rn_now_ns() + timeout_ms * 1000000u : 0;
     pthread_mutex_lock(&p->cancel->mu);
     p->cancel->running = true;
     p->cancel->cancelled = false;

@@ -15,6 +15,7 @@
 
 #include "runnel/plugin.h"
 #include "runnel/wasi.h"
+#include "util.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -136,8 +137,6 @@ runnel_status rn_manifest_check(rn_manifest *m, const char *json, size_t len, ru
 void rn_manifest_release(rn_manifest *m);
 
 void rn_sha256(const void *data, size_t len, uint8_t out[32]);
-/* Standard base64 with padding (RFC 4648 section 4); whitespace not allowed. false on bad input. */
-bool rn_base64_decode(const char *s, size_t n, uint8_t **out, size_t *outlen);
 /* GET (or method) a URL into memory with libcurl, at most the input limit (fileio.h, rn_max_input)
    bytes, within fetch's timeouts (NULL: the defaults). */
 runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *headers, size_t nheaders,
@@ -264,7 +263,6 @@ runnel_status rn_user_funcs_define(runnel_plugin *p, runnel_linker *l);
 bool rn_plugin_charge(runnel_plugin *p, uint64_t bytes); /* memory growth against max_pages */
 bool rn_plugin_should_stop(runnel_plugin *p);            /* cancelled or past the deadline */
 uint64_t rn_now_ms_mono(void);
-uint64_t rn_mono_ns(void);
 const rn_var *rn_plugin_find_var(const runnel_plugin *p, const uint8_t *key, size_t klen);
 runnel_status rn_plugin_set_var(runnel_plugin *p, const uint8_t *key, size_t klen, const uint8_t *v, size_t vlen,
                                 const char **why);

@@ -22,6 +22,7 @@
  * drain (rn_live_stop) and it is freed once it has ended (rn_live_reap).
  */
 #include "serve_impl.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ struct rn_run {
     bool stopped;              /* under s->ev_mu: stopped by a client; its events are not sent */
     rn_run *next;              /* in s->stopping, while it drains */
     bool closed_input;
-    struct timespec started_at;
+    uint64_t started_at; /* rn_now_ns() */
     char **output_nodes;       /* ids of the nodes whose component is core/Output (read-only while running) */
     size_t noutput_nodes;
     json_t *active;            /* {label: event payload} of the edges that carried data: `connect` was
@@ -47,12 +48,7 @@ struct rn_run {
 /* At most this many edges get connect/disconnect events (the rest only data). */
 #define RN_RUN_MAX_ACTIVE 4096u
 
-static double seconds_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
+static double seconds_since(uint64_t t_ns) { return (double)(rn_now_ns() - t_ns) / 1e9; }
 
 void rn_live_queue(rn_serve *s, json_t *msg)
 {
@@ -390,7 +386,7 @@ void rn_live_start(rn_serve *s, rn_serve_graph *g, rn_serve_out *out)
     json_t *started = rn_serve_msg("network", "started",
                                    json_pack("{s:s, s:s, s:b, s:b}", "graph", g->id, "time", when, "started", 1,
                                              "running", 1));
-    clock_gettime(CLOCK_MONOTONIC, &run->started_at);
+    run->started_at = rn_now_ns();
     rn_serve_out_push(out, started);
     runnel_report r = {0};
     if (runnel_network_start(run->net, &r) != RUNNEL_OK) {
@@ -422,7 +418,7 @@ void rn_live_status(rn_serve *s, rn_serve_graph *g, bool *started, bool *running
     pthread_mutex_lock(&s->ev_mu);
     *running = !g->run->done;
     pthread_mutex_unlock(&s->ev_mu);
-    *uptime = seconds_since(&g->run->started_at);
+    *uptime = seconds_since(g->run->started_at);
     if (*running && g->run->closed_input) {
         /* no input will come: it runs while some node is busy or has messages waiting (the waiter
            thread may not have seen the end yet) */

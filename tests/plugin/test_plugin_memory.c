@@ -190,14 +190,26 @@ static void memory__sha256_and_base64(void **state)
     const char *pairs[][2] = {{"", ""}, {"Zg==", "f"}, {"Zm8=", "fo"}, {"Zm9v", "foo"}, {"Zm9vYg==", "foob"},
                               {"Zm9vYmE=", "fooba"}, {"Zm9vYmFy", "foobar"}};
     for (size_t i = 0; i < 7; i++) {
-        assert_true(rn_base64_decode(pairs[i][0], strlen(pairs[i][0]), &out, &n));
+        assert_true(rn_base64_decode(pairs[i][0], strlen(pairs[i][0]), RN_BASE64_STRICT, &out, &n));
         assert_int_equal(n, strlen(pairs[i][1]));
         assert_memory_equal(out, pairs[i][1], n);
         free(out);
     }
     const char *bad[] = {"Zg=", "Z===", "Zm9v!", "Zh==", "Zm9=", "=Zm9", "Zg==Zg=="};
     for (size_t i = 0; i < 7; i++)
-        assert_false(rn_base64_decode(bad[i], strlen(bad[i]), &out, &n));
+        assert_false(rn_base64_decode(bad[i], strlen(bad[i]), RN_BASE64_STRICT, &out, &n));
+    /* lenient (Reflow's older SDKs): URL-safe letters and missing padding, which strict refuses */
+    const char *loose[][2] = {{"Zm9vYg", "foob"}, {"_-8", "\xff\xef"}, {"Zm8=", "fo"}};
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(rn_base64_decode(loose[i][0], strlen(loose[i][0]), RN_BASE64_LENIENT, &out, &n));
+        assert_int_equal(n, strlen(loose[i][1]));
+        assert_memory_equal(out, loose[i][1], n);
+        free(out);
+        if (i < 2)
+            assert_false(rn_base64_decode(loose[i][0], strlen(loose[i][0]), RN_BASE64_STRICT, &out, &n));
+    }
+    assert_false(rn_base64_decode("Zm9v!", 5, RN_BASE64_LENIENT, &out, &n));
+    assert_false(rn_base64_decode("Z", 1, RN_BASE64_LENIENT, &out, &n));
 }
 
 static void memory__globs_and_levels(void **state)

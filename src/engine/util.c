@@ -1,0 +1,101 @@
+/*
+ * util.c - the helpers of util.h.
+ */
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+char *rn_vformat(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *rn_format(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = rn_vformat(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+uint64_t rn_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- base64 */
+
+static int b64_value(unsigned char c, unsigned mode)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || (c == '-' && mode == RN_BASE64_LENIENT))
+        return 62;
+    if (c == '/' || (c == '_' && mode == RN_BASE64_LENIENT))
+        return 63;
+    return -1;
+}
+
+/* Strict: a multiple of 4 characters, '=' only as the last one or two. Lenient: trailing '=' dropped. */
+static bool b64_data_length(const char *s, size_t n, unsigned mode, size_t *len)
+{
+    size_t pad = 0;
+    while (pad < n && (pad < 2 || mode == RN_BASE64_LENIENT) && s[n - 1 - pad] == '=')
+        pad++;
+    if (mode == RN_BASE64_STRICT && n % 4)
+        return false;
+    *len = n - pad;
+    return *len % 4 != 1;
+}
+
+bool rn_base64_decode(const char *s, size_t n, unsigned mode, uint8_t **out, size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    size_t len;
+    if (!b64_data_length(s, n, mode, &len))
+        return false;
+    uint8_t *buf = malloc(len / 4 * 3 + 3);
+    if (!buf)
+        return false;
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = b64_value((unsigned char)s[i], mode);
+        if (v < 0) {
+            free(buf);
+            return false;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    /* canonical (strict): the bits the padding drops must be zero */
+    if (mode == RN_BASE64_STRICT && bits && (acc & ((1u << bits) - 1u))) {
+        free(buf);
+        return false;
+    }
+    *out = buf;
+    *outlen = o;
+    return true;
+}

@@ -1,0 +1,32 @@
+/*
+ * util.h - small helpers every layer shares (internal).
+ *
+ * Why here: src/engine is the lowest layer and its directory is on every layer's include path, so a
+ * helper that two layers need lives here once instead of once per layer (issue 14, "definitions
+ * once"): a printf into a malloc'ed string, the monotonic clock, and base64 decoding.
+ */
+#ifndef RN_UTIL_H
+#define RN_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* printf into a malloc'ed string of exactly the needed size; NULL when out of memory or on a bad
+   format. rn_vformat leaves ap consumed (va_end is the caller's). */
+char *rn_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+char *rn_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* CLOCK_MONOTONIC in nanoseconds: for deadlines, timeouts and elapsed times (never the wall clock). */
+uint64_t rn_now_ns(void);
+
+/* RFC 4648 base64 into a malloc'ed buffer (one spare byte, so a text can be NUL-terminated by the
+   caller). RN_BASE64_STRICT is section 4 exactly: the standard alphabet, padding to a multiple of 4,
+   and the bits padding drops must be zero (what Extism manifests use). RN_BASE64_LENIENT also takes
+   the URL-safe alphabet (section 5, '-' and '_') and missing padding (what Reflow's older SDKs emit).
+   Neither allows whitespace. false (and *out NULL) on bad input or when out of memory. */
+enum { RN_BASE64_STRICT = 0, RN_BASE64_LENIENT = 1 };
+bool rn_base64_decode(const char *s, size_t n, unsigned mode, uint8_t **out, size_t *outlen);
+
+#endif
