@@ -33,6 +33,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "runnel/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -86,11 +88,11 @@ typedef struct runnel_report {
 } runnel_report;
 
 /* Free what a report holds and reset it to all zeros; a zeroed report needs no clearing. */
-void runnel_report_clear(runnel_report *r);
+RUNNEL_API void runnel_report_clear(runnel_report *r);
 /* Prints the message and the backtrace, one frame a line, to out (NULL: stderr); guest text escaped. */
-void runnel_report_print(const runnel_report *r, FILE *out);
-const char *runnel_status_name(runnel_status s);
-const char *runnel_trap_message(runnel_trap_kind k);
+RUNNEL_API void runnel_report_print(const runnel_report *r, FILE *out);
+RUNNEL_API const char *runnel_status_name(runnel_status s);
+RUNNEL_API const char *runnel_trap_message(runnel_trap_kind k);
 
 /* Text that a guest or a file controls (function names, log lines, error texts, outputs, graph names),
    made safe to print as text on a terminal: C0 controls (tab and newline too) and DEL become \xNN, the
@@ -99,21 +101,36 @@ const char *runnel_trap_message(runnel_trap_kind k);
    when out of memory. The _n form takes len bytes, NULs included (escaped as \x00); the _lines form
    keeps newlines, for a text of several lines made by runnel (a message and its backtrace) in which
    each guest-controlled part was escaped with the others already. */
-char *runnel_text_escape(const char *s);
-char *runnel_text_escape_n(const void *text, size_t len);
-char *runnel_text_escape_lines(const char *s);
+RUNNEL_API char *runnel_text_escape(const char *s);
+RUNNEL_API char *runnel_text_escape_n(const void *text, size_t len);
+RUNNEL_API char *runnel_text_escape_lines(const char *s);
 
 /* ---------------------------------------------------------------- values */
 
+/* The value types, defined once: every enum, letter table, name table and value conversion of runnel
+   (this header's runnel_valtype, the engine's internal types, signature strings, runnel_val <-> slot)
+   is generated from this list. X(NAME, binary code, signature letter, text name, the runnel_val member
+   that holds its bits). The letters are those of signature strings (runnel_linker_define_func). */
+#define RUNNEL_VALTYPES(X)                                                                                             \
+    X(I32, 0x7F, 'i', "i32", f32_bits)                                                                                 \
+    X(I64, 0x7E, 'I', "i64", f64_bits)                                                                                 \
+    X(F32, 0x7D, 'f', "f32", f32_bits)                                                                                 \
+    X(F64, 0x7C, 'F', "f64", f64_bits)                                                                                 \
+    X(V128, 0x7B, 'V', "v128", v128.lo)                                                                                \
+    X(FUNCREF, 0x70, 'r', "funcref", funcref)                                                                          \
+    X(EXTERNREF, 0x6F, 'x', "externref", externref)
+
 typedef enum runnel_valtype {
-    RUNNEL_TYPE_I32 = 0x7F,
-    RUNNEL_TYPE_I64 = 0x7E,
-    RUNNEL_TYPE_F32 = 0x7D,
-    RUNNEL_TYPE_F64 = 0x7C,
-    RUNNEL_TYPE_V128 = 0x7B,
-    RUNNEL_TYPE_FUNCREF = 0x70,
-    RUNNEL_TYPE_EXTERNREF = 0x6F,
+#define RUNNEL_VALTYPE_ENUM_(name, code, letter, text, member) RUNNEL_TYPE_##name = code,
+    RUNNEL_VALTYPES(RUNNEL_VALTYPE_ENUM_)
+#undef RUNNEL_VALTYPE_ENUM_
 } runnel_valtype;
+
+/* The text name ("i32", ..., "externref"; "?" for anything else) and signature letter ('?') of a type,
+   and the type of a signature letter (false when it is none). */
+RUNNEL_API const char *runnel_valtype_name(runnel_valtype t);
+RUNNEL_API char runnel_valtype_letter(runnel_valtype t);
+RUNNEL_API bool runnel_valtype_of_letter(char letter, runnel_valtype *t);
 
 typedef struct runnel_func runnel_func;
 
@@ -155,6 +172,15 @@ typedef union runnel_slot {
     void *ref;
 } runnel_slot;
 
+/* Why two value representations: runnel_val carries its type, for the embedder's calls (runnel_call
+   checks each argument against the function's signature); runnel_slot is the untyped 8-byte cell of
+   the interpreter's frame, handed to host functions as it is, so a guest-to-host call copies and
+   converts nothing (the declared signature gives the types). Extism's ExtismVal (runnel/extism.h)
+   exists only for libextism compatibility. These convert between the two: one slot a value, two for
+   a v128; each returns the number of slots it read or wrote (0 for an unknown type). */
+RUNNEL_API size_t runnel_slots_to_val(const runnel_slot *slots, runnel_valtype t, runnel_val *out);
+RUNNEL_API size_t runnel_val_to_slots(runnel_val v, runnel_slot *slots);
+
 /* ---------------------------------------------------------------- modules */
 
 typedef struct runnel_module runnel_module;
@@ -169,9 +195,9 @@ typedef enum runnel_externkind {
 /* Decode, validate and compile. The module keeps what it needs (its data segments, not the whole
    binary); the caller may free the bytes afterwards.
    Returns NULL with r->status MALFORMED or INVALID (or NOMEM) on failure. */
-runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report *r);
+RUNNEL_API runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report *r);
 /* Drops the caller's reference; the module lives on while instances use it. */
-void runnel_module_free(runnel_module *m);
+RUNNEL_API void runnel_module_free(runnel_module *m);
 
 /* A listing for people of how runnel compiles a module (`runnel disasm`): for each function (all, or
    the one `func` names: its name in the name section, an export's name or its index), each WebAssembly
@@ -180,8 +206,8 @@ void runnel_module_free(runnel_module *m);
    versions. RUNNEL_DISASM_UNFUSED lists the code compiled without fusion (what fused code is tested
    against). Errors: those of runnel_module_new; RUNNEL_BADARG when func names no function. */
 #define RUNNEL_DISASM_UNFUSED 1u
-runnel_status runnel_module_disasm(const uint8_t *bytes, size_t len, const char *func, unsigned flags, FILE *out,
-                                   runnel_report *r);
+RUNNEL_API runnel_status runnel_module_disasm(const uint8_t *bytes, size_t len, const char *func, unsigned flags,
+                                              FILE *out, runnel_report *r);
 
 /* Introspection: imports and exports, in module order. Strings are owned by the module.
    `type` is a signature string for functions (see runnel_linker_define_func), else NULL. */
@@ -196,10 +222,10 @@ typedef struct runnel_export_desc {
     uint32_t index;
     const char *type;
 } runnel_export_desc;
-size_t runnel_module_import_count(const runnel_module *m);
-runnel_import_desc runnel_module_import(const runnel_module *m, size_t i);
-size_t runnel_module_export_count(const runnel_module *m);
-runnel_export_desc runnel_module_export(const runnel_module *m, size_t i);
+RUNNEL_API size_t runnel_module_import_count(const runnel_module *m);
+RUNNEL_API runnel_import_desc runnel_module_import(const runnel_module *m, size_t i);
+RUNNEL_API size_t runnel_module_export_count(const runnel_module *m);
+RUNNEL_API runnel_export_desc runnel_module_export(const runnel_module *m, size_t i);
 
 /* ---------------------------------------------------------------- stores and limits */
 
@@ -217,32 +243,32 @@ typedef struct runnel_table runnel_table;
 typedef struct runnel_global runnel_global;
 
 /* NULL config = defaults. Returns NULL only when out of memory. */
-runnel_store *runnel_store_new(const runnel_config *config);
-void runnel_store_free(runnel_store *s);
+RUNNEL_API runnel_store *runnel_store_new(const runnel_config *config);
+RUNNEL_API void runnel_store_free(runnel_store *s);
 
 /* Fuel: every function entry and every loop back-edge costs one unit. Unlimited unless set.
    When it runs out the call is suspended (RUNNEL_SUSPENDED, trap kind OUT_OF_FUEL). */
-void runnel_store_set_fuel(runnel_store *s, uint64_t fuel);
-void runnel_store_add_fuel(runnel_store *s, uint64_t fuel);
-uint64_t runnel_store_fuel(const runnel_store *s);   /* remaining; UINT64_MAX when unlimited */
-void runnel_store_unlimited_fuel(runnel_store *s);
+RUNNEL_API void runnel_store_set_fuel(runnel_store *s, uint64_t fuel);
+RUNNEL_API void runnel_store_add_fuel(runnel_store *s, uint64_t fuel);
+RUNNEL_API uint64_t runnel_store_fuel(const runnel_store *s);   /* remaining; UINT64_MAX when unlimited */
+RUNNEL_API void runnel_store_unlimited_fuel(runnel_store *s);
 /* Ask the running call to stop at its next function entry or loop back-edge (suspends it, trap kind
    INTERRUPTED). Safe to call from any thread, or from a signal handler. */
-void runnel_store_interrupt(runnel_store *s);
+RUNNEL_API void runnel_store_interrupt(runnel_store *s);
 /* A deadline for calls made from now on: a call running longer than ms milliseconds is suspended as
    INTERRUPTED. 0 removes the deadline. */
-void runnel_store_set_timeout(runnel_store *s, uint64_t ms);
+RUNNEL_API void runnel_store_set_timeout(runnel_store *s, uint64_t ms);
 
 /* Called before any memory of the store grows; returning false refuses the growth (memory.grow gives -1).
    Lets an embedder cap the total of several memories. */
 typedef bool (*runnel_grow_hook)(void *user, runnel_memory *mem, uint64_t old_pages, uint64_t new_pages);
-void runnel_store_set_grow_hook(runnel_store *s, runnel_grow_hook hook, void *user);
+RUNNEL_API void runnel_store_set_grow_hook(runnel_store *s, runnel_grow_hook hook, void *user);
 /* The same for tables (table.grow, runnel_table_grow): each element takes RUNNEL_TABLE_ELEM_BYTES of host
    memory, so an embedder can charge tables to the same budget as memories (a module may declare many
    tables, each allowed max_table_elems). */
 #define RUNNEL_TABLE_ELEM_BYTES 8u
 typedef bool (*runnel_table_grow_hook)(void *user, runnel_table *t, uint64_t old_elems, uint64_t new_elems);
-void runnel_store_set_table_grow_hook(runnel_store *s, runnel_table_grow_hook hook, void *user);
+RUNNEL_API void runnel_store_set_table_grow_hook(runnel_store *s, runnel_table_grow_hook hook, void *user);
 
 /* ---------------------------------------------------------------- host functions and linking */
 
@@ -255,85 +281,91 @@ typedef runnel_status (*runnel_host_fn)(runnel_caller *caller, const runnel_slot
                                         void *user);
 
 /* The instance whose code called the host function (NULL when called from the embedder). */
-runnel_instance *runnel_caller_instance(runnel_caller *c);
+RUNNEL_API runnel_instance *runnel_caller_instance(runnel_caller *c);
 /* The calling instance's memory 0 (NULL if it has none). */
-runnel_memory *runnel_caller_memory(runnel_caller *c);
-runnel_store *runnel_caller_store(runnel_caller *c);
+RUNNEL_API runnel_memory *runnel_caller_memory(runnel_caller *c);
+RUNNEL_API runnel_store *runnel_caller_store(runnel_caller *c);
 /* Trap with a message (printf-style); return its result from the host function. */
-runnel_status runnel_caller_trap(runnel_caller *c, const char *fmt, ...);
+RUNNEL_API runnel_status runnel_caller_trap(runnel_caller *c, const char *fmt, ...);
 /* End the whole run with an exit code (WASI proc_exit); return its result from the host function. */
-runnel_status runnel_caller_exit(runnel_caller *c, int code);
+RUNNEL_API runnel_status runnel_caller_exit(runnel_caller *c, int code);
 /* For host functions that wait (sleep, poll, I/O): has the running call been asked to stop
    (runnel_store_interrupt, or its timeout passed)? If so the host function should return soon; the
    call is then suspended (INTERRUPTED) at once, before any more guest code runs a loop or a call. */
-bool runnel_caller_interrupted(runnel_caller *c);
+RUNNEL_API bool runnel_caller_interrupted(runnel_caller *c);
 /* Nanoseconds left before the running call's timeout; UINT64_MAX when it has none. */
-uint64_t runnel_caller_time_left_ns(runnel_caller *c);
+RUNNEL_API uint64_t runnel_caller_time_left_ns(runnel_caller *c);
 
 typedef struct runnel_linker runnel_linker;
-runnel_linker *runnel_linker_new(void);
-void runnel_linker_free(runnel_linker *l);
+RUNNEL_API runnel_linker *runnel_linker_new(void);
+RUNNEL_API void runnel_linker_free(runnel_linker *l);
 /* A host function. Signatures are strings of type letters, params and results separate:
    i = i32, I = i64, f = f32, F = f64, V = v128 (two slots), r = funcref, x = externref; e.g. ("ii", "I").
    Later definitions of the same (module, name) replace earlier ones. */
-runnel_status runnel_linker_define_func(runnel_linker *l, const char *module, const char *name, const char *params,
-                                        const char *results, runnel_host_fn fn, void *user);
+RUNNEL_API runnel_status runnel_linker_define_func(runnel_linker *l, const char *module, const char *name,
+                                                   const char *params, const char *results, runnel_host_fn fn,
+                                                   void *user);
 /* Every export of an instance, under a module name (the spec's "register"). */
-runnel_status runnel_linker_define_instance(runnel_linker *l, const char *module, runnel_instance *inst);
-runnel_status runnel_linker_define_memory(runnel_linker *l, const char *module, const char *name, runnel_memory *m);
-runnel_status runnel_linker_define_table(runnel_linker *l, const char *module, const char *name, runnel_table *t);
-runnel_status runnel_linker_define_global(runnel_linker *l, const char *module, const char *name, runnel_global *g);
+RUNNEL_API runnel_status runnel_linker_define_instance(runnel_linker *l, const char *module, runnel_instance *inst);
+RUNNEL_API runnel_status runnel_linker_define_memory(runnel_linker *l, const char *module, const char *name,
+                                                     runnel_memory *m);
+RUNNEL_API runnel_status runnel_linker_define_table(runnel_linker *l, const char *module, const char *name,
+                                                    runnel_table *t);
+RUNNEL_API runnel_status runnel_linker_define_global(runnel_linker *l, const char *module, const char *name,
+                                                     runnel_global *g);
 
 /* ---------------------------------------------------------------- instances */
 
 /* Resolve imports through the linker (NULL = none), allocate, initialise segments and run the start
    function. Returns NULL with r->status UNLINKABLE, TRAP or NOMEM on failure. Owned by the store. */
-runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *m, const runnel_linker *l,
-                                    runnel_report *r);
-const runnel_module *runnel_instance_module(const runnel_instance *i);
-runnel_func *runnel_instance_func(runnel_instance *i, const char *export_name);
+RUNNEL_API runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *m, const runnel_linker *l,
+                                               runnel_report *r);
+RUNNEL_API const runnel_module *runnel_instance_module(const runnel_instance *i);
+RUNNEL_API runnel_func *runnel_instance_func(runnel_instance *i, const char *export_name);
 /* The same for a name given with its length, which may contain NUL bytes (names are any UTF-8). */
-runnel_func *runnel_instance_func_n(runnel_instance *i, const char *export_name, size_t len);
-runnel_memory *runnel_instance_memory(runnel_instance *i, const char *export_name); /* NULL name = memory 0 */
-runnel_table *runnel_instance_table(runnel_instance *i, const char *export_name);
-runnel_global *runnel_instance_global(runnel_instance *i, const char *export_name);
+RUNNEL_API runnel_func *runnel_instance_func_n(runnel_instance *i, const char *export_name, size_t len);
+RUNNEL_API runnel_memory *runnel_instance_memory(runnel_instance *i,
+                                                 const char *export_name); /* NULL name = memory 0 */
+RUNNEL_API runnel_table *runnel_instance_table(runnel_instance *i, const char *export_name);
+RUNNEL_API runnel_global *runnel_instance_global(runnel_instance *i, const char *export_name);
 /* Per-instance user data for host functions. */
-void runnel_instance_set_user(runnel_instance *i, void *user);
-void *runnel_instance_user(const runnel_instance *i);
+RUNNEL_API void runnel_instance_set_user(runnel_instance *i, void *user);
+RUNNEL_API void *runnel_instance_user(const runnel_instance *i);
 
 /* ---------------------------------------------------------------- calls */
 
-size_t runnel_func_param_count(const runnel_func *f);
-size_t runnel_func_result_count(const runnel_func *f);
-runnel_valtype runnel_func_param_type(const runnel_func *f, size_t i);
-runnel_valtype runnel_func_result_type(const runnel_func *f, size_t i);
+RUNNEL_API size_t runnel_func_param_count(const runnel_func *f);
+RUNNEL_API size_t runnel_func_result_count(const runnel_func *f);
+RUNNEL_API runnel_valtype runnel_func_param_type(const runnel_func *f, size_t i);
+RUNNEL_API runnel_valtype runnel_func_result_type(const runnel_func *f, size_t i);
 
 /* Call f. On RUNNEL_OK the results are written. On RUNNEL_SUSPENDED the call is kept in the store:
    runnel_resume() continues it (after runnel_store_add_fuel, say), runnel_abandon() drops it. A store
    holds one suspended call at a time; runnel_call on a store with a suspended call is RUNNEL_BADARG. */
-runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, runnel_val *results, size_t nresults,
-                          runnel_report *r);
-runnel_status runnel_resume(runnel_store *s, runnel_val *results, size_t nresults, runnel_report *r);
-void runnel_abandon(runnel_store *s);
-bool runnel_store_suspended(const runnel_store *s);
+RUNNEL_API runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, runnel_val *results,
+                                     size_t nresults, runnel_report *r);
+RUNNEL_API runnel_status runnel_resume(runnel_store *s, runnel_val *results, size_t nresults, runnel_report *r);
+RUNNEL_API void runnel_abandon(runnel_store *s);
+RUNNEL_API bool runnel_store_suspended(const runnel_store *s);
 
 /* ---------------------------------------------------------------- memories, tables, globals */
 
 #define RUNNEL_PAGE_SIZE 65536u
 
 /* Standalone objects owned by the store (e.g. the spec tests' "spectest" module). */
-runnel_memory *runnel_memory_new(runnel_store *s, uint32_t min_pages, uint32_t max_pages, bool has_max);
-runnel_table *runnel_table_new(runnel_store *s, runnel_valtype elem, uint32_t min, uint32_t max, bool has_max);
-runnel_global *runnel_global_new(runnel_store *s, runnel_val value, bool mutable_);
+RUNNEL_API runnel_memory *runnel_memory_new(runnel_store *s, uint32_t min_pages, uint32_t max_pages, bool has_max);
+RUNNEL_API runnel_table *runnel_table_new(runnel_store *s, runnel_valtype elem, uint32_t min, uint32_t max,
+                                          bool has_max);
+RUNNEL_API runnel_global *runnel_global_new(runnel_store *s, runnel_val value, bool mutable_);
 
-uint8_t *runnel_memory_data(runnel_memory *m);
-size_t runnel_memory_size(const runnel_memory *m); /* bytes */
+RUNNEL_API uint8_t *runnel_memory_data(runnel_memory *m);
+RUNNEL_API size_t runnel_memory_size(const runnel_memory *m); /* bytes */
 /* Grow by delta pages; returns the old size in pages or -1 (limits, grow hook, no memory). */
-int64_t runnel_memory_grow(runnel_memory *m, uint32_t delta);
+RUNNEL_API int64_t runnel_memory_grow(runnel_memory *m, uint32_t delta);
 
-runnel_val runnel_global_get(const runnel_global *g);
-runnel_status runnel_global_set(runnel_global *g, runnel_val v);
-uint32_t runnel_table_size(const runnel_table *t);
+RUNNEL_API runnel_val runnel_global_get(const runnel_global *g);
+RUNNEL_API runnel_status runnel_global_set(runnel_global *g, runnel_val v);
+RUNNEL_API uint32_t runnel_table_size(const runnel_table *t);
 
 #ifdef __cplusplus
 }

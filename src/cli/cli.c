@@ -514,14 +514,5 @@ void rn_cli_format_val(char *buf, size_t size, runnel_val v)
 
 const char *rn_cli_type_name(runnel_valtype t)
 {
-    switch (t) {
-    case RUNNEL_TYPE_I32: return "i32";
-    case RUNNEL_TYPE_I64: return "i64";
-    case RUNNEL_TYPE_F32: return "f32";
-    case RUNNEL_TYPE_F64: return "f64";
-    case RUNNEL_TYPE_V128: return "v128";
-    case RUNNEL_TYPE_FUNCREF: return "funcref";
-    case RUNNEL_TYPE_EXTERNREF: return "externref";
-    }
-    return "unknown";
+    return runnel_valtype_letter(t) != '?' ? runnel_valtype_name(t) : "unknown";
 }

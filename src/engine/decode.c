@@ -282,19 +282,7 @@ static runnel_status get_globaltype(dec *d, rn_reader *rd, rn_globaltype *g)
     return RUNNEL_OK;
 }
 
-static char sig_letter(uint8_t t)
-{
-    switch (t) {
-    case RN_I32: return 'i';
-    case RN_I64: return 'I';
-    case RN_F32: return 'f';
-    case RN_F64: return 'F';
-    case RN_V128: return 'V';
-    case RN_FUNCREF: return 'r';
-    case RN_EXTERNREF: return 'x';
-    }
-    return '?';
-}
+static char sig_letter(uint8_t t) { return runnel_valtype_letter((runnel_valtype)t); }
 
 static runnel_status get_valtypes(dec *d, rn_reader *rd, uint32_t *n, uint8_t **out)
 {

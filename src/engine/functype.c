@@ -10,16 +10,51 @@
 
 #include <string.h>
 
+/* ---------------------------------------------------------------- the value-type table, as functions */
+
+const char *runnel_valtype_name(runnel_valtype t)
+{
+    switch (t) {
+#define RN_NAME_(name, code, letter, text, member)                                                                     \
+    case RUNNEL_TYPE_##name: return text;
+        RUNNEL_VALTYPES(RN_NAME_)
+#undef RN_NAME_
+    }
+    return "?";
+}
+
+const char *rn_valtype_name(uint8_t t) { return runnel_valtype_name((runnel_valtype)t); }
+
+char runnel_valtype_letter(runnel_valtype t)
+{
+    switch (t) {
+#define RN_LETTER_(name, code, letter, text, member)                                                                   \
+    case RUNNEL_TYPE_##name: return letter;
+        RUNNEL_VALTYPES(RN_LETTER_)
+#undef RN_LETTER_
+    }
+    return '?';
+}
+
+bool runnel_valtype_of_letter(char c, runnel_valtype *t)
+{
+    switch (c) {
+#define RN_OF_LETTER_(name, code, letter, text, member)                                                                \
+    case letter: *t = RUNNEL_TYPE_##name; return true;
+        RUNNEL_VALTYPES(RN_OF_LETTER_)
+#undef RN_OF_LETTER_
+    }
+    return false;
+}
+
+/* A type's place in RUNNEL_VALTYPES, 1..7: 3 bits of a function type key. */
 static unsigned code3(uint8_t t)
 {
     switch (t) {
-    case RN_I32: return 1;
-    case RN_I64: return 2;
-    case RN_F32: return 3;
-    case RN_F64: return 4;
-    case RN_V128: return 5;
-    case RN_FUNCREF: return 6;
-    case RN_EXTERNREF: return 7;
+#define RN_CODE3_(name, code, letter, text, member)                                                                    \
+    case RN_##name: return RN_VT_INDEX_##name;
+        RUNNEL_VALTYPES(RN_CODE3_)
+#undef RN_CODE3_
     }
     return 0;
 }

@@ -77,16 +77,8 @@ static rn_def *new_def(runnel_linker *l, const char *module, const char *name, u
 
 static int letter_type(char c)
 {
-    switch (c) {
-    case 'i': return RN_I32;
-    case 'I': return RN_I64;
-    case 'f': return RN_F32;
-    case 'F': return RN_F64;
-    case 'r': return RN_FUNCREF;
-    case 'x': return RN_EXTERNREF;
-    case 'V': return RN_V128;
-    }
-    return -1;
+    runnel_valtype t;
+    return runnel_valtype_of_letter(c, &t) ? (int)t : -1;
 }
 
 /* Parse "ii" + "I" into a function type. */

@@ -13,20 +13,24 @@
 #define RN_MODULE_H
 
 #include "runnel/engine.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Value types use their binary encodings. */
+/* Value types use their binary encodings (RUNNEL_VALTYPES in runnel/engine.h), and RN_VT_INDEX_* numbers
+   them 1..7 in the list's order (function type keys pack a type in 3 bits). */
 enum {
-    RN_I32 = 0x7F,
-    RN_I64 = 0x7E,
-    RN_F32 = 0x7D,
-    RN_F64 = 0x7C,
-    RN_V128 = 0x7B,
-    RN_FUNCREF = 0x70,
-    RN_EXTERNREF = 0x6F,
+#define RN_VALTYPE_ENUM_(name, code, letter, text, member) RN_##name = code,
+    RUNNEL_VALTYPES(RN_VALTYPE_ENUM_)
+#undef RN_VALTYPE_ENUM_
+};
+enum {
+    RN_VT_INDEX_NONE_ = 0,
+#define RN_VALTYPE_INDEX_(name, code, letter, text, member) RN_VT_INDEX_##name,
+    RUNNEL_VALTYPES(RN_VALTYPE_INDEX_)
+#undef RN_VALTYPE_INDEX_
 };
 
 enum { RN_KIND_FUNC = 0, RN_KIND_TABLE = 1, RN_KIND_MEMORY = 2, RN_KIND_GLOBAL = 3 };
@@ -206,10 +210,6 @@ uint64_t rn_functype_key(const rn_functype *t);
 void rn_functype_finish(rn_functype *t);
 bool rn_functype_equal(const rn_functype *a, const rn_functype *b);
 
-/* report.c: set r (if not NULL) to status st at byte offset off with a printf-style message;
-   returns st. */
-runnel_status rn_fail(runnel_report *r, runnel_status st, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 /* decode.c: names (of imports, exports, the module and functions) are NUL-terminated for C callers
    but may contain U+0000 themselves, so each also carries its true byte length, stored in front of

@@ -239,21 +239,23 @@ runnel_status runnel_global_set(runnel_global *g, runnel_val v)
 
 /* ---------------------------------------------------------------- values */
 
+/* Generated from RUNNEL_VALTYPES: each type's bits live in the runnel_val member the table names (a v128's
+   low half: callers move .of.v128.hi themselves). A pointer member goes through uintptr_t, a number is
+   zero-extended (an i32 slot's upper half is zero). */
+#define RN_BITS_OF_(x) _Generic((x), runnel_func *: (rn_slot)(uintptr_t)(x), void *: (rn_slot)(uintptr_t)(x), default: (x))
+#define RN_PUT_BITS_(lv, s)                                                                                            \
+    ((lv) = _Generic((lv), runnel_func *: (runnel_func *)(uintptr_t)(s), void *: (void *)(uintptr_t)(s), uint32_t: (uint32_t)(s), \
+                     default: (s)))
+
 rn_slot rn_val_to_slot(runnel_val v)
 {
     switch (v.type) {
-    case RUNNEL_TYPE_I32:
-    case RUNNEL_TYPE_F32:
-        return v.of.f32_bits;
-    case RUNNEL_TYPE_FUNCREF:
-        return (uintptr_t)v.of.funcref;
-    case RUNNEL_TYPE_EXTERNREF:
-        return (uintptr_t)v.of.externref;
-    case RUNNEL_TYPE_V128: /* the low half; callers take .of.v128.hi themselves */
-        return v.of.v128.lo;
-    default:
-        return v.of.f64_bits;
+#define RN_TO_SLOT_(name, code, letter, text, member)                                                                  \
+    case RUNNEL_TYPE_##name: return (rn_slot)RN_BITS_OF_(v.of.member);
+        RUNNEL_VALTYPES(RN_TO_SLOT_)
+#undef RN_TO_SLOT_
     }
+    return v.of.f64_bits;
 }
 
 runnel_val rn_slot_to_val(rn_slot s, uint8_t type)
@@ -262,21 +264,33 @@ runnel_val rn_slot_to_val(rn_slot s, uint8_t type)
     memset(&v, 0, sizeof v);
     v.type = (runnel_valtype)type;
     switch (type) {
-    case RN_I32:
-    case RN_F32:
-        v.of.f32_bits = (uint32_t)s;
-        break;
-    case RN_FUNCREF:
-        v.of.funcref = (runnel_func *)(uintptr_t)s;
-        break;
-    case RN_EXTERNREF:
-        v.of.externref = (void *)(uintptr_t)s;
-        break;
-    case RN_V128: /* the low half; callers set .of.v128.hi themselves */
-        v.of.v128.lo = s;
-        break;
-    default:
-        v.of.f64_bits = s;
+#define RN_FROM_SLOT_(name, code, letter, text, member)                                                                \
+    case RN_##name: RN_PUT_BITS_(v.of.member, s); break;
+        RUNNEL_VALTYPES(RN_FROM_SLOT_)
+#undef RN_FROM_SLOT_
+    default: v.of.f64_bits = s;
     }
     return v;
+}
+
+size_t runnel_slots_to_val(const runnel_slot *slots, runnel_valtype t, runnel_val *out)
+{
+    if (!slots || !out || runnel_valtype_letter(t) == '?')
+        return 0;
+    *out = rn_slot_to_val(slots[0].i64, t);
+    if (t != RUNNEL_TYPE_V128)
+        return 1;
+    out->of.v128.hi = slots[1].i64;
+    return 2;
+}
+
+size_t runnel_val_to_slots(runnel_val v, runnel_slot *slots)
+{
+    if (!slots || runnel_valtype_letter(v.type) == '?')
+        return 0;
+    slots[0].i64 = rn_val_to_slot(v);
+    if (v.type != RUNNEL_TYPE_V128)
+        return 1;
+    slots[1].i64 = v.of.v128.hi;
+    return 2;
 }

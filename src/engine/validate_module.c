@@ -31,20 +31,6 @@ static runnel_status invalid(runnel_report *r, size_t off, const char *msg, cons
     return rn_fail(r, RUNNEL_INVALID, off, "%s (%s %u)", msg, what, index);
 }
 
-const char *rn_valtype_name(uint8_t t)
-{
-    switch (t) {
-    case RN_I32: return "i32";
-    case RN_I64: return "i64";
-    case RN_F32: return "f32";
-    case RN_F64: return "f64";
-    case RN_V128: return "v128";
-    case RN_FUNCREF: return "funcref";
-    case RN_EXTERNREF: return "externref";
-    }
-    return "?";
-}
-
 /* Limits of a table (range 2^32-1, so only min <= max can fail) or a memory (range 2^16 pages),
    spec 3.2.1 and 3.2.4; in this order, as the reference interpreter checks them. */
 static runnel_status check_limits(runnel_report *r, const rn_limits *lim, bool memory, const char *what,

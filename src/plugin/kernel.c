@@ -411,44 +411,12 @@ runnel_status rn_kernel_define(runnel_plugin *p, runnel_linker *l)
 
 /* ---------------------------------------------------------------- user host functions */
 
+/* A declared letter's type; plugin host functions take no v128 (rn_func_def signatures are checked). */
 static runnel_valtype letter_type(char c)
 {
-    switch (c) {
-    case 'i': return RUNNEL_TYPE_I32;
-    case 'I': return RUNNEL_TYPE_I64;
-    case 'f': return RUNNEL_TYPE_F32;
-    case 'F': return RUNNEL_TYPE_F64;
-    case 'r': return RUNNEL_TYPE_FUNCREF;
-    default: return RUNNEL_TYPE_EXTERNREF;
-    }
-}
-
-static runnel_val slot_to_val(runnel_slot s, char t)
-{
-    runnel_val v = {.type = letter_type(t)};
-    switch (t) {
-    case 'i': v.of.i32 = (int32_t)s.i32; break;
-    case 'I': v.of.i64 = (int64_t)s.i64; break;
-    case 'f': v.of.f32_bits = s.i32; break;
-    case 'F': v.of.f64_bits = s.i64; break;
-    case 'r': v.of.funcref = s.ref; break;
-    default: v.of.externref = s.ref; break;
-    }
-    return v;
-}
-
-static runnel_slot val_to_slot(runnel_val v, char t)
-{
-    runnel_slot s = {.i64 = 0};
-    switch (t) {
-    case 'i': s.i32 = (uint32_t)v.of.i32; break;
-    case 'I': s.i64 = (uint64_t)v.of.i64; break;
-    case 'f': s.i32 = v.of.f32_bits; break;
-    case 'F': s.i64 = v.of.f64_bits; break;
-    case 'r': s.ref = v.of.funcref; break;
-    default: s.ref = v.of.externref; break;
-    }
-    return s;
+    runnel_valtype t = RUNNEL_TYPE_EXTERNREF;
+    runnel_valtype_of_letter(c, &t);
+    return t;
 }
 
 #define MAX_HOST_VALUES 32
@@ -460,7 +428,7 @@ static runnel_status user_trampoline(runnel_caller *c, const runnel_slot *args, 
     size_t np = strlen(d->params), nr = strlen(d->results);
     runnel_val in[MAX_HOST_VALUES], out[MAX_HOST_VALUES];
     for (size_t i = 0; i < np; i++)
-        in[i] = slot_to_val(args[i], d->params[i]);
+        runnel_slots_to_val(&args[i], letter_type(d->params[i]), &in[i]);
     for (size_t i = 0; i < nr; i++)
         out[i] = (runnel_val){.type = letter_type(d->results[i])};
     runnel_current_plugin cur = {.p = b->p, .caller = c, .fail = NULL};
@@ -472,8 +440,10 @@ static runnel_status user_trampoline(runnel_caller *c, const runnel_slot *args, 
         free(cur.fail);
         return r;
     }
-    for (size_t i = 0; i < nr; i++)
-        results[i] = val_to_slot(out[i], d->results[i]);
+    for (size_t i = 0; i < nr; i++) {
+        out[i].type = letter_type(d->results[i]); /* the declared type, whatever the function left there */
+        runnel_val_to_slots(out[i], &results[i]);
+    }
     return RUNNEL_OK;
 }
 

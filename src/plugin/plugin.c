@@ -63,16 +63,8 @@ static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
 
 static const char *type_word(char c)
 {
-    switch (c) {
-    case 'i': return "i32";
-    case 'I': return "i64";
-    case 'f': return "f32";
-    case 'F': return "f64";
-    case 'V': return "v128"; /* the engine's letter (decode.c sig_letter) */
-    case 'r': return "funcref";
-    case 'x': return "externref";
-    }
-    return "?";
+    runnel_valtype t;
+    return runnel_valtype_of_letter(c, &t) ? runnel_valtype_name(t) : "?";
 }
 
 /* "I:I" -> "(i64) -> i64" */
