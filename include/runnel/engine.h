@@ -301,10 +301,16 @@ RUNNEL_API runnel_linker *runnel_linker_new(void);
 RUNNEL_API void runnel_linker_free(runnel_linker *l);
 /* A host function. Signatures are strings of type letters, params and results separate:
    i = i32, I = i64, f = f32, F = f64, V = v128 (two slots), r = funcref, x = externref; e.g. ("ii", "I").
-   Later definitions of the same (module, name) replace earlier ones. */
+   Later definitions of the same (module, name) replace earlier ones.
+   user is handed to fn on every call. free_user (NULL: none) is the finalizer of user: it is called
+   once, with user, when the linker is freed (for a replaced definition too, since instances made
+   before the replacement may still call it), and never when this call fails (then user stays the
+   caller's). As the linker's host functions are called through instances, free a store before the
+   linkers its instances were made with. */
+typedef void (*runnel_free_fn)(void *user);
 RUNNEL_API runnel_status runnel_linker_define_func(runnel_linker *l, const char *module, const char *name,
                                                    const char *params, const char *results, runnel_host_fn fn,
-                                                   void *user);
+                                                   void *user, runnel_free_fn free_user);
 /* Every export of an instance, under a module name (the spec's "register"). */
 RUNNEL_API runnel_status runnel_linker_define_instance(runnel_linker *l, const char *module, runnel_instance *inst);
 RUNNEL_API runnel_status runnel_linker_define_memory(runnel_linker *l, const char *module, const char *name,

@@ -28,7 +28,7 @@
  * Host functions (imports a plugin declares beyond `extism:host/env`) receive a runnel_current_plugin,
  * through which they read and write Extism memory by handle, exactly as the plugin does.
  *
- * docs/plugins.md is the user's guide; include/extism.h offers libextism's C API over this one.
+ * docs/plugins.md is the user's guide; include/runnel/extism.h offers libextism's C API over this one.
  */
 #ifndef RUNNEL_PLUGIN_H
 #define RUNNEL_PLUGIN_H
@@ -58,8 +58,8 @@ typedef enum runnel_log_level {
 /* Parses "trace" .. "error", "warning", "off"/"none" (any case), or a filter such as
    "extism=debug,other=info" (the first `runnel=`/`extism=` or bare level wins). Returns false if
    nothing in s names a level. */
-bool runnel_log_level_parse(const char *s, runnel_log_level *out);
-const char *runnel_log_level_name(runnel_log_level l);
+RUNNEL_API bool runnel_log_level_parse(const char *s, runnel_log_level *out);
+RUNNEL_API const char *runnel_log_level_name(runnel_log_level l);
 
 /* A log sink. Called for each message at or above the plugin's level; msg is not NUL-terminated. */
 typedef void (*runnel_log_fn)(void *user, runnel_log_level level, const char *plugin_name, const char *msg,
@@ -88,34 +88,40 @@ typedef struct runnel_plugin_function {
     const char *params;      /* type letters as in runnel_linker_define_func: "I" = one i64 */
     const char *results;     /* e.g. "I", or "" for none */
     runnel_plugin_host_fn fn;
-    void *user;              /* passed to fn; owned by the caller, must outlive every plugin using it */
+    void *user;              /* passed to fn */
+    /* The finalizer of user (NULL: none, user is the caller's and must outlive every plugin using it):
+       called once, with user, when the compiled plugin made with this function is freed (its last
+       reference goes: runnel_compiled_plugin_free and every plugin made from it); not called when
+       runnel_compiled_plugin_new fails. Each compiled plugin calls it for its own copy, so an array
+       given to several compiled plugins needs a reference-counted user (as extism.h's functions). */
+    runnel_free_fn free_user;
 } runnel_plugin_function;
 
 /* Extism memory, by handle. A handle is an offset into Extism memory; 0 is never a block. */
 /* A new block of n bytes (uninitialised); 0 when n is 0 or the memory limit is reached. */
-uint64_t runnel_current_alloc(runnel_current_plugin *cur, uint64_t n);
+RUNNEL_API uint64_t runnel_current_alloc(runnel_current_plugin *cur, uint64_t n);
 /* A new block holding a copy of data[0..n); 0 as for runnel_current_alloc. */
-uint64_t runnel_current_alloc_bytes(runnel_current_plugin *cur, const void *data, size_t n);
+RUNNEL_API uint64_t runnel_current_alloc_bytes(runnel_current_plugin *cur, const void *data, size_t n);
 /* Frees a block; 0 and handles that are not live blocks are ignored. */
-void runnel_current_free(runnel_current_plugin *cur, uint64_t handle);
+RUNNEL_API void runnel_current_free(runnel_current_plugin *cur, uint64_t handle);
 /* The length of the live block starting at handle, else 0. */
-uint64_t runnel_current_length(runnel_current_plugin *cur, uint64_t handle);
+RUNNEL_API uint64_t runnel_current_length(runnel_current_plugin *cur, uint64_t handle);
 /* The bytes of the live block starting at handle (and its length in *len), or NULL (and *len 0).
    Valid until the next allocation (which may move Extism memory). */
-uint8_t *runnel_current_block(runnel_current_plugin *cur, uint64_t handle, size_t *len);
+RUNNEL_API uint8_t *runnel_current_block(runnel_current_plugin *cur, uint64_t handle, size_t *len);
 /* The base of Extism memory (handle h is at base + h) and its size in bytes; as libextism's
    extism_current_plugin_memory. Valid until the next allocation. */
-uint8_t *runnel_current_memory(runnel_current_plugin *cur, size_t *size);
+RUNNEL_API uint8_t *runnel_current_memory(runnel_current_plugin *cur, size_t *size);
 /* Sets the call's error text (as the plugin's error_set does): the call fails with it. */
-runnel_status runnel_current_set_error(runnel_current_plugin *cur, const char *msg, size_t len);
+RUNNEL_API runnel_status runnel_current_set_error(runnel_current_plugin *cur, const char *msg, size_t len);
 /* Makes the host function fail: the plugin's call stops and fails with this message (printf-style).
    Return its result from the host function. */
-runnel_status runnel_current_fail(runnel_current_plugin *cur, const char *fmt, ...)
+RUNNEL_API runnel_status runnel_current_fail(runnel_current_plugin *cur, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The host_context given to runnel_plugin_call (NULL if none). */
-void *runnel_current_host_context(runnel_current_plugin *cur);
+RUNNEL_API void *runnel_current_host_context(runnel_current_plugin *cur);
 /* The plugin being called (for its vars, config and name; calling it again from here is refused). */
-runnel_plugin *runnel_current_plugin_of(runnel_current_plugin *cur);
+RUNNEL_API runnel_plugin *runnel_current_plugin_of(runnel_current_plugin *cur);
 
 /* ---------------------------------------------------------------- creating plugins */
 
@@ -144,25 +150,26 @@ typedef struct runnel_plugin_options {
    magic "\0asm", from one raw module (named "main"). NULL options = defaults (no WASI, no functions).
    Fails (NULL, reason in r) on a bad manifest (unknown fields, bad types), an unreadable or invalid
    module, a hash mismatch, or an import that neither the host nor the linked modules provide. */
-runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len, const runnel_plugin_options *opts,
-                                                   runnel_report *r);
+RUNNEL_API runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len,
+                                                              const runnel_plugin_options *opts, runnel_report *r);
 /* Drops the caller's reference; plugins made from it keep it alive. */
-void runnel_compiled_plugin_free(runnel_compiled_plugin *c);
+RUNNEL_API void runnel_compiled_plugin_free(runnel_compiled_plugin *c);
 /* Takes one more reference (released by runnel_compiled_plugin_free); returns c. Thread-safe. */
-runnel_compiled_plugin *runnel_compiled_plugin_retain(runnel_compiled_plugin *c);
+RUNNEL_API runnel_compiled_plugin *runnel_compiled_plugin_retain(runnel_compiled_plugin *c);
 
 /* A plugin from a compiled plugin (thread-safe: many threads may call this on one compiled plugin).
    The first call instantiates; nothing runs before it. */
-runnel_plugin *runnel_plugin_new_from_compiled(runnel_compiled_plugin *c, runnel_report *r);
+RUNNEL_API runnel_plugin *runnel_plugin_new_from_compiled(runnel_compiled_plugin *c, runnel_report *r);
 /* runnel_compiled_plugin_new + runnel_plugin_new_from_compiled. */
-runnel_plugin *runnel_plugin_new(const void *data, size_t len, const runnel_plugin_options *opts, runnel_report *r);
-void runnel_plugin_free(runnel_plugin *p);
+RUNNEL_API runnel_plugin *runnel_plugin_new(const void *data, size_t len, const runnel_plugin_options *opts,
+                                            runnel_report *r);
+RUNNEL_API void runnel_plugin_free(runnel_plugin *p);
 
 /* A name for log lines (default: the main module's name, "main"). Copied. */
-void runnel_plugin_set_name(runnel_plugin *p, const char *name);
-const char *runnel_plugin_name(const runnel_plugin *p);
+RUNNEL_API void runnel_plugin_set_name(runnel_plugin *p, const char *name);
+RUNNEL_API const char *runnel_plugin_name(const runnel_plugin *p);
 /* 16 random bytes identifying the plugin (a UUID v4, as extism_plugin_id). */
-const uint8_t *runnel_plugin_id(const runnel_plugin *p);
+RUNNEL_API const uint8_t *runnel_plugin_id(const runnel_plugin *p);
 
 /* ---------------------------------------------------------------- calling */
 
@@ -173,11 +180,12 @@ const uint8_t *runnel_plugin_id(const runnel_plugin *p);
    function). The call succeeded exactly when it returned 0 and runnel_plugin_error() is NULL: a guest
    may set an error and return 0, and one that returns non-zero without setting an error leaves the
    error NULL, as in libextism. host_context is handed to host functions (runnel_current_host_context). */
-int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input, size_t len, void *host_context);
+RUNNEL_API int32_t runnel_plugin_call(runnel_plugin *p, const char *func, const void *input, size_t len,
+                                      void *host_context);
 /* The last call's output (valid until the next call or runnel_plugin_free); never NULL. */
-const uint8_t *runnel_plugin_output(const runnel_plugin *p, size_t *len);
+RUNNEL_API const uint8_t *runnel_plugin_output(const runnel_plugin *p, size_t *len);
 /* The last call's error text, or NULL if it succeeded (valid until the next call). */
-const char *runnel_plugin_error(const runnel_plugin *p);
+RUNNEL_API const char *runnel_plugin_error(const runnel_plugin *p);
 /* The last call's report: what runnel_plugin_error says, plus where the guest failed. Valid until the
    next call or runnel_plugin_free (during a call it describes nothing yet); NULL only for a NULL plugin.
    After a successful call (error NULL) it is all zero, status RUNNEL_OK. After a failed one:
@@ -192,15 +200,15 @@ const char *runnel_plugin_error(const runnel_plugin *p);
               The names belong to the plugin's modules and stay valid as long as the plugin.
    The failing code may be the export, or an initialiser or start function run by the call's
    instantiation (its trap's backtrace, with the error "failed to initialize ...: unreachable"). */
-const runnel_report *runnel_plugin_last_report(const runnel_plugin *p);
+RUNNEL_API const runnel_report *runnel_plugin_last_report(const runnel_plugin *p);
 /* Does the main module export a function of this name? */
-bool runnel_plugin_function_exists(const runnel_plugin *p, const char *func);
+RUNNEL_API bool runnel_plugin_function_exists(const runnel_plugin *p, const char *func);
 /* Empties Extism memory, as libextism's extism_plugin_reset does (it calls the kernel's reset): every
    handle becomes invalid and the last output is emptied. Nothing else changes: the wasm instances stay
    (so guest globals and the guest's own memory keep their values), and so do vars, config, limits and
    the last error and report. For fresh instances make a new plugin from the compiled plugin
    (runnel_plugin_new_from_compiled is cheap). Not allowed during a call (returns false). */
-bool runnel_plugin_reset(runnel_plugin *p);
+RUNNEL_API bool runnel_plugin_reset(runnel_plugin *p);
 
 /* ---------------------------------------------------------------- cancellation */
 
@@ -210,32 +218,33 @@ typedef struct runnel_cancel_handle runnel_cancel_handle;
    runnel_cancel_handle_retain and drops it with runnel_cancel_handle_release; a retained handle stays
    valid after runnel_plugin_free, and cancelling through it then does nothing and returns false.
    Freeing the plugin while another thread cancels through a retained handle is safe. */
-runnel_cancel_handle *runnel_plugin_cancel_handle(runnel_plugin *p);
-runnel_cancel_handle *runnel_cancel_handle_retain(runnel_cancel_handle *h); /* returns h */
-void runnel_cancel_handle_release(runnel_cancel_handle *h);
+RUNNEL_API runnel_cancel_handle *runnel_plugin_cancel_handle(runnel_plugin *p);
+RUNNEL_API runnel_cancel_handle *runnel_cancel_handle_retain(runnel_cancel_handle *h); /* returns h */
+RUNNEL_API void runnel_cancel_handle_release(runnel_cancel_handle *h);
 /* Asks the plugin's running call to stop; safe from any thread. Returns true when a call was running
    when asked: that call is then interrupted at its next function entry, loop back-edge or host wait
    (sleep, HTTP), normally within a millisecond, and fails with error "timeout" and rc 134 (as in
    Extism, where cancellation and timeouts share one mechanism), unless it returned on its own first.
    Returns false when no call was running (between calls, after the plugin was freed, or h is NULL):
    nothing is remembered, so a cancel never reaches a later call. */
-bool runnel_plugin_cancel(runnel_cancel_handle *h);
+RUNNEL_API bool runnel_plugin_cancel(runnel_cancel_handle *h);
 
 /* ---------------------------------------------------------------- config, vars, limits */
 
 /* Merges a JSON object into the plugin's config: string values are set, null removes a key. Anything
    else is an error (RUNNEL_BADARG with the reason). */
-runnel_status runnel_plugin_config_update(runnel_plugin *p, const char *json, size_t len, runnel_report *r);
+RUNNEL_API runnel_status runnel_plugin_config_update(runnel_plugin *p, const char *json, size_t len, runnel_report *r);
 /* Sets one key (value NULL removes it). */
-runnel_status runnel_plugin_config_set(runnel_plugin *p, const char *key, const char *value);
+RUNNEL_API runnel_status runnel_plugin_config_set(runnel_plugin *p, const char *key, const char *value);
 /* The value of a config key, or NULL (valid until the config changes). */
-const char *runnel_plugin_config_get(const runnel_plugin *p, const char *key);
+RUNNEL_API const char *runnel_plugin_config_get(const runnel_plugin *p, const char *key);
 
 /* Plugin variables (what var_get/var_set see); keys and values are bytes. get: NULL when absent
    (valid until the variables change). set: NULL value deletes. The host is trusted: max_var_bytes
    limits what the plugin stores, not what the host presets. */
-const uint8_t *runnel_plugin_var_get(const runnel_plugin *p, const void *key, size_t klen, size_t *len);
-runnel_status runnel_plugin_var_set(runnel_plugin *p, const void *key, size_t klen, const void *value, size_t len);
+RUNNEL_API const uint8_t *runnel_plugin_var_get(const runnel_plugin *p, const void *key, size_t klen, size_t *len);
+RUNNEL_API runnel_status runnel_plugin_var_set(runnel_plugin *p, const void *key, size_t klen, const void *value,
+                                               size_t len);
 
 /* Limits of one plugin, initialised from its manifest. Changing them applies from the next call, to the
    live instance as well as to later ones: timeout and fuel are set at each call, and a changed
@@ -250,12 +259,12 @@ typedef struct runnel_plugin_limits {
     uint64_t max_http_response_bytes;/* default 50 MiB */
     uint64_t fuel;                   /* per call; 0 = unlimited */
 } runnel_plugin_limits;
-runnel_plugin_limits runnel_plugin_get_limits(const runnel_plugin *p);
-void runnel_plugin_set_limits(runnel_plugin *p, const runnel_plugin_limits *l);
+RUNNEL_API runnel_plugin_limits runnel_plugin_get_limits(const runnel_plugin *p);
+RUNNEL_API void runnel_plugin_set_limits(runnel_plugin *p, const runnel_plugin_limits *l);
 /* Lets http_headers return the last response's headers (extism_plugin_allow_http_response_headers). */
-void runnel_plugin_allow_http_response_headers(runnel_plugin *p, bool allow);
+RUNNEL_API void runnel_plugin_allow_http_response_headers(runnel_plugin *p, bool allow);
 /* Changes the log level (RUNNEL_LOG_FROM_ENV re-reads RUNNEL_LOG). */
-void runnel_plugin_set_log_level(runnel_plugin *p, runnel_log_level level);
+RUNNEL_API void runnel_plugin_set_log_level(runnel_plugin *p, runnel_log_level level);
 
 #ifdef __cplusplus
 }

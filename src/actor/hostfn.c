@@ -183,14 +183,14 @@ static runnel_status host_set_state(runnel_current_plugin *cur, const runnel_val
 }
 
 static const runnel_plugin_function current_fns[] = {
-    {NULL, "__send_output", "I", "", host_send_output, NULL},
-    {NULL, "__get_state", "I", "I", host_get_state, NULL},
-    {NULL, "__set_state", "II", "", host_set_state, NULL},
+    {NULL, "__send_output", "I", "", host_send_output, NULL, NULL},
+    {NULL, "__get_state", "I", "I", host_get_state, NULL, NULL},
+    {NULL, "__set_state", "II", "", host_set_state, NULL, NULL},
 };
 static const runnel_plugin_function legacy_fns[] = {
-    {NULL, "__send_output", "I", "I", host_send_output, NULL},
-    {NULL, "__get_state", "I", "I", host_get_state, NULL},
-    {NULL, "__set_state", "II", "I", host_set_state, NULL},
+    {NULL, "__send_output", "I", "I", host_send_output, NULL, NULL},
+    {NULL, "__get_state", "I", "I", host_get_state, NULL, NULL},
+    {NULL, "__set_state", "II", "I", host_set_state, NULL, NULL},
 };
 
 const runnel_plugin_function *rn_actor_host_functions(rn_actor_abi abi, size_t *n)

@@ -24,6 +24,7 @@ typedef struct rn_def {
     void *ext; /* runnel_memory/table/global */
     runnel_host_fn fn;
     void *user;
+    runnel_free_fn free_user; /* called with user when the linker is freed */
     rn_functype type;
 } rn_def;
 
@@ -39,6 +40,8 @@ void runnel_linker_free(runnel_linker *l)
     if (!l)
         return;
     for (size_t i = 0; i < l->n; i++) {
+        if (l->defs[i].free_user)
+            l->defs[i].free_user(l->defs[i].user);
         free(l->defs[i].module);
         free(l->defs[i].name);
         free(l->defs[i].type.params);
@@ -121,7 +124,7 @@ bad:
 }
 
 runnel_status runnel_linker_define_func(runnel_linker *l, const char *module, const char *name, const char *params,
-                                        const char *results, runnel_host_fn fn, void *user)
+                                        const char *results, runnel_host_fn fn, void *user, runnel_free_fn free_user)
 {
     rn_functype t;
     if (!fn || !name || !parse_sig(params, results, &t))
@@ -135,6 +138,7 @@ runnel_status runnel_linker_define_func(runnel_linker *l, const char *module, co
     }
     d->fn = fn;
     d->user = user;
+    d->free_user = free_user;
     d->type = t;
     return RUNNEL_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * extism_api.c - libextism's C API (include/extism.h) over runnel's plugin layer.
+ * extism_api.c - libextism's C API (include/runnel/extism.h) over runnel's plugin layer.
  *
  * Programs written for libextism link against runnel unchanged, so this file maps each libextism call
  * onto runnel_plugin_* and keeps libextism's contracts where the two differ:
@@ -20,7 +20,7 @@
  */
 #include "plugin_impl.h"
 
-#include "extism.h"
+#include "runnel/extism.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -362,7 +362,7 @@ static ExtismCompiledPlugin *compile(const uint8_t *wasm, ExtismSize size, const
         }
         atomic_fetch_add(&f->refs, 1);
         cp->funcs[cp->nfuncs++] = f;
-        defs[i] = (runnel_plugin_function){f->ns, f->name, f->params, f->results, trampoline, f};
+        defs[i] = (runnel_plugin_function){f->ns, f->name, f->params, f->results, trampoline, f, NULL};
     }
     runnel_plugin_options o = {
         .wasi = wasi,

@@ -402,7 +402,7 @@ runnel_status rn_kernel_define(runnel_plugin *p, runnel_linker *l)
 {
     for (size_t i = 0; i < NENV; i++) {
         runnel_status st = runnel_linker_define_func(l, RUNNEL_PLUGIN_ENV_NAMESPACE, ENV[i].name, ENV[i].params,
-                                                     ENV[i].results, ENV[i].fn, p);
+                                                     ENV[i].results, ENV[i].fn, p, NULL);
         if (st != RUNNEL_OK)
             return st;
     }
@@ -452,7 +452,7 @@ runnel_status rn_user_funcs_define(runnel_plugin *p, runnel_linker *l)
     for (size_t i = 0; i < p->c->nfuncs; i++) {
         const rn_func_def *d = &p->c->funcs[i];
         runnel_status st = runnel_linker_define_func(l, d->ns, d->name, d->params, d->results, user_trampoline,
-                                                     &p->bindings[i]);
+                                                     &p->bindings[i], NULL);
         if (st != RUNNEL_OK)
             return st;
     }

@@ -107,6 +107,8 @@ static void compiled_release(runnel_compiled_plugin *c)
     }
     free(c->modules);
     for (size_t i = 0; i < c->nfuncs; i++) {
+        if (c->funcs[i].free_user)
+            c->funcs[i].free_user(c->funcs[i].user);
         free(c->funcs[i].ns);
         free(c->funcs[i].name);
         free(c->funcs[i].params);
@@ -377,6 +379,9 @@ runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len,
         compiled_release(c);
         return NULL;
     }
+    /* the finalizers only now: a failed compile leaves each user to its caller */
+    for (size_t i = 0; i < c->nfuncs; i++)
+        c->funcs[i].free_user = opts->functions[i].free_user;
     return c;
 }
 

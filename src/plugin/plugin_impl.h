@@ -8,7 +8,7 @@
  *   manifest.c   the manifest (JSON), wasm sources, SHA-256 and base64
  *   plugin.c     compiled plugins, plugins, instantiation, the calling convention, limits, cancel
  *   log.c        log levels, RUNNEL_LOG, sinks
- *   extism_api.c libextism's C API (include/extism.h) over all of the above
+ *   extism_api.c libextism's C API (include/runnel/extism.h) over all of the above
  */
 #ifndef RN_PLUGIN_IMPL_H
 #define RN_PLUGIN_IMPL_H
@@ -158,6 +158,7 @@ typedef struct rn_func_def {
     char *sig; /* "params:results", to compare with imports */
     runnel_plugin_host_fn fn;
     void *user;
+    runnel_free_fn free_user; /* set once the compile succeeded; called when the compiled plugin goes */
 } rn_func_def;
 
 typedef struct rn_module_entry {

@@ -95,7 +95,7 @@ runnel_status runnel_wasi_define(runnel_wasi *w, runnel_linker *l)
         return RUNNEL_BADARG;
     for (size_t i = 0; i < RN_WASI_NFUNCS; i++) {
         runnel_status st = runnel_linker_define_func(l, RUNNEL_WASI_MODULE, funcs[i].name, funcs[i].params,
-                                                     funcs[i].results, host_entry, &w->bind[i]);
+                                                     funcs[i].results, host_entry, &w->bind[i], NULL);
         if (st != RUNNEL_OK)
             return st;
     }

@@ -201,7 +201,7 @@ static runnel_linker *make_linker(const runnel_module *m)
         return NULL;
     for (size_t j = 0; j < sizeof logs / sizeof logs[0]; j++)
         runnel_linker_define_func(l, "fuzzing-support", logs[j].name, logs[j].sig, "", log_value,
-                                  (void *)(uintptr_t)logs[j].t);
+                                  (void *)(uintptr_t)logs[j].t, NULL);
     return l;
 }
 

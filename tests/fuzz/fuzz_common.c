@@ -170,7 +170,7 @@ bool fuzz_satisfy_imports(runnel_linker *l, runnel_store *s, const runnel_module
             for (const char *p = colon + 1; *p; p++)
                 nslots += *p == 'V' ? 2 : 1;
             st = runnel_linker_define_func(l, d.module, d.name, params, colon + 1, zero_stub,
-                                           (void *)(uintptr_t)nslots);
+                                           (void *)(uintptr_t)nslots, NULL);
             free(params);
             break;
         }

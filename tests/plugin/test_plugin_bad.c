@@ -170,7 +170,7 @@ static void bad_input__imports_and_exports(void **state)
     call_fails(p, "memory", "x", -1, false, "Function not found: memory"); /* an export, but not a function */
     runnel_plugin_free(p);
     /* host functions with bad type letters are refused */
-    runnel_plugin_function f = {NULL, "f", "Q", "", NULL, NULL};
+    runnel_plugin_function f = {NULL, "f", "Q", "", NULL, NULL, NULL};
     runnel_plugin_options bad = {.functions = &f, .nfunctions = 1};
     snprintf(json, sizeof json, "{\"wasm\": [{\"path\": \"%s\"}]}", plugin_path("echo.wasm"));
     expect_load_error(&bad, json, "host function 0 (f)");
@@ -198,12 +198,12 @@ static runnel_status failing_host(runnel_current_plugin *cur, const runnel_val *
 static void bad_input__reentry_and_failing_host(void **state)
 {
     (void)state;
-    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", reenter, NULL};
+    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", reenter, NULL, NULL};
     runnel_plugin_options o = {.functions = &f, .nfunctions = 1};
     runnel_plugin *p = plugin_file("reflect.wasm", &o);
     call_expect(p, "reflect", "abc", "abc");
     runnel_plugin_free(p);
-    runnel_plugin_function g = {NULL, "host_reflect", "I", "I", failing_host, NULL};
+    runnel_plugin_function g = {NULL, "host_reflect", "I", "I", failing_host, NULL, NULL};
     runnel_plugin_options o2 = {.functions = &g, .nfunctions = 1};
     p = plugin_file("reflect.wasm", &o2);
     call_fails(p, "reflect", "abc", -1, false, "the host says no (42)");
@@ -247,6 +247,15 @@ static void bad_input__manifest_check(void **state)
     check_fails("{\"wasm\": [{\"path\": \"a.wasm\"}], \"memory\": {\"max_page\": 5}}", "unknown field `max_page`");
     check_fails("{\"wasm\": [{\"data\": \"AGFzbQEAAAA=\", \"hash\": \"00\"}]}", "Hash mismatch");
     check_fails("{\"wasm\": []}", "No wasm files specified");
+    /* a NUL would cut a config value or an allowed host short (everything downstream reads C strings):
+       refused, never shortened */
+    char json[4096];
+    snprintf(json, sizeof json, "{\"wasm\": [{\"path\": \"%s\"}], \"config\": {\"vowels\": \"aeiou\\u0000xyz\"}}",
+             plugin_path("code.wasm"));
+    check_fails(json, "a string holds \\u0000 (line 1, column");
+    snprintf(json, sizeof json, "{\"wasm\": [{\"path\": \"%s\"}], \"allowed_hosts\": [\"example.com\\u0000.evil.net\"]}",
+             plugin_path("code.wasm"));
+    check_fails(json, "which no manifest field can carry");
 }
 
 int main(int argc, char **argv)

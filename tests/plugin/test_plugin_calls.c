@@ -22,7 +22,7 @@ static runnel_status host_fail(runnel_current_plugin *cur, const runnel_val *arg
 
 static runnel_plugin *trap_plugin(void)
 {
-    static const runnel_plugin_function f = {NULL, "host_fail", "", "", host_fail, NULL};
+    static const runnel_plugin_function f = {NULL, "host_fail", "", "", host_fail, NULL, NULL};
     runnel_plugin_options o = {.functions = &f, .nfunctions = 1};
     return plugin_from_manifest(&o, "{\"wasm\": [{\"path\": \"%s\"}]}", wat("trap"));
 }
@@ -205,7 +205,7 @@ static void reset__refused_during_a_call(void **state)
 {
     (void)state;
     int result = -1;
-    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", reset_inside, &result};
+    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", reset_inside, &result, NULL};
     runnel_plugin_options o = {.functions = &f, .nfunctions = 1};
     runnel_plugin *p = plugin_file("reflect.wasm", &o);
     /* refused, and the input's block is still there to be the output */
@@ -216,6 +216,47 @@ static void reset__refused_during_a_call(void **state)
     runnel_plugin_free(p);
 }
 
+/* A host function's finalizer: called once, when the compiled plugin holding it goes (after the last
+   plugin made from it), and not at all when the compile fails (the user data stays the caller's). */
+static runnel_status identity_host(runnel_current_plugin *cur, const runnel_val *args, size_t nargs,
+                                   runnel_val *results, size_t nresults, void *user)
+{
+    (void)cur, (void)nargs, (void)nresults;
+    ++*(int *)user;
+    results[0] = args[0];
+    return RUNNEL_OK;
+}
+
+static void count_free(void *user) { *(int *)user += 1000; }
+
+static void finalizer__host_function_user_data(void **state)
+{
+    (void)state;
+    int user = 0;
+    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", identity_host, &user, count_free};
+    runnel_plugin_options o = {.functions = &f, .nfunctions = 1};
+    size_t n;
+    uint8_t *wasm = wat_bytes("reflect", &n);
+    runnel_report r = {0};
+    runnel_compiled_plugin *c = runnel_compiled_plugin_new(wasm, n, &o, &r);
+    assert_non_null(c);
+    runnel_plugin *p = runnel_plugin_new_from_compiled(c, &r);
+    assert_non_null(p);
+    runnel_compiled_plugin_free(c); /* the plugin keeps it, so user is not finalized yet */
+    call_expect(p, "reflect", "abc", "abc");
+    assert_int_equal(user, 1);
+    runnel_plugin_free(p);
+    assert_int_equal(user, 1001);
+
+    /* a compile that fails (an import nobody provides, as the function has another name) */
+    user = 0;
+    f.name = "not_what_it_imports";
+    assert_null(runnel_compiled_plugin_new(wasm, n, &o, &r));
+    assert_int_equal(user, 0);
+    runnel_report_clear(&r);
+    free(wasm);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +264,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(report__initialiser_and_real_plugins),
         cmocka_unit_test(reset__empties_extism_memory_only),
         cmocka_unit_test(reset__refused_during_a_call),
+        cmocka_unit_test(finalizer__host_function_user_data),
     };
     RUN_FILTERED(tests, argc, argv);
 }

@@ -314,7 +314,7 @@ static void hostile__host_function_api(void **state)
 {
     (void)state;
     /* reflect.wasm calls host_reflect with its input's handle and outputs what it returns */
-    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", hostile_host, NULL};
+    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", hostile_host, NULL, NULL};
     runnel_plugin_options o = {.functions = &f, .nfunctions = 1};
     runnel_plugin *p = plugin_file("reflect.wasm", &o);
     call_expect(p, "reflect", "input", "ok");

@@ -174,7 +174,7 @@ static void cli_test_code__same_as_code(void **state)
 static void code_functions__identity_host_function(void **state)
 {
     (void)state;
-    runnel_plugin_function f = {NULL, "hello_world", "I", "I", identity, NULL};
+    runnel_plugin_function f = {NULL, "hello_world", "I", "I", identity, NULL, NULL};
     runnel_plugin_options o = {.wasi = true, .functions = &f, .nfunctions = 1};
     runnel_plugin *p = plugin_file("code-functions.wasm", &o);
     call_expect(p, "count_vowels", "this is a test", "{\"count\": 4}");
@@ -193,7 +193,7 @@ static void code_functions__identity_host_function(void **state)
 static void code_functions__host_sets_error(void **state)
 {
     (void)state;
-    runnel_plugin_function f = {NULL, "hello_world", "I", "I", identity_set_error, NULL};
+    runnel_plugin_function f = {NULL, "hello_world", "I", "I", identity_set_error, NULL, NULL};
     runnel_plugin_options o = {.wasi = true, .functions = &f, .nfunctions = 1};
     runnel_plugin *p = plugin_file("code-functions.wasm", &o);
     assert_int_equal(runnel_plugin_call(p, "count_vowels", "this is a test", 14, NULL), 0);
@@ -210,7 +210,7 @@ static void code_functions__needs_wasi_and_host_function(void **state)
     assert_non_null(e);
     assert_non_null(strstr(e, "`extism:host/user::hello_world` has not been defined"));
     free(e);
-    runnel_plugin_function f = {NULL, "hello_world", "I", "I", identity, NULL};
+    runnel_plugin_function f = {NULL, "hello_world", "I", "I", identity, NULL, NULL};
     runnel_plugin_options o = {.functions = &f, .nfunctions = 1};
     e = load_error(&o, json);
     assert_non_null(e);
@@ -218,7 +218,7 @@ static void code_functions__needs_wasi_and_host_function(void **state)
     assert_non_null(strstr(e, "enable WASI"));
     free(e);
     /* a host function of the wrong type */
-    runnel_plugin_function g = {NULL, "hello_world", "i", "i", identity, NULL};
+    runnel_plugin_function g = {NULL, "hello_world", "i", "i", identity, NULL, NULL};
     runnel_plugin_options o2 = {.wasi = true, .functions = &g, .nfunctions = 1};
     e = load_error(&o2, json);
     assert_non_null(e);
@@ -242,7 +242,7 @@ static void globals__persist_across_calls(void **state)
 static void reflect__identity(void **state)
 {
     (void)state;
-    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", identity, NULL};
+    runnel_plugin_function f = {NULL, "host_reflect", "I", "I", identity, NULL, NULL};
     runnel_plugin_options o = {.functions = &f, .nfunctions = 1};
     runnel_plugin *p = plugin_file("reflect.wasm", &o);
     char *buf = malloc(65540 + 1);
@@ -572,7 +572,7 @@ static void go_read_write__read_only(void **state)
 static void go_host__mult(void **state)
 {
     (void)state;
-    runnel_plugin_function f = {NULL, "mult", "II", "I", mult, NULL};
+    runnel_plugin_function f = {NULL, "mult", "II", "I", mult, NULL, NULL};
     runnel_plugin *p = go("host.wasm", &f, 1);
     call_expect(p, "run_test", "", "42 x 2 = 84");
     runnel_plugin_free(p);
@@ -581,7 +581,7 @@ static void go_host__mult(void **state)
 static void go_host_memory__to_upper(void **state)
 {
     (void)state;
-    runnel_plugin_function f = {"host", "to_upper", "I", "I", to_upper, NULL};
+    runnel_plugin_function f = {"host", "to_upper", "I", "I", to_upper, NULL, NULL};
     runnel_plugin *p = go("host_memory.wasm", &f, 1);
     call_expect(p, "run_test", "Frodo", "HELLO FRODO!");
     runnel_plugin_free(p);
@@ -591,8 +591,8 @@ static void go_host_multiple__green_purple(void **state)
 {
     (void)state;
     runnel_plugin_function f[] = {
-        {NULL, "hostPurpleMessage", "I", "I", prefix, "\xf0\x9f\x9f\xa3:"},
-        {NULL, "hostGreenMessage", "I", "I", prefix, "\xf0\x9f\x9f\xa2:"},
+        {NULL, "hostPurpleMessage", "I", "I", prefix, "\xf0\x9f\x9f\xa3:", NULL},
+        {NULL, "hostGreenMessage", "I", "I", prefix, "\xf0\x9f\x9f\xa2:", NULL},
     };
     runnel_plugin *p = go("host_multiple.wasm", f, 2);
     call_expect(p, "say_green", "John Doe", "\xf0\x9f\x9f\xa2:\xf0\x9f\xab\xb1 Hey from say_green John Doe");

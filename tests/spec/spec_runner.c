@@ -113,7 +113,7 @@ static bool define_spectest(script *s)
     };
     for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++)
         if (runnel_linker_define_func(s->linker, "spectest", prints[i].name, prints[i].params, "", spectest_print,
-                                      NULL) != RUNNEL_OK)
+                                      NULL, NULL) != RUNNEL_OK)
             return false;
 
     const struct {

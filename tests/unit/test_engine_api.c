@@ -511,12 +511,12 @@ static runnel_linker *host_linker(host_ctx *ctx)
 {
     runnel_linker *l = runnel_linker_new();
     assert_non_null(l);
-    assert_int_equal(runnel_linker_define_func(l, "env", "add", "ii", "i", host_add, ctx), RUNNEL_OK);
-    assert_int_equal(runnel_linker_define_func(l, "env", "sum_bytes", "ii", "i", host_sum_bytes, ctx), RUNNEL_OK);
-    assert_int_equal(runnel_linker_define_func(l, "env", "fail", "i", "", host_fail, ctx), RUNNEL_OK);
-    assert_int_equal(runnel_linker_define_func(l, "env", "exit", "i", "", host_exit, ctx), RUNNEL_OK);
-    assert_int_equal(runnel_linker_define_func(l, "env", "mix", "IF", "F", host_mix, ctx), RUNNEL_OK);
-    assert_int_equal(runnel_linker_define_func(l, "env", "reenter", "i", "i", host_reenter, ctx), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "add", "ii", "i", host_add, ctx, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "sum_bytes", "ii", "i", host_sum_bytes, ctx, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "fail", "i", "", host_fail, ctx, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "exit", "i", "", host_exit, ctx, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "mix", "IF", "F", host_mix, ctx, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "reenter", "i", "i", host_reenter, ctx, NULL), RUNNEL_OK);
     return l;
 }
 
@@ -663,17 +663,17 @@ static void test_host_definitions(void **state)
 {
     host_fixture *fx = *state;
     runnel_linker *l = host_linker(&fx->ctx);
-    assert_int_equal(runnel_linker_define_func(l, "env", "add", "ii", "i", host_mul, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "add", "ii", "i", host_mul, NULL, NULL), RUNNEL_OK);
     runnel_instance *i = instantiate(fx->s, fx->m, l);
     assert_int_equal(ok_i32(i, "call_add", 2, 6, 7), 42);
     assert_int_equal(ok_i32(fx->i, "call_add", 2, 6, 7), 13); /* the first instance keeps its add */
 
-    assert_int_equal(runnel_linker_define_func(l, "env", "bad", "iq", "", host_add, NULL), RUNNEL_BADARG);
-    assert_int_equal(runnel_linker_define_func(l, "env", "bad", "i", "i", NULL, NULL), RUNNEL_BADARG);
+    assert_int_equal(runnel_linker_define_func(l, "env", "bad", "iq", "", host_add, NULL, NULL), RUNNEL_BADARG);
+    assert_int_equal(runnel_linker_define_func(l, "env", "bad", "i", "i", NULL, NULL, NULL), RUNNEL_BADARG);
 
     /* a definition with the wrong signature does not satisfy the import */
     runnel_linker *wrong = host_linker(&fx->ctx);
-    assert_int_equal(runnel_linker_define_func(wrong, "env", "add", "ii", "I", host_add, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(wrong, "env", "add", "ii", "I", host_add, NULL, NULL), RUNNEL_OK);
     runnel_report r = {0};
     assert_null(runnel_instantiate(fx->s, fx->m, wrong, &r));
     assert_int_equal(r.status, RUNNEL_UNLINKABLE);

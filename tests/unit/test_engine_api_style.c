@@ -90,11 +90,71 @@ static void test_slot_conversions(void **state)
     assert_int_equal(runnel_slots_to_val(s, (runnel_valtype)0x40, &v), 0);
 }
 
+/* ---------------------------------------------------------------- host functions' user data */
+
+/* (module (import "env" "f" (func $f (param i32) (result i32)))
+           (func (export "g") (param i32) (result i32) local.get 0 call $f))   wat2wasm 1.0.32 */
+static const uint8_t call_f_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x02, 0x09, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x01, 0x66, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07,
+    0x05, 0x01, 0x01, 0x67, 0x00, 0x01, 0x0a, 0x08, 0x01, 0x06, 0x00, 0x20, 0x00, 0x10, 0x00, 0x0b,
+};
+
+typedef struct counter {
+    int calls, freed;
+    int add;
+} counter;
+
+static runnel_status add_user(runnel_caller *c, const runnel_slot *args, runnel_slot *results, void *user)
+{
+    (void)c;
+    counter *k = user;
+    k->calls++;
+    results[0].i32 = args[0].i32 + (uint32_t)k->add;
+    return RUNNEL_OK;
+}
+
+static void free_counter(void *user) { ((counter *)user)->freed++; }
+
+/* The finalizer runs once per successful definition, when the linker is freed (a replaced definition
+   too: an instance made before may still call it), and never for a definition that was refused. */
+static void test_linker_finalizer(void **state)
+{
+    (void)state;
+    counter a = {.add = 1}, b = {.add = 100}, refused = {0};
+    runnel_linker *l = runnel_linker_new();
+    assert_non_null(l);
+    assert_int_equal(runnel_linker_define_func(l, "env", "f", "i", "i", add_user, &a, free_counter), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "f", "iq", "i", add_user, &refused, free_counter),
+                     RUNNEL_BADARG);
+    runnel_module *m = load(call_f_wasm, sizeof call_f_wasm);
+    runnel_store *s = new_store(NULL);
+    runnel_instance *first = instantiate(s, m, l);
+    assert_int_equal(runnel_linker_define_func(l, "env", "f", "i", "i", add_user, &b, free_counter), RUNNEL_OK);
+    runnel_instance *second = instantiate(s, m, l);
+    runnel_report r = {0};
+    int32_t out = 0;
+    assert_int_equal(call_i32(first, "g", 1, 41, 0, &out, &r), RUNNEL_OK);
+    assert_int_equal(out, 42);
+    assert_int_equal(call_i32(second, "g", 1, 41, 0, &out, &r), RUNNEL_OK);
+    assert_int_equal(out, 141);
+    assert_int_equal(a.calls + b.calls, 2);
+    assert_int_equal(a.freed + b.freed, 0);
+    runnel_store_free(s);
+    runnel_module_free(m);
+    runnel_linker_free(l);
+    assert_int_equal(a.freed, 1);
+    assert_int_equal(b.freed, 1);
+    assert_int_equal(refused.freed, 0);
+    runnel_report_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valtype_table),
         cmocka_unit_test(test_slot_conversions),
+        cmocka_unit_test(test_linker_finalizer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -254,12 +254,12 @@ static void test_linker_changes_after_instantiation(void **state)
     runnel_module *m = load(host_later_wasm, sizeof host_later_wasm);
     runnel_store *s = runnel_store_new(NULL);
     runnel_linker *l = runnel_linker_new();
-    assert_int_equal(runnel_linker_define_func(l, "env", "triple", "i", "i", host_triple, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "env", "triple", "i", "i", host_triple, NULL, NULL), RUNNEL_OK);
     runnel_instance *i = instantiate(s, m, l);
     for (int k = 0; k < 200; k++) { /* enough definitions to move the linker's table several times */
         char name[32];
         snprintf(name, sizeof name, "f%d", k);
-        assert_int_equal(runnel_linker_define_func(l, "env", name, "IIII", "FF", host_triple, NULL), RUNNEL_OK);
+        assert_int_equal(runnel_linker_define_func(l, "env", name, "IIII", "FF", host_triple, NULL, NULL), RUNNEL_OK);
     }
     assert_int_equal(ok_i32(i, "run", 1, 14, 0), 42);
     runnel_linker_free(l);
@@ -289,7 +289,7 @@ static void test_link_standalone_objects(void **state)
 
     runnel_linker *l = runnel_linker_new();
     assert_non_null(l);
-    assert_int_equal(runnel_linker_define_func(l, "a", "triple", "i", "i", host_triple, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(l, "a", "triple", "i", "i", host_triple, NULL, NULL), RUNNEL_OK);
     assert_int_equal(runnel_linker_define_memory(l, "a", "mem", mem), RUNNEL_OK);
     assert_int_equal(runnel_linker_define_global(l, "a", "counter", counter), RUNNEL_OK);
     assert_int_equal(runnel_linker_define_global(l, "a", "seven", seven), RUNNEL_OK);

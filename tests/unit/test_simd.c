@@ -201,7 +201,7 @@ static int setup(void **state)
     f->m = load(simd_wasm, sizeof simd_wasm);
     f->s = new_store(NULL);
     f->l = runnel_linker_new();
-    assert_int_equal(runnel_linker_define_func(f->l, "env", "vhost", "iV", "Vi", vhost, NULL), RUNNEL_OK);
+    assert_int_equal(runnel_linker_define_func(f->l, "env", "vhost", "iV", "Vi", vhost, NULL, NULL), RUNNEL_OK);
     f->i = instantiate(f->s, f->m, f->l);
     *state = f;
     return 0;

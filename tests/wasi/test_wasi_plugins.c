@@ -240,7 +240,7 @@ static void check_module(const char *path, tally *t)
         char *colon = strchr(sig, ':');
         assert_non_null(colon);
         *colon = 0;
-        assert_int_equal(runnel_linker_define_func(l, d.module, d.name, sig, colon + 1, stub, NULL), RUNNEL_OK);
+        assert_int_equal(runnel_linker_define_func(l, d.module, d.name, sig, colon + 1, stub, NULL, NULL), RUNNEL_OK);
     }
     runnel_store *s = runnel_store_new(NULL);
     runnel_instance *inst = runnel_instantiate(s, m, l, &r);
