@@ -323,7 +323,14 @@ static runnel_status parse_text(rn_manifest *m, const char *text, size_t len, co
     memset(m, 0, sizeof *m);
     m->max_var_bytes = 1024 * 1024;
     json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    /* No \u0000 in any string: every one (paths, names, hashes, URLs, hosts, config values) is used as a
+       C string from here on, so a NUL would silently cut it short: a config value or an allowed host
+       other than the manifest says (found by tests/fuzz/fuzz_manifest.c). */
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root && strstr(jerr.text, "\\u0000"))
+        return rn_fail(r, RUNNEL_BADARG, 0,
+                       "manifest: a string holds \\u0000 (line %d, column %d), which no manifest field can carry",
+                       jerr.line, jerr.column);
     if (!root)
         return rn_fail(r, RUNNEL_BADARG, 0, "manifest: not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
                        jerr.column);
