@@ -3,7 +3,7 @@
 # `wasm-opt -ttf` (translate-to-fuzz) from random bytes. docs/testing.md describes it.
 #
 #   tests/diff/run.sh [--modules N] [--seed S|random] [--first I] [--arg-sets K] [--runner PATH]
-#                     [--work DIR] [--keep]
+#                     [--work DIR] [--keep] [--denan]
 #
 #   --modules N    how many modules (default 40)
 #   --seed S       the seed of the random inputs (default 1); "random" picks one and prints it
@@ -13,6 +13,10 @@
 #   --runner PATH  the diff_runnel program (default: build/tests/diff/diff_runnel)
 #   --work DIR     where the modules and both outputs go (default: a temporary directory, removed
 #                  unless --keep or a disagreement)
+#   --denan        also run binaryen's DeNaN pass (NaNs become 0 at run time): for runs that must not
+#                  stop on a NaN payload read back as integer bits (f32x4 lanes through
+#                  i16x8.extract_lane, say), which compare.mjs cannot tell from a real difference; it
+#                  also hides NaN handling from the comparison, so the default keeps NaNs
 #
 # Steps: gen.mjs writes the random inputs; wasm-opt -ttf turns each into a module using Wasm 2.0's
 # features (reference types excepted: binaryen 108 then emits typed function references, which are
@@ -22,7 +26,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-modules=40 seed=1 first=0 arg_sets=3 runner= work= keep=0
+modules=40 seed=1 first=0 arg_sets=3 runner= work= keep=0 denan=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --modules) modules=$2; shift 2 ;;
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     --runner) runner=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --denan) denan=(--denan); shift ;;
     *) echo "run.sh: unknown option $1 (see the top of $0)" >&2; exit 2 ;;
     esac
 done
@@ -57,7 +62,7 @@ else
     mkdir -p "$work"
 fi
 mkdir -p "$work/in" "$work/wasm"
-echo "run.sh: seed $seed, modules $first..$((first + modules - 1)), $arg_sets argument sets, in $work"
+echo "run.sh: seed $seed, modules $first..$((first + modules - 1)), $arg_sets argument sets${denan:+, DeNaN}, in $work"
 start=$(date +%s)
 
 "$node" "$here/gen.mjs" "$seed" "$first" "$modules" "$work/in"
@@ -66,7 +71,7 @@ features=(--enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapp
 wasms=()
 for ((i = first; i < first + modules; i++)); do
     out="$work/wasm/$seed-$i.wasm"
-    if "$wasm_opt" "$work/in/$seed-$i.bin" -ttf "${features[@]}" -o "$out" 2> "$work/wasm/$seed-$i.err"; then
+    if "$wasm_opt" "$work/in/$seed-$i.bin" -ttf "${features[@]}" "${denan[@]}" -o "$out" 2> "$work/wasm/$seed-$i.err"; then
         wasms+=("$out")
     else
         echo "run.sh: wasm-opt failed on input $seed-$i (skipped): $(head -c 300 "$work/wasm/$seed-$i.err")" >&2
@@ -84,7 +89,7 @@ rc=0
 "$node" "$here/compare.mjs" "$work/runnel.txt" "$work/v8.txt" || rc=$?
 echo "run.sh: ${#wasms[@]} modules from seed $seed in $(($(date +%s) - start)) s"
 if [ $rc -ne 0 ]; then
-    echo "run.sh: outputs kept in $work (runnel.txt, v8.txt, wasm/); one module again: $0 --seed $seed --first I --modules 1" >&2
+    echo "run.sh: outputs kept in $work (runnel.txt, v8.txt, wasm/); one module again: $0 --seed $seed --first I --modules 1 ${denan[*]}" >&2
 elif [ $keep = 0 ]; then
     rm -rf "$work"
 fi
