@@ -227,6 +227,28 @@ RUNNEL_API runnel_import_desc runnel_module_import(const runnel_module *m, size_
 RUNNEL_API size_t runnel_module_export_count(const runnel_module *m);
 RUNNEL_API runnel_export_desc runnel_module_export(const runnel_module *m, size_t i);
 
+/* ---------------------------------------------------------------- allocation */
+
+/* The engine's allocator, Lua style: alloc(ud, ptr, osize, nsize) allocates nsize bytes when ptr is
+   NULL (osize is then 0), frees ptr when nsize is 0 (and returns NULL), else resizes ptr from osize to
+   nsize bytes; it returns NULL when it cannot, and the engine then fails with RUNNEL_NOMEM (for
+   runnel_module_new, runnel_store_new, runnel_instantiate and memory.grow alike). Blocks must be
+   aligned for any type, as malloc's are.
+   What goes through it: every allocation of the engine's own objects (modules and their compiled
+   code, stores, instances, linear memories, tables, globals, linkers, host function definitions,
+   value stacks). What does not: what the caller frees with free() (the message and frames of a
+   runnel_report, runnel_text_escape's strings), the layers above the engine (WASI, plugins, actors,
+   graphs: they use the C library), and jansson's allocations (json_set_alloc_funcs is process-wide
+   and would also take the embedder's own JSON, so it is left to the embedder).
+   Process-wide; set it before any other runnel call: once the engine has allocated anything it can no
+   longer change (RUNNEL_BADARG). NULL means the C library's malloc; an alloc of NULL is BADARG. */
+typedef void *(*runnel_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
+typedef struct runnel_allocator {
+    runnel_alloc_fn alloc;
+    void *ud;
+} runnel_allocator;
+RUNNEL_API runnel_status runnel_set_allocator(const runnel_allocator *a);
+
 /* ---------------------------------------------------------------- stores and limits */
 
 typedef struct runnel_config {

@@ -21,13 +21,13 @@
 /* runnel_module_new, or with fuse false the same module compiled without fusion (unfused.h) */
 static runnel_module *module_new(const uint8_t *bytes, size_t len, bool fuse, runnel_report *r)
 {
-    runnel_module *m = calloc(1, sizeof *m);
+    runnel_module *m = rn_calloc(1, sizeof *m);
     if (!m) {
         rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
         return NULL;
     }
     if (!bytes && len) {
-        free(m);
+        rn_free(m);
         rn_fail(r, RUNNEL_BADARG, 0, "no bytes");
         return NULL;
     }
@@ -40,7 +40,7 @@ static runnel_module *module_new(const uint8_t *bytes, size_t len, bool fuse, ru
         st = rn_module_keep_data(&m->mod, r);
     if (st != RUNNEL_OK) {
         rn_module_release(&m->mod);
-        free(m);
+        rn_free(m);
         return NULL;
     }
     atomic_init(&m->refs, 1);
@@ -62,7 +62,7 @@ void runnel_module_free(runnel_module *m)
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
         return;
     rn_module_release(&m->mod);
-    free(m);
+    rn_free(m);
 }
 
 size_t runnel_module_import_count(const runnel_module *m) { return m->mod.nimports; }
@@ -101,8 +101,8 @@ runnel_status runnel_caller_trap(runnel_caller *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt ? fmt : "host trap", ap);
     va_end(ap);
-    free(c->message);
-    c->message = strdup(buf);
+    rn_free(c->message);
+    c->message = rn_strdup(buf);
     c->status = RUNNEL_TRAP;
     return RUNNEL_TRAP;
 }
@@ -240,7 +240,7 @@ runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, 
             if (r)
                 r->trap = RUNNEL_TRAP_HOST;
         }
-        free(c.message);
+        rn_free(c.message);
         return st;
     }
 

@@ -480,7 +480,7 @@ static bool do_br_table(cc *c)
         return false;
     if (n > (uint32_t)(c->rd.end - c->rd.p))
         return MALFORMED("unexpected end");
-    uint32_t *labels = malloc(((size_t)n + 1) * sizeof *labels);
+    uint32_t *labels = rn_malloc(((size_t)n + 1) * sizeof *labels);
     if (!labels)
         return NOMEM();
     bool ok = true;
@@ -531,7 +531,7 @@ static bool do_br_table(cc *c)
             }
         }
     }
-    free(labels);
+    rn_free(labels);
     if (ok)
         set_unreachable(c);
     return ok;
@@ -1339,11 +1339,11 @@ runnel_status rn_compile_func_mapped(rn_module *m, uint32_t fi, bool fuse, rn_sr
     c.lastload = NONE;
     c.lastand = NONE;
     c.lastconst = NONE;
-    c.ltypes = malloc(c.nlocals ? c.nlocals : 1);
-    c.lslot = malloc((c.nlocals ? c.nlocals : 1) * sizeof *c.lslot);
+    c.ltypes = rn_malloc(c.nlocals ? c.nlocals : 1);
+    c.lslot = rn_malloc((c.nlocals ? c.nlocals : 1) * sizeof *c.lslot);
     if (!c.ltypes || !c.lslot) {
-        free(c.ltypes);
-        free(c.lslot);
+        rn_free(c.ltypes);
+        rn_free(c.lslot);
         return rn_fail(r, RUNNEL_NOMEM, c.at, "out of memory");
     }
     if (ft->nparams)
@@ -1376,7 +1376,7 @@ runnel_status rn_compile_func_mapped(rn_module *m, uint32_t fi, bool fuse, rn_sr
         fail(&c, RUNNEL_MALFORMED, "section size mismatch: bytes after the function's final end");
         goto out;
     }
-    rn_code *code = calloc(1, sizeof *code);
+    rn_code *code = rn_calloc(1, sizeof *code);
     if (!code) {
         fail(&c, RUNNEL_NOMEM, "out of memory");
         goto out;
@@ -1393,14 +1393,14 @@ runnel_status rn_compile_func_mapped(rn_module *m, uint32_t fi, bool fuse, rn_sr
     c.pcm = NULL;
     f->code = code;
 out:
-    free(c.ltypes);
-    free(c.lslot);
-    free(c.vs);
-    free(c.vhome);
-    free(c.ctl);
-    free(c.code);
-    free(c.pcm);
-    free(c.fix);
+    rn_free(c.ltypes);
+    rn_free(c.lslot);
+    rn_free(c.vs);
+    rn_free(c.vhome);
+    rn_free(c.ctl);
+    rn_free(c.code);
+    rn_free(c.pcm);
+    rn_free(c.fix);
     return c.st;
 }
 
@@ -1408,9 +1408,9 @@ void rn_code_free(rn_code *c)
 {
     if (!c)
         return;
-    free(c->words);
-    free(c->pcmap);
-    free(c);
+    rn_free(c->words);
+    rn_free(c->pcmap);
+    rn_free(c);
 }
 
 uint32_t rn_code_offset(const rn_code *c, uint32_t pc)

@@ -89,7 +89,7 @@ static inline bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
     uint32_t n = *cap ? *cap : 16;
     while (n < need)
         n *= 2;
-    void *q = realloc(*p, (size_t)n * elem);
+    void *q = rn_realloc(*p, (size_t)n * elem);
     if (!q)
         return false;
     *p = q;

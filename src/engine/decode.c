@@ -184,7 +184,7 @@ static bool utf8_valid(const uint8_t *s, size_t n)
 /* Names carry their length in front (see the top of the file). */
 static char *name_new(const uint8_t *p, uint32_t n)
 {
-    unsigned char *b = malloc(sizeof(uint32_t) + (size_t)n + 1);
+    unsigned char *b = rn_malloc(sizeof(uint32_t) + (size_t)n + 1);
     if (!b)
         return NULL;
     memcpy(b, &n, sizeof n);
@@ -197,7 +197,7 @@ static char *name_new(const uint8_t *p, uint32_t n)
 void rn_name_free(char *name)
 {
     if (name)
-        free(name - sizeof(uint32_t));
+        rn_free(name - sizeof(uint32_t));
 }
 
 uint32_t rn_name_len(const char *name)
@@ -291,7 +291,7 @@ static runnel_status get_valtypes(dec *d, rn_reader *rd, uint32_t *n, uint8_t **
         return fail(d, rd, "too many parameters or results (implementation limit)");
     if (*n == 0)
         return RUNNEL_OK;
-    if (!(*out = malloc(*n)))
+    if (!(*out = rn_malloc(*n)))
         return nomem(d, rd);
     for (uint32_t i = 0; i < *n; i++)
         TRY(get_valtype(d, rd, &(*out)[i]));
@@ -303,7 +303,7 @@ static runnel_status sec_type(dec *d, rn_reader *rd)
     rn_module *m = d->m;
     uint32_t n;
     TRY(get_count(d, rd, &n));
-    if (n && !(m->types = calloc(n, sizeof *m->types)))
+    if (n && !(m->types = rn_calloc(n, sizeof *m->types)))
         return nomem(d, rd);
     for (uint32_t i = 0; i < n; i++) {
         rn_functype *t = &m->types[i];
@@ -318,7 +318,7 @@ static runnel_status sec_type(dec *d, rn_reader *rd)
         TRY(get_valtypes(d, rd, &t->nparams, &t->params));
         TRY(get_valtypes(d, rd, &t->nresults, &t->results));
         rn_functype_finish(t);
-        if (!(t->sig = malloc((size_t)t->nparams + t->nresults + 2)))
+        if (!(t->sig = rn_malloc((size_t)t->nparams + t->nresults + 2)))
             return nomem(d, rd);
         char *s = t->sig;
         for (uint32_t k = 0; k < t->nparams; k++)
@@ -338,7 +338,7 @@ static runnel_status sec_import(dec *d, rn_reader *rd)
     rn_module *m = d->m;
     uint32_t n;
     TRY(get_count(d, rd, &n));
-    if (n && !(m->imports = calloc(n, sizeof *m->imports)))
+    if (n && !(m->imports = rn_calloc(n, sizeof *m->imports)))
         return nomem(d, rd);
     for (uint32_t i = 0; i < n; i++) {
         rn_import *im = &m->imports[i];
@@ -375,7 +375,7 @@ static runnel_status sec_function(dec *d, rn_reader *rd)
     rn_module *m = d->m;
     uint32_t n;
     TRY(get_count(d, rd, &n));
-    if (n && !(m->funcs = calloc(n, sizeof *m->funcs)))
+    if (n && !(m->funcs = rn_calloc(n, sizeof *m->funcs)))
         return nomem(d, rd);
     m->nfuncs_defined = n;
     for (uint32_t i = 0; i < n; i++)
@@ -392,7 +392,7 @@ static runnel_status sec_table(dec *d, rn_reader *rd)
     uint32_t n;
     TRY(get_count(d, rd, &n));
     size_t all = (size_t)m->ntable_imports + n;
-    if (all && !(m->tables = calloc(all, sizeof *m->tables)))
+    if (all && !(m->tables = rn_calloc(all, sizeof *m->tables)))
         return nomem(d, rd);
     m->ntables = (uint32_t)all; /* fits: both terms are bounded by the module's size, checked < 4 GiB */
     for (uint32_t i = 0; i < n; i++)
@@ -406,7 +406,7 @@ static runnel_status sec_memory(dec *d, rn_reader *rd)
     uint32_t n;
     TRY(get_count(d, rd, &n));
     size_t all = (size_t)m->nmem_imports + n;
-    if (all && !(m->mems = calloc(all, sizeof *m->mems)))
+    if (all && !(m->mems = rn_calloc(all, sizeof *m->mems)))
         return nomem(d, rd);
     m->nmems = (uint32_t)all;
     for (uint32_t i = 0; i < n; i++)
@@ -528,9 +528,9 @@ static runnel_status sec_global(dec *d, rn_reader *rd)
     uint32_t n;
     TRY(get_count(d, rd, &n));
     size_t all = (size_t)m->nglobal_imports + n;
-    if (all && !(m->global_types = calloc(all, sizeof *m->global_types)))
+    if (all && !(m->global_types = rn_calloc(all, sizeof *m->global_types)))
         return nomem(d, rd);
-    if (n && !(m->globals = calloc(n, sizeof *m->globals)))
+    if (n && !(m->globals = rn_calloc(n, sizeof *m->globals)))
         return nomem(d, rd);
     m->nglobals = (uint32_t)all;
     for (uint32_t i = 0; i < n; i++) {
@@ -547,7 +547,7 @@ static runnel_status sec_export(dec *d, rn_reader *rd)
     rn_module *m = d->m;
     uint32_t n;
     TRY(get_count(d, rd, &n));
-    if (n && !(m->exports = calloc(n, sizeof *m->exports)))
+    if (n && !(m->exports = rn_calloc(n, sizeof *m->exports)))
         return nomem(d, rd);
     for (uint32_t i = 0; i < n; i++) {
         rn_export *e = &m->exports[i];
@@ -602,7 +602,7 @@ static runnel_status get_elem(dec *d, rn_reader *rd, rn_elem *e)
     }
     uint32_t n;
     TRY(get_count(d, rd, &n));
-    if (n && !(e->items = calloc(n, sizeof *e->items)))
+    if (n && !(e->items = rn_calloc(n, sizeof *e->items)))
         return nomem(d, rd);
     e->count = n;
     for (uint32_t i = 0; i < n; i++) {
@@ -623,7 +623,7 @@ static runnel_status sec_element(dec *d, rn_reader *rd)
     rn_module *m = d->m;
     uint32_t n;
     TRY(get_count(d, rd, &n));
-    if (n && !(m->elems = calloc(n, sizeof *m->elems)))
+    if (n && !(m->elems = rn_calloc(n, sizeof *m->elems)))
         return nomem(d, rd);
     for (uint32_t i = 0; i < n; i++) {
         m->nelems = i + 1;
@@ -637,7 +637,7 @@ static runnel_status sec_data(dec *d, rn_reader *rd)
     rn_module *m = d->m;
     uint32_t n;
     TRY(get_count(d, rd, &n));
-    if (n && !(m->datas = calloc(n, sizeof *m->datas)))
+    if (n && !(m->datas = rn_calloc(n, sizeof *m->datas)))
         return nomem(d, rd);
     m->ndatas = n;
     for (uint32_t i = 0; i < n; i++) {
@@ -690,7 +690,7 @@ static runnel_status get_locals(dec *d, rn_reader *rd, rn_func *f)
     f->nlocals = (uint32_t)total;
     if (!total)
         return RUNNEL_OK;
-    if (!(f->local_types = malloc(total)))
+    if (!(f->local_types = rn_malloc(total)))
         return nomem(d, rd);
     rn_reader again = {runs, rd->p, rd->base};
     uint32_t k = 0;
@@ -726,13 +726,13 @@ static runnel_status sec_code(dec *d, rn_reader *rd)
         rn_reader br = {body, body + size, rd->base};
         runnel_status st = get_locals(d, &br, f);
         if (st != RUNNEL_OK) {
-            free(spare.local_types);
+            rn_free(spare.local_types);
             return st;
         }
         f->body = br.p;
         f->body_len = (uint32_t)(br.end - br.p);
         f->body_offset = (uint32_t)rn_reader_offset(&br);
-        free(spare.local_types);
+        rn_free(spare.local_types);
     }
     return RUNNEL_OK;
 }
@@ -761,7 +761,7 @@ static runnel_status names_decode(dec *d, rn_reader *rd)
         } else if (id == 1) {
             uint32_t n;
             TRY(get_count(d, &sub, &n));
-            if (m->nfuncs && !m->func_names && !(m->func_names = calloc(m->nfuncs, sizeof *m->func_names)))
+            if (m->nfuncs && !m->func_names && !(m->func_names = rn_calloc(m->nfuncs, sizeof *m->func_names)))
                 return RUNNEL_NOMEM;
             for (uint32_t i = 0; i < n; i++) {
                 uint32_t idx;
@@ -789,7 +789,7 @@ static void names_drop(rn_module *m)
     if (m->func_names)
         for (uint32_t i = 0; i < m->nfuncs; i++)
             rn_name_free(m->func_names[i]);
-    free(m->func_names);
+    rn_free(m->func_names);
     m->func_names = NULL;
     rn_name_free(m->name);
     m->name = NULL;
@@ -823,20 +823,20 @@ static runnel_status finish(dec *d, rn_reader *rd)
     if (nfuncs > UINT32_MAX)
         return fail(d, rd, "too many functions");
     m->nfuncs = (uint32_t)nfuncs;
-    if (nfuncs && !(m->func_types = calloc(nfuncs, sizeof *m->func_types)))
+    if (nfuncs && !(m->func_types = rn_calloc(nfuncs, sizeof *m->func_types)))
         return nomem(d, rd);
     if (!m->tables && m->ntable_imports) {
-        if (!(m->tables = calloc(m->ntable_imports, sizeof *m->tables)))
+        if (!(m->tables = rn_calloc(m->ntable_imports, sizeof *m->tables)))
             return nomem(d, rd);
         m->ntables = m->ntable_imports;
     }
     if (!m->mems && m->nmem_imports) {
-        if (!(m->mems = calloc(m->nmem_imports, sizeof *m->mems)))
+        if (!(m->mems = rn_calloc(m->nmem_imports, sizeof *m->mems)))
             return nomem(d, rd);
         m->nmems = m->nmem_imports;
     }
     if (!m->global_types && m->nglobal_imports) {
-        if (!(m->global_types = calloc(m->nglobal_imports, sizeof *m->global_types)))
+        if (!(m->global_types = rn_calloc(m->nglobal_imports, sizeof *m->global_types)))
             return nomem(d, rd);
         m->nglobals = m->nglobal_imports;
     }
@@ -953,7 +953,7 @@ runnel_status rn_module_keep_data(rn_module *m, runnel_report *r)
     size_t total = 0;
     for (uint32_t i = 0; i < m->ndatas; i++)
         total += m->datas[i].len;
-    if (total && !(m->bytes = malloc(total)))
+    if (total && !(m->bytes = rn_malloc(total)))
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory keeping the data segments");
     size_t at = 0;
     for (uint32_t i = 0; i < m->ndatas; i++) {
@@ -973,35 +973,35 @@ void rn_module_release(rn_module *m)
         return;
     names_drop(m);
     for (uint32_t i = 0; i < m->ntypes; i++) {
-        free(m->types[i].params);
-        free(m->types[i].results);
-        free(m->types[i].sig);
+        rn_free(m->types[i].params);
+        rn_free(m->types[i].results);
+        rn_free(m->types[i].sig);
     }
-    free(m->types);
+    rn_free(m->types);
     for (uint32_t i = 0; i < m->nimports; i++) {
         rn_name_free(m->imports[i].module);
         rn_name_free(m->imports[i].name);
     }
-    free(m->imports);
-    free(m->func_types);
+    rn_free(m->imports);
+    rn_free(m->func_types);
     for (uint32_t i = 0; i < m->nfuncs_defined; i++) {
-        free(m->funcs[i].local_types);
+        rn_free(m->funcs[i].local_types);
         if (m->funcs[i].code)
             rn_code_free(m->funcs[i].code);
     }
-    free(m->funcs);
-    free(m->tables);
-    free(m->mems);
-    free(m->global_types);
-    free(m->globals);
+    rn_free(m->funcs);
+    rn_free(m->tables);
+    rn_free(m->mems);
+    rn_free(m->global_types);
+    rn_free(m->globals);
     for (uint32_t i = 0; i < m->nexports; i++)
         rn_name_free(m->exports[i].name);
-    free(m->exports);
+    rn_free(m->exports);
     for (uint32_t i = 0; i < m->nelems; i++)
-        free(m->elems[i].items);
-    free(m->elems);
-    free(m->datas);
-    free(m->func_declared);
-    free(m->bytes);
+        rn_free(m->elems[i].items);
+    rn_free(m->elems);
+    rn_free(m->datas);
+    rn_free(m->func_declared);
+    rn_free(m->bytes);
     memset(m, 0, sizeof *m);
 }

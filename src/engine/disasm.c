@@ -72,10 +72,10 @@ void rn_srcmap_add(rn_srcmap *map, uint32_t offset, uint32_t pc)
         return;
     if (map->n == map->cap) {
         size_t ncap = map->cap ? map->cap * 2 : 64;
-        uint32_t *o = realloc(map->offsets, ncap * sizeof *o);
+        uint32_t *o = rn_realloc(map->offsets, ncap * sizeof *o);
         if (o)
             map->offsets = o;
-        uint32_t *p = o ? realloc(map->pcs, ncap * sizeof *p) : NULL;
+        uint32_t *p = o ? rn_realloc(map->pcs, ncap * sizeof *p) : NULL;
         if (!p) {
             map->failed = true;
             return;
@@ -504,8 +504,8 @@ runnel_status rn_disasm(const uint8_t *bytes, size_t len, const char *func, bool
             st = rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
         if (st == RUNNEL_OK)
             list_func(out, &m, fi, m.funcs[fi].code, &map);
-        free(map.offsets);
-        free(map.pcs);
+        rn_free(map.offsets);
+        rn_free(map.pcs);
     }
     if (st == RUNNEL_OK && func && !found)
         st = rn_fail(r, RUNNEL_BADARG, 0, "no function %s in the module (a name, an export or an index)", func);

@@ -164,11 +164,11 @@ static runnel_status call_host(runnel_store *s, runnel_func *f, rn_slot *base, r
     const rn_functype *t = f->type;
     runnel_slot small_in[8], small_out[8];
     runnel_slot *in = small_in, *out = small_out;
-    if (t->pslots > 8 && !(in = malloc(t->pslots * sizeof *in)))
+    if (t->pslots > 8 && !(in = rn_malloc(t->pslots * sizeof *in)))
         return RUNNEL_NOMEM;
-    if (t->rslots > 8 && !(out = calloc(t->rslots, sizeof *out))) {
+    if (t->rslots > 8 && !(out = rn_calloc(t->rslots, sizeof *out))) {
         if (in != small_in)
-            free(in);
+            rn_free(in);
         return RUNNEL_NOMEM;
     }
     memcpy(in, base, t->pslots * sizeof *in);
@@ -178,9 +178,9 @@ static runnel_status call_host(runnel_store *s, runnel_func *f, rn_slot *base, r
     if (st == RUNNEL_OK)
         memcpy(base, out, t->rslots * sizeof *out);
     if (in != small_in)
-        free(in);
+        rn_free(in);
     if (out != small_out)
-        free(out);
+        rn_free(out);
     return st;
 }
 
@@ -926,7 +926,7 @@ do_call:
                 rn_fail(r, RUNNEL_EXIT, 0, "exit with code %d", caller.exit_code);
                 r->exit_code = caller.exit_code;
             }
-            free(caller.message);
+            rn_free(caller.message);
             return RUNNEL_EXIT;
         }
         ACCOUNT_FUEL();
@@ -934,7 +934,7 @@ do_call:
                     caller.message ? caller.message : runnel_status_name(st), fn, ip,
                     (uint32_t)(frame - s->frames),
                     st == RUNNEL_TRAP ? RUNNEL_TRAP : st);
-        free(caller.message);
+        rn_free(caller.message);
         s->depth = s->entry_depth - 1;
         return st;
     }

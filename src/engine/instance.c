@@ -33,7 +33,7 @@ struct runnel_linker {
     size_t n, cap;
 };
 
-runnel_linker *runnel_linker_new(void) { return calloc(1, sizeof(runnel_linker)); }
+runnel_linker *runnel_linker_new(void) { return rn_calloc(1, sizeof(runnel_linker)); }
 
 void runnel_linker_free(runnel_linker *l)
 {
@@ -42,14 +42,14 @@ void runnel_linker_free(runnel_linker *l)
     for (size_t i = 0; i < l->n; i++) {
         if (l->defs[i].free_user)
             l->defs[i].free_user(l->defs[i].user);
-        free(l->defs[i].module);
-        free(l->defs[i].name);
-        free(l->defs[i].type.params);
-        free(l->defs[i].type.results);
-        free(l->defs[i].type.sig);
+        rn_free(l->defs[i].module);
+        rn_free(l->defs[i].name);
+        rn_free(l->defs[i].type.params);
+        rn_free(l->defs[i].type.results);
+        rn_free(l->defs[i].type.sig);
     }
-    free(l->defs);
-    free(l);
+    rn_free(l->defs);
+    rn_free(l);
 }
 
 static rn_def *new_def(runnel_linker *l, const char *module, const char *name, uint8_t kind)
@@ -58,7 +58,7 @@ static rn_def *new_def(runnel_linker *l, const char *module, const char *name, u
         return NULL;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        rn_def *d = realloc(l->defs, cap * sizeof *d);
+        rn_def *d = rn_realloc(l->defs, cap * sizeof *d);
         if (!d)
             return NULL;
         l->defs = d;
@@ -66,11 +66,11 @@ static rn_def *new_def(runnel_linker *l, const char *module, const char *name, u
     }
     rn_def *d = &l->defs[l->n];
     memset(d, 0, sizeof *d);
-    d->module = strdup(module);
-    d->name = name ? strdup(name) : NULL;
+    d->module = rn_strdup(module);
+    d->name = name ? rn_strdup(name) : NULL;
     if (!d->module || (name && !d->name)) {
-        free(d->module);
-        free(d->name);
+        rn_free(d->module);
+        rn_free(d->name);
         return NULL;
     }
     d->kind = kind;
@@ -91,9 +91,9 @@ static bool parse_sig(const char *params, const char *results, rn_functype *t)
     params = params ? params : "";
     results = results ? results : "";
     size_t np = strlen(params), nr = strlen(results);
-    t->params = malloc(np ? np : 1);
-    t->results = malloc(nr ? nr : 1);
-    t->sig = malloc(np + nr + 2);
+    t->params = rn_malloc(np ? np : 1);
+    t->results = rn_malloc(nr ? nr : 1);
+    t->sig = rn_malloc(np + nr + 2);
     if (!t->params || !t->results || !t->sig)
         goto bad;
     for (size_t i = 0; i < np; i++) {
@@ -116,9 +116,9 @@ static bool parse_sig(const char *params, const char *results, rn_functype *t)
     memcpy(t->sig + np + 1, results, nr + 1);
     return true;
 bad:
-    free(t->params);
-    free(t->results);
-    free(t->sig);
+    rn_free(t->params);
+    rn_free(t->results);
+    rn_free(t->sig);
     memset(t, 0, sizeof *t);
     return false;
 }
@@ -131,9 +131,9 @@ runnel_status runnel_linker_define_func(runnel_linker *l, const char *module, co
         return RUNNEL_BADARG;
     rn_def *d = new_def(l, module, name, RN_KIND_FUNC);
     if (!d) {
-        free(t.params);
-        free(t.results);
-        free(t.sig);
+        rn_free(t.params);
+        rn_free(t.results);
+        rn_free(t.sig);
         return RUNNEL_NOMEM;
     }
     d->fn = fn;
@@ -302,15 +302,15 @@ static void instance_free(void *p)
     runnel_instance *i = p;
     if (i->elem_refs) {
         for (uint32_t k = 0; k < i->module->mod.nelems; k++)
-            free(i->elem_refs[k]);
+            rn_free(i->elem_refs[k]);
     }
-    free(i->elem_refs);
-    free(i->elem_len);
-    free(i->data_len);
-    free(i->funcs);
-    free(i->tables);
-    free(i->mems);
-    free(i->globals);
+    rn_free(i->elem_refs);
+    rn_free(i->elem_len);
+    rn_free(i->data_len);
+    rn_free(i->funcs);
+    rn_free(i->tables);
+    rn_free(i->mems);
+    rn_free(i->globals);
     runnel_module_free(i->module);
 }
 
@@ -348,14 +348,14 @@ runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *cm, co
     inst->store = s;
     inst->module = mod;
     atomic_fetch_add(&mod->refs, 1);
-    inst->funcs = calloc(m->nfuncs + 1, sizeof *inst->funcs);
-    inst->tables = calloc(m->ntables + 1, sizeof *inst->tables);
-    inst->mems = calloc(m->nmems + 1, sizeof *inst->mems);
-    inst->globals = calloc(m->nglobals + 1, sizeof *inst->globals);
-    inst->elem_refs = calloc(m->nelems + 1, sizeof *inst->elem_refs);
-    inst->elem_len = calloc(m->nelems + 1, sizeof *inst->elem_len);
-    inst->data_len = calloc(m->ndatas + 1, sizeof *inst->data_len);
-    made = l ? calloc(l->n + 1, sizeof *made) : NULL;
+    inst->funcs = rn_calloc(m->nfuncs + 1, sizeof *inst->funcs);
+    inst->tables = rn_calloc(m->ntables + 1, sizeof *inst->tables);
+    inst->mems = rn_calloc(m->nmems + 1, sizeof *inst->mems);
+    inst->globals = rn_calloc(m->nglobals + 1, sizeof *inst->globals);
+    inst->elem_refs = rn_calloc(m->nelems + 1, sizeof *inst->elem_refs);
+    inst->elem_len = rn_calloc(m->nelems + 1, sizeof *inst->elem_len);
+    inst->data_len = rn_calloc(m->ndatas + 1, sizeof *inst->data_len);
+    made = l ? rn_calloc(l->n + 1, sizeof *made) : NULL;
     if (!inst->funcs || !inst->tables || !inst->mems || !inst->globals || !inst->elem_refs || !inst->elem_len ||
         !inst->data_len || (l && !made))
         goto nomem;
@@ -447,7 +447,7 @@ runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *cm, co
     }
     for (uint32_t k = 0; k < m->nelems; k++) {
         const rn_elem *e = &m->elems[k];
-        inst->elem_refs[k] = malloc((e->count ? e->count : 1) * sizeof(rn_slot));
+        inst->elem_refs[k] = rn_malloc((e->count ? e->count : 1) * sizeof(rn_slot));
         if (!inst->elem_refs[k])
             goto nomem;
         for (uint32_t j = 0; j < e->count; j++)
@@ -486,7 +486,7 @@ runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *cm, co
         if (d->len)
             memcpy(mem->data + off, d->bytes, d->len);
     }
-    free(made);
+    rn_free(made);
     made = NULL;
     if (m->has_start && rn_call_start(inst->funcs[m->start], r) != RUNNEL_OK)
         goto fail;
@@ -494,6 +494,6 @@ runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *cm, co
 nomem:
     rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
 fail:
-    free(made);
+    rn_free(made);
     return NULL;
 }

@@ -13,6 +13,7 @@
 #define RN_MODULE_H
 
 #include "runnel/engine.h"
+#include "alloc.h"
 #include "util.h"
 
 #include <stdbool.h>

@@ -14,7 +14,7 @@
 
 void *rn_store_alloc(runnel_store *s, size_t size, void (*free_fn)(void *))
 {
-    rn_object *o = calloc(1, sizeof(rn_object) + size);
+    rn_object *o = rn_calloc(1, sizeof(rn_object) + size);
     if (!o)
         return NULL;
     o->free = free_fn;
@@ -25,7 +25,7 @@ void *rn_store_alloc(runnel_store *s, size_t size, void (*free_fn)(void *))
 
 runnel_store *runnel_store_new(const runnel_config *config)
 {
-    runnel_store *s = calloc(1, sizeof *s);
+    runnel_store *s = rn_calloc(1, sizeof *s);
     if (!s)
         return NULL;
     if (config)
@@ -42,13 +42,13 @@ runnel_store *runnel_store_new(const runnel_config *config)
     if (s->stack_slots < 16)
         s->stack_slots = 16;
     s->max_depth = s->cfg.max_call_depth;
-    s->stack = malloc(s->stack_slots * sizeof(rn_slot));
+    s->stack = rn_malloc(s->stack_slots * sizeof(rn_slot));
     /* + room for the sentinel frames of nested calls from host functions */
-    s->frames = malloc(((size_t)s->max_depth + 64) * sizeof(rn_frame));
+    s->frames = rn_malloc(((size_t)s->max_depth + 64) * sizeof(rn_frame));
     if (!s->stack || !s->frames) {
-        free(s->stack);
-        free(s->frames);
-        free(s);
+        rn_free(s->stack);
+        rn_free(s->frames);
+        rn_free(s);
         return NULL;
     }
     s->fuel = UINT64_MAX;
@@ -66,12 +66,12 @@ void runnel_store_free(runnel_store *s)
         rn_object *next = o->next;
         if (o->free)
             o->free(o + 1);
-        free(o);
+        rn_free(o);
         o = next;
     }
-    free(s->stack);
-    free(s->frames);
-    free(s);
+    rn_free(s->stack);
+    rn_free(s->frames);
+    rn_free(s);
 }
 
 void runnel_store_set_fuel(runnel_store *s, uint64_t fuel) { s->fuel = fuel == UINT64_MAX ? UINT64_MAX - 1 : fuel; }
@@ -99,7 +99,7 @@ void runnel_store_set_table_grow_hook(runnel_store *s, runnel_table_grow_hook ho
 
 /* ---------------------------------------------------------------- memories */
 
-static void memory_free(void *p) { free(((runnel_memory *)p)->data); }
+static void memory_free(void *p) { rn_free(((runnel_memory *)p)->data); }
 
 runnel_memory *rn_memory_alloc(runnel_store *s, uint32_t min, uint32_t max, bool has_max)
 {
@@ -115,7 +115,7 @@ runnel_memory *rn_memory_alloc(runnel_store *s, uint32_t min, uint32_t max, bool
     m->decl_max = max;
     m->has_max = has_max;
     m->size = (uint64_t)min * RUNNEL_PAGE_SIZE;
-    m->data = calloc(1, m->size ? m->size : 1);
+    m->data = rn_calloc(1, m->size ? m->size : 1);
     if (!m->data)
         return NULL; /* the object stays in the arena and is freed with it */
     return m;
@@ -139,7 +139,7 @@ int64_t rn_memory_grow(runnel_memory *m, uint64_t delta)
     if (s->grow_hook && !s->grow_hook(s->grow_user, m, old, want))
         return -1;
     uint64_t bytes = want * RUNNEL_PAGE_SIZE;
-    uint8_t *d = realloc(m->data, bytes);
+    uint8_t *d = rn_realloc(m->data, bytes);
     if (!d)
         return -1;
     memset(d + m->size, 0, bytes - m->size);
@@ -155,7 +155,7 @@ int64_t runnel_memory_grow(runnel_memory *m, uint32_t delta) { return rn_memory_
 
 /* ---------------------------------------------------------------- tables */
 
-static void table_free(void *p) { free(((runnel_table *)p)->elems); }
+static void table_free(void *p) { rn_free(((runnel_table *)p)->elems); }
 
 runnel_table *rn_table_alloc(runnel_store *s, uint8_t elem, uint32_t min, uint32_t max, bool has_max)
 {
@@ -171,7 +171,7 @@ runnel_table *rn_table_alloc(runnel_store *s, uint8_t elem, uint32_t min, uint32
     t->max = limit;
     t->decl_max = max;
     t->has_max = has_max;
-    t->elems = calloc(min ? min : 1, sizeof(rn_slot));
+    t->elems = rn_calloc(min ? min : 1, sizeof(rn_slot));
     if (!t->elems)
         return NULL;
     return t;
@@ -194,7 +194,7 @@ int64_t rn_table_grow(runnel_table *t, uint64_t delta, rn_slot init)
     runnel_store *s = t->store;
     if (s->table_grow_hook && !s->table_grow_hook(s->table_grow_user, t, old, want))
         return -1;
-    rn_slot *e = realloc(t->elems, want * sizeof(rn_slot));
+    rn_slot *e = rn_realloc(t->elems, want * sizeof(rn_slot));
     if (!e)
         return -1;
     for (uint64_t i = old; i < want; i++)

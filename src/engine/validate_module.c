@@ -122,7 +122,7 @@ static runnel_status check_exports(rn_module *m, runnel_report *r)
     }
     if (m->nexports < 2)
         return RUNNEL_OK;
-    const char **names = malloc(m->nexports * sizeof *names);
+    const char **names = rn_malloc(m->nexports * sizeof *names);
     if (!names)
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory validating exports");
     for (uint32_t i = 0; i < m->nexports; i++)
@@ -134,7 +134,7 @@ static runnel_status check_exports(rn_module *m, runnel_report *r)
             st = rn_fail(r, RUNNEL_INVALID, 0, "duplicate export name \"%s\"", names[i]);
             break;
         }
-    free(names);
+    rn_free(names);
     return st;
 }
 
@@ -167,9 +167,9 @@ static runnel_status check_segments(rn_module *m, runnel_report *r)
 
 runnel_status rn_validate_module(rn_module *m, runnel_report *r)
 {
-    free(m->func_declared);
+    rn_free(m->func_declared);
     m->func_declared = NULL;
-    if (m->nfuncs && !(m->func_declared = calloc(m->nfuncs, sizeof *m->func_declared)))
+    if (m->nfuncs && !(m->func_declared = rn_calloc(m->nfuncs, sizeof *m->func_declared)))
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory validating the module");
 
     TRY(check_types(m, r));
