@@ -3,6 +3,7 @@
 #   make test       build and run every test (ctest)
 #   make spec       run the spec suite with every failure listed
 #   make asan       build build-asan/ with the sanitizers and run every test there
+#   make install    build, then install into PREFIX (default /usr/local; DESTDIR is honoured)
 #   make demo       scripts/demo.sh
 #   make ci         scripts/test.sh: everything CI checks
 #   make format     clang-format the C sources in place
@@ -10,8 +11,9 @@
 JOBS ?= 2
 BUILD ?= build
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: all configure test spec asan demo ci format clean
+.PHONY: all configure test spec asan install demo ci format clean
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -29,6 +31,9 @@ asan:
 	cmake -S . -B build-asan -DRUNNEL_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS)
+
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 demo:
 	bash scripts/demo.sh

@@ -89,55 +89,55 @@ typedef struct runnel_msg {
 } runnel_msg;
 
 /* "Flow", "Integer", ...: the names used on the wire. */
-const char *runnel_msg_type_name(runnel_msg_type t);
+RUNNEL_API const char *runnel_msg_type_name(runnel_msg_type t);
 /* The type with that exact name; false if there is none. */
-bool runnel_msg_type_from_name(const char *name, runnel_msg_type *out);
+RUNNEL_API bool runnel_msg_type_from_name(const char *name, runnel_msg_type *out);
 
 /* Constructors. Those that allocate return RUNNEL_NOMEM (leaving *out a Flow) when memory runs out. */
-runnel_msg runnel_msg_flow(void);
-runnel_msg runnel_msg_boolean(bool v);
-runnel_msg runnel_msg_integer(int64_t v);
-runnel_msg runnel_msg_float(double v);
+RUNNEL_API runnel_msg runnel_msg_flow(void);
+RUNNEL_API runnel_msg runnel_msg_boolean(bool v);
+RUNNEL_API runnel_msg runnel_msg_integer(int64_t v);
+RUNNEL_API runnel_msg runnel_msg_float(double v);
 /* String or Error from len bytes (copied). Does not check UTF-8; runnel_msg_to_json does. */
-runnel_status runnel_msg_text(runnel_msg *out, runnel_msg_type t, const char *s, size_t len);
-runnel_status runnel_msg_string(runnel_msg *out, const char *s); /* NUL-terminated */
-runnel_status runnel_msg_error(runnel_msg *out, const char *s);  /* NUL-terminated */
-runnel_status runnel_msg_stream(runnel_msg *out, const void *bytes, size_t len);
+RUNNEL_API runnel_status runnel_msg_text(runnel_msg *out, runnel_msg_type t, const char *s, size_t len);
+RUNNEL_API runnel_status runnel_msg_string(runnel_msg *out, const char *s); /* NUL-terminated */
+RUNNEL_API runnel_status runnel_msg_error(runnel_msg *out, const char *s);  /* NUL-terminated */
+RUNNEL_API runnel_status runnel_msg_stream(runnel_msg *out, const void *bytes, size_t len);
 /* Event, Object, Array, Optional or Any holding value (the message takes a new reference; the caller
    keeps its own). RUNNEL_BADARG when value does not fit the type (Object needs an object, Array an
    array; NULL is allowed only for Optional). */
-runnel_status runnel_msg_json(runnel_msg *out, runnel_msg_type t, json_t *value);
+RUNNEL_API runnel_status runnel_msg_json(runnel_msg *out, runnel_msg_type t, json_t *value);
 
 /* Releases what m holds and makes it a Flow. */
-void runnel_msg_clear(runnel_msg *m);
+RUNNEL_API void runnel_msg_clear(runnel_msg *m);
 /* A deep copy (JSON values are copied too, so the two never share mutable data). */
-runnel_status runnel_msg_copy(runnel_msg *dst, const runnel_msg *src);
+RUNNEL_API runnel_status runnel_msg_copy(runnel_msg *dst, const runnel_msg *src);
 /* Same type and same data (JSON compared by value; floats by value, NaN equal to NaN). */
-bool runnel_msg_equal(const runnel_msg *a, const runnel_msg *b);
+RUNNEL_API bool runnel_msg_equal(const runnel_msg *a, const runnel_msg *b);
 
 /* The tagged form {"type": T, "data": D} (Flow: "data": null). NULL when out of memory or when a
    String/Error is not valid UTF-8 (JSON cannot carry it). A Float that is not finite has no JSON
    number: it is written as null, as serde_json does, and reads back as NaN. */
-json_t *runnel_msg_to_json(const runnel_msg *m);
+RUNNEL_API json_t *runnel_msg_to_json(const runnel_msg *m);
 /* D alone: the message's data as plain JSON (Flow and nothing-Optional: null). */
-json_t *runnel_msg_data_json(const runnel_msg *m);
+RUNNEL_API json_t *runnel_msg_data_json(const runnel_msg *m);
 /* Reads the tagged form. Accepts what Reflow's plugins write: "data" may be absent for Flow (the Rust
    SDK writes {"type":"Flow"}) and Optional; Integer data must be an integer in the signed 64-bit range
    (a float with an integral value in range is accepted); Float data any number (null reads as NaN).
    Other keys are ignored. Fails with RUNNEL_BADARG and a message naming what is wrong. */
-runnel_status runnel_msg_from_json(runnel_msg *out, const json_t *tagged, runnel_report *r);
+RUNNEL_API runnel_status runnel_msg_from_json(runnel_msg *out, const json_t *tagged, runnel_report *r);
 /* Types a plain JSON value by its shape, as __send_output's values are: null -> Optional (nothing),
    true/false -> Boolean, integer -> Integer, other number -> Float, string -> String, array -> Array,
    object -> Object. */
-runnel_status runnel_msg_from_plain(runnel_msg *out, const json_t *value, runnel_report *r);
+RUNNEL_API runnel_status runnel_msg_from_plain(runnel_msg *out, const json_t *value, runnel_report *r);
 /* A value as a user writes it (command line, graph IIPs): an object of the exact shape
    {"type": <a message type name>[, "data": D]} is read as tagged, anything else as plain. */
-runnel_status runnel_msg_from_value(runnel_msg *out, const json_t *value, runnel_report *r);
+RUNNEL_API runnel_status runnel_msg_from_value(runnel_msg *out, const json_t *value, runnel_report *r);
 
 /* Text forms. runnel_msg_to_text gives the compact tagged JSON (malloc'ed; NULL as runnel_msg_to_json).
    runnel_msg_parse reads JSON text with runnel_msg_from_value (tagged or plain). */
-char *runnel_msg_to_text(const runnel_msg *m);
-runnel_status runnel_msg_parse(runnel_msg *out, const char *text, size_t len, runnel_report *r);
+RUNNEL_API char *runnel_msg_to_text(const runnel_msg *m);
+RUNNEL_API runnel_status runnel_msg_parse(runnel_msg *out, const char *text, size_t len, runnel_report *r);
 
 /* ================================================================ metadata */
 
@@ -162,11 +162,11 @@ typedef struct runnel_actor_metadata {
 } runnel_actor_metadata;
 
 /* Parses and checks a metadata document. NULL with the reason in r (RUNNEL_BADARG) when it is not one. */
-runnel_actor_metadata *runnel_actor_metadata_parse(const json_t *doc, runnel_report *r);
-void runnel_actor_metadata_free(runnel_actor_metadata *m);
+RUNNEL_API runnel_actor_metadata *runnel_actor_metadata_parse(const json_t *doc, runnel_report *r);
+RUNNEL_API void runnel_actor_metadata_free(runnel_actor_metadata *m);
 /* The port of that name, or NULL. */
-const runnel_port_def *runnel_actor_metadata_inport(const runnel_actor_metadata *m, const char *name);
-const runnel_port_def *runnel_actor_metadata_outport(const runnel_actor_metadata *m, const char *name);
+RUNNEL_API const runnel_port_def *runnel_actor_metadata_inport(const runnel_actor_metadata *m, const char *name);
+RUNNEL_API const runnel_port_def *runnel_actor_metadata_outport(const runnel_actor_metadata *m, const char *name);
 
 /* Checks a value against a JSON Schema (the subset actors use: type, properties, required,
    additionalProperties, items, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
@@ -181,11 +181,14 @@ const runnel_port_def *runnel_actor_metadata_outport(const runnel_actor_metadata
 #define RUNNEL_SCHEMA_MAX_DEPTH 64
 #define RUNNEL_SCHEMA_MAX_ALTERNATIVES 1000
 #define RUNNEL_SCHEMA_MAX_STEPS 1000000
-runnel_status runnel_json_schema_check(const json_t *schema, const json_t *value, const char *what, runnel_report *r);
+RUNNEL_API runnel_status runnel_json_schema_check(const json_t *schema,
+                                                  const json_t *value,
+                                                  const char *what,
+                                                  runnel_report *r);
 /* A copy of the object `value` with each property the schema's "properties" give a "default" for and
    value lacks filled in (one level, as JSON Schema defaults are usually written). NULL when out of
    memory. value may be NULL (treated as {}). */
-json_t *runnel_json_schema_defaults(const json_t *schema, const json_t *value);
+RUNNEL_API json_t *runnel_json_schema_defaults(const json_t *schema, const json_t *value);
 
 /* ================================================================ actors */
 
@@ -247,39 +250,43 @@ typedef struct runnel_actor runnel_actor;
    host functions, reads its metadata and checks the config against the metadata's config_schema.
    A plugin whose get_metadata is missing or fails is still an actor (see runnel_actor_metadata_error);
    a config that does not match the schema is not (NULL, RUNNEL_BADARG, the mismatch in r). */
-runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_options *opts, runnel_report *r);
+RUNNEL_API runnel_actor *runnel_actor_new(const void *wasm, size_t len,
+                                          const runnel_actor_options *opts,
+                                          runnel_report *r);
 /* The same from a file. */
-runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *opts, runnel_report *r);
+RUNNEL_API runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *opts, runnel_report *r);
 /* Another actor of proto's plugin, with its own options (config, node id, limits), state ({}) and
    instances: it shares proto's compiled code and metadata, so nothing is compiled and get_metadata is
    not called again. How a graph makes many nodes of one .wasm. proto is only read (several threads may
    spawn from one proto at once). The config is checked against the schema as in runnel_actor_new. */
-runnel_actor *runnel_actor_spawn(const runnel_actor *proto, const runnel_actor_options *opts, runnel_report *r);
-void runnel_actor_free(runnel_actor *a);
+RUNNEL_API runnel_actor *runnel_actor_spawn(const runnel_actor *proto,
+                                            const runnel_actor_options *opts,
+                                            runnel_report *r);
+RUNNEL_API void runnel_actor_free(runnel_actor *a);
 
 /* The checked metadata, or NULL when the plugin has none; then runnel_actor_metadata_error says why
    ("no get_metadata export", the trap (with its backtrace, as in runnel_actor_process) or error of
    get_metadata, or what is wrong with its JSON). */
-const runnel_actor_metadata *runnel_actor_get_metadata(const runnel_actor *a);
-const char *runnel_actor_metadata_error(const runnel_actor *a);
+RUNNEL_API const runnel_actor_metadata *runnel_actor_get_metadata(const runnel_actor *a);
+RUNNEL_API const char *runnel_actor_metadata_error(const runnel_actor *a);
 /* The text get_metadata returned (NULL if the call failed), for `runnel inspect --json`. */
-const char *runnel_actor_metadata_text(const runnel_actor *a);
+RUNNEL_API const char *runnel_actor_metadata_text(const runnel_actor *a);
 /* True for a plugin of the older Reflow ABI (no get_metadata; host functions that return a handle):
    it is called with the payload as a plain object and its result is read as plain outputs. */
-bool runnel_actor_is_legacy(const runnel_actor *a);
+RUNNEL_API bool runnel_actor_is_legacy(const runnel_actor *a);
 /* The node config the actor runs with (the options' config with the schema's defaults filled in). */
-const json_t *runnel_actor_config(const runnel_actor *a);
+RUNNEL_API const json_t *runnel_actor_config(const runnel_actor *a);
 
 /* The actor's state: always an object (borrowed; valid until the next call that changes it). */
-const json_t *runnel_actor_state(const runnel_actor *a);
+RUNNEL_API const json_t *runnel_actor_state(const runnel_actor *a);
 /* Replaces the state with a copy of state (an object; NULL = {}). The host may set a state larger than
    max_state_bytes; the actor can then only make it smaller. */
-runnel_status runnel_actor_set_state(runnel_actor *a, const json_t *state, runnel_report *r);
+RUNNEL_API runnel_status runnel_actor_set_state(runnel_actor *a, const json_t *state, runnel_report *r);
 /* The state's size as max_state_bytes counts it: roughly the host memory it takes, i.e. key and string
    bytes plus RUNNEL_ACTOR_STATE_MEMBER_BYTES per object member, RUNNEL_ACTOR_STATE_VALUE_BYTES per JSON
    value and RUNNEL_ACTOR_STATE_ELEMENT_BYTES per array element (so that a million empty keys are not free). */
-uint64_t runnel_actor_state_bytes(const runnel_actor *a);
-uint64_t runnel_actor_json_bytes(const json_t *value); /* the same count for any JSON value */
+RUNNEL_API uint64_t runnel_actor_state_bytes(const runnel_actor *a);
+RUNNEL_API uint64_t runnel_actor_json_bytes(const json_t *value); /* the same count for any JSON value */
 #define RUNNEL_ACTOR_STATE_MEMBER_BYTES 96u
 #define RUNNEL_ACTOR_STATE_VALUE_BYTES 48u
 #define RUNNEL_ACTOR_STATE_ELEMENT_BYTES 16u
@@ -315,8 +322,11 @@ typedef struct runnel_port_msg {
    reported an error, or returned something that is not a valid result: its outputs are not delivered
    and its state is not kept). An input on a port that the metadata
    does not declare is refused before any call (RUNNEL_BADARG, nothing emitted). */
-runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *inputs, size_t ninputs,
-                                   runnel_actor_emit_fn emit, void *user, runnel_report *r);
+RUNNEL_API runnel_status runnel_actor_process(runnel_actor *a,
+                                              const runnel_port_msg *inputs,
+                                              size_t ninputs,
+                                              runnel_actor_emit_fn emit,
+                                              void *user, runnel_report *r);
 
 /* A collector for outputs: pass runnel_actor_collect as emit and a zeroed runnel_actor_outputs as user. */
 typedef struct runnel_actor_output {
@@ -329,8 +339,8 @@ typedef struct runnel_actor_outputs {
     size_t count, cap;
     bool nomem; /* set when a copy could not be made (that output is missing) */
 } runnel_actor_outputs;
-void runnel_actor_collect(void *outputs, const char *port, const runnel_msg *msg, runnel_emit_kind kind);
-void runnel_actor_outputs_clear(runnel_actor_outputs *o);
+RUNNEL_API void runnel_actor_collect(void *outputs, const char *port, const runnel_msg *msg, runnel_emit_kind kind);
+RUNNEL_API void runnel_actor_outputs_clear(runnel_actor_outputs *o);
 
 #ifdef __cplusplus
 }

@@ -44,8 +44,8 @@ typedef enum runnel_graph_format {
 } runnel_graph_format;
 
 /* "reflow", "noflo", "fbp"; and back (false for another name). */
-const char *runnel_graph_format_name(runnel_graph_format f);
-bool runnel_graph_format_from_name(const char *name, runnel_graph_format *out);
+RUNNEL_API const char *runnel_graph_format_name(runnel_graph_format f);
+RUNNEL_API bool runnel_graph_format_from_name(const char *name, runnel_graph_format *out);
 
 /* One end of an edge, or what an exported port stands for. */
 typedef struct runnel_graph_endpoint {
@@ -89,76 +89,87 @@ typedef struct runnel_graph_group {
 typedef struct runnel_graph runnel_graph;
 
 /* An empty graph (name may be NULL). NULL when out of memory. */
-runnel_graph *runnel_graph_new(const char *name);
-void runnel_graph_free(runnel_graph *g);
+RUNNEL_API runnel_graph *runnel_graph_new(const char *name);
+RUNNEL_API void runnel_graph_free(runnel_graph *g);
 /* A deep copy; NULL when out of memory. */
-runnel_graph *runnel_graph_copy(const runnel_graph *g);
+RUNNEL_API runnel_graph *runnel_graph_copy(const runnel_graph *g);
 
 /* Reads a graph. AUTO tells .fbp from JSON by the first character that is not space or a comment ('{'
    is JSON), and Reflow's JSON from NoFlo's by the shape of its connections and ports. `file` names the
    source in messages (NULL: "graph"). Fails with RUNNEL_BADARG and a message "FILE:LINE:COL: what"
    (JSON and .fbp syntax) or "FILE: what" (a wrong shape). */
-runnel_graph *runnel_graph_parse(const char *text, size_t len, runnel_graph_format fmt, const char *file,
-                                 runnel_report *r);
+RUNNEL_API runnel_graph *runnel_graph_parse(const char *text, size_t len,
+                                            runnel_graph_format fmt,
+                                            const char *file, runnel_report *r);
 /* The same from a file: .fbp by its extension or its content. Remembers the path (runnel_graph_path). */
-runnel_graph *runnel_graph_load(const char *path, runnel_report *r);
+RUNNEL_API runnel_graph *runnel_graph_load(const char *path, runnel_report *r);
 /* The graph as text in a format (malloc'ed, NUL-terminated), or NULL with the reason (RUNNEL_BADARG when
    the format cannot hold something: .fbp has no groups or edge metadata, for instance, which are
    dropped with no error; but an IIP whose value has no .fbp spelling is an error). JSON is indented. */
-char *runnel_graph_write(const runnel_graph *g, runnel_graph_format fmt, runnel_report *r);
+RUNNEL_API char *runnel_graph_write(const runnel_graph *g, runnel_graph_format fmt, runnel_report *r);
 
 /* What the graph holds. Arrays are valid until the graph changes. */
-const char *runnel_graph_name(const runnel_graph *g);          /* properties.name, or NULL */
-const char *runnel_graph_path(const runnel_graph *g);          /* the file it was loaded from, or NULL */
-runnel_graph_format runnel_graph_source_format(const runnel_graph *g); /* the format it was read in */
-const json_t *runnel_graph_properties(const runnel_graph *g);  /* an object, never NULL */
-bool runnel_graph_case_sensitive(const runnel_graph *g);
-const runnel_graph_node *runnel_graph_nodes(const runnel_graph *g, size_t *n);
-const runnel_graph_edge *runnel_graph_edges(const runnel_graph *g, size_t *n);
-const runnel_graph_export *runnel_graph_inports(const runnel_graph *g, size_t *n);
-const runnel_graph_export *runnel_graph_outports(const runnel_graph *g, size_t *n);
-const runnel_graph_group *runnel_graph_groups(const runnel_graph *g, size_t *n);
+RUNNEL_API const char *runnel_graph_name(const runnel_graph *g);          /* properties.name, or NULL */
+RUNNEL_API const char *runnel_graph_path(const runnel_graph *g);          /* the file it was loaded from, or NULL */
+RUNNEL_API runnel_graph_format runnel_graph_source_format(const runnel_graph *g); /* the format it was read in */
+RUNNEL_API const json_t *runnel_graph_properties(const runnel_graph *g);  /* an object, never NULL */
+RUNNEL_API bool runnel_graph_case_sensitive(const runnel_graph *g);
+RUNNEL_API const runnel_graph_node *runnel_graph_nodes(const runnel_graph *g, size_t *n);
+RUNNEL_API const runnel_graph_edge *runnel_graph_edges(const runnel_graph *g, size_t *n);
+RUNNEL_API const runnel_graph_export *runnel_graph_inports(const runnel_graph *g, size_t *n);
+RUNNEL_API const runnel_graph_export *runnel_graph_outports(const runnel_graph *g, size_t *n);
+RUNNEL_API const runnel_graph_group *runnel_graph_groups(const runnel_graph *g, size_t *n);
 /* The node with this id, or NULL. */
-const runnel_graph_node *runnel_graph_node_find(const runnel_graph *g, const char *id);
+RUNNEL_API const runnel_graph_node *runnel_graph_node_find(const runnel_graph *g, const char *id);
 
 /* Building and editing. Everything is copied. RUNNEL_BADARG (with the reason) for a duplicate node id,
    exported port name, a missing name or port, an edge with neither source nor data, or a string that is
    not UTF-8; nodes named by edges need not exist yet (validation reports them). */
-runnel_status runnel_graph_set_path(runnel_graph *g, const char *path);
-runnel_status runnel_graph_set_properties(runnel_graph *g, const json_t *properties, runnel_report *r);
-void runnel_graph_set_case_sensitive(runnel_graph *g, bool on);
-runnel_status runnel_graph_add_node(runnel_graph *g, const runnel_graph_node *node, runnel_report *r);
-runnel_status runnel_graph_add_edge(runnel_graph *g, const runnel_graph_edge *edge, runnel_report *r);
-runnel_status runnel_graph_add_inport(runnel_graph *g, const runnel_graph_export *port, runnel_report *r);
-runnel_status runnel_graph_add_outport(runnel_graph *g, const runnel_graph_export *port, runnel_report *r);
-runnel_status runnel_graph_add_group(runnel_graph *g, const runnel_graph_group *group, runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_set_path(runnel_graph *g, const char *path);
+RUNNEL_API runnel_status runnel_graph_set_properties(runnel_graph *g, const json_t *properties, runnel_report *r);
+RUNNEL_API void runnel_graph_set_case_sensitive(runnel_graph *g, bool on);
+RUNNEL_API runnel_status runnel_graph_add_node(runnel_graph *g, const runnel_graph_node *node, runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_add_edge(runnel_graph *g, const runnel_graph_edge *edge, runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_add_inport(runnel_graph *g, const runnel_graph_export *port, runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_add_outport(runnel_graph *g, const runnel_graph_export *port, runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_add_group(runnel_graph *g, const runnel_graph_group *group, runnel_report *r);
 /* Removes a node with every edge and exported port that names it (false if there is none). */
-bool runnel_graph_remove_node(runnel_graph *g, const char *id);
+RUNNEL_API bool runnel_graph_remove_node(runnel_graph *g, const char *id);
 
 /* Live editing (what an IDE does through the FBP Network Protocol's graph sub-protocol). Ports are
    compared as the graph's case sensitivity says; an endpoint's index -1 matches any index. */
 /* Renames a node and every edge, exported port and group that names it. RUNNEL_BADARG when there is no
    node `from`, when `to` is taken or not a valid name. */
-runnel_status runnel_graph_rename_node(runnel_graph *g, const char *from, const char *to, runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_rename_node(runnel_graph *g, const char *from, const char *to, runnel_report *r);
 /* Replaces a node's metadata (an object, copied). RUNNEL_BADARG for no such node or not an object. */
-runnel_status runnel_graph_set_node_metadata(runnel_graph *g, const char *id, const json_t *metadata,
-                                             runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_set_node_metadata(runnel_graph *g,
+                                                        const char *id,
+                                                        const json_t *metadata,
+                                                        runnel_report *r);
 /* Removes the first connection (not an IIP) from src to tgt; false if there is none. */
-bool runnel_graph_remove_edge(runnel_graph *g, const runnel_graph_endpoint *src, const runnel_graph_endpoint *tgt);
+RUNNEL_API bool runnel_graph_remove_edge(runnel_graph *g,
+                                         const runnel_graph_endpoint *src,
+                                         const runnel_graph_endpoint *tgt);
 /* Replaces the metadata (an object, or NULL for none) of the first connection from src to tgt.
    RUNNEL_BADARG when there is no such connection or the metadata is not an object. */
-runnel_status runnel_graph_set_edge_metadata(runnel_graph *g, const runnel_graph_endpoint *src,
-                                             const runnel_graph_endpoint *tgt, const json_t *metadata,
-                                             runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_set_edge_metadata(
+    runnel_graph *g, const runnel_graph_endpoint *src,
+    const runnel_graph_endpoint *tgt, const json_t *metadata, runnel_report *r);
 /* Removes the first IIP to tgt; false if there is none. With data non-NULL, *data receives the IIP's
    value (the caller's reference). */
-bool runnel_graph_remove_initial(runnel_graph *g, const runnel_graph_endpoint *tgt, json_t **data);
+RUNNEL_API bool runnel_graph_remove_initial(runnel_graph *g, const runnel_graph_endpoint *tgt, json_t **data);
 /* Removes an exported port by name; false if there is none. */
-bool runnel_graph_remove_inport(runnel_graph *g, const char *name);
-bool runnel_graph_remove_outport(runnel_graph *g, const char *name);
+RUNNEL_API bool runnel_graph_remove_inport(runnel_graph *g, const char *name);
+RUNNEL_API bool runnel_graph_remove_outport(runnel_graph *g, const char *name);
 /* Renames an exported port. RUNNEL_BADARG when there is none named `from`, or `to` is taken or empty. */
-runnel_status runnel_graph_rename_inport(runnel_graph *g, const char *from, const char *to, runnel_report *r);
-runnel_status runnel_graph_rename_outport(runnel_graph *g, const char *from, const char *to, runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_rename_inport(runnel_graph *g,
+                                                    const char *from,
+                                                    const char *to,
+                                                    runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_rename_outport(runnel_graph *g,
+                                                     const char *from,
+                                                     const char *to,
+                                                     runnel_report *r);
 
 /* ================================================================ diagnostics */
 
@@ -182,11 +193,11 @@ typedef struct runnel_diags {
 /* At most this many findings are kept (then one line says that more were counted). */
 #define RUNNEL_DIAGS_MAX 1000
 
-void runnel_diags_clear(runnel_diags *d);
+RUNNEL_API void runnel_diags_clear(runnel_diags *d);
 
 /* Guest- and file-controlled text is escaped for a terminal by runnel_text_escape (engine.h). */
 /* "FILE:LINE: error: node X, port Y: MESSAGE" per line, guest-controlled text escaped. */
-void runnel_diags_print(const runnel_diags *d, FILE *out);
+RUNNEL_API void runnel_diags_print(const runnel_diags *d, FILE *out);
 
 /* ================================================================ components */
 
@@ -194,9 +205,9 @@ void runnel_diags_print(const runnel_diags *d, FILE *out);
 typedef struct runnel_component_ctx runnel_component_ctx;
 /* Sends msg (copied) on an out-port of the node. RUNNEL_BADARG for a port the component does not
    declare, RUNNEL_NOMEM when out of memory. */
-runnel_status runnel_component_emit(runnel_component_ctx *ctx, const char *port, const runnel_msg *msg);
+RUNNEL_API runnel_status runnel_component_emit(runnel_component_ctx *ctx, const char *port, const runnel_msg *msg);
 /* The id of the node being run. */
-const char *runnel_component_node_id(const runnel_component_ctx *ctx);
+RUNNEL_API const char *runnel_component_node_id(const runnel_component_ctx *ctx);
 
 /* A component written in C. Ports are checked like a plugin's metadata; a component with `any_ports`
    accepts every port name (core/Output, core/Drop). */
@@ -223,17 +234,18 @@ typedef struct runnel_component_def {
 typedef struct runnel_components runnel_components;
 
 /* A registry with the built-in components. NULL when out of memory. */
-runnel_components *runnel_components_new(void);
-void runnel_components_free(runnel_components *c);
+RUNNEL_API runnel_components *runnel_components_new(void);
+RUNNEL_API void runnel_components_free(runnel_components *c);
 /* Registers a native component (the definition and its strings are copied; user is the caller's until
    free_user). RUNNEL_BADARG when the name is taken. */
-runnel_status runnel_components_register(runnel_components *c, const runnel_component_def *def, runnel_report *r);
+RUNNEL_API runnel_status runnel_components_register(
+    runnel_components *c, const runnel_component_def *def, runnel_report *r);
 /* A directory where a component NAME is looked up as NAME.wasm (then NAME.json and NAME.fbp, subgraphs),
    in the order added, before the directory of the graph file. */
-runnel_status runnel_components_add_dir(runnel_components *c, const char *dir);
+RUNNEL_API runnel_status runnel_components_add_dir(runnel_components *c, const char *dir);
 /* The names of the built-in and registered native components (for listings), and their definitions. */
-size_t runnel_components_native_count(const runnel_components *c);
-const runnel_component_def *runnel_components_native_at(const runnel_components *c, size_t i);
+RUNNEL_API size_t runnel_components_native_count(const runnel_components *c);
+RUNNEL_API const runnel_component_def *runnel_components_native_at(const runnel_components *c, size_t i);
 
 /* ================================================================ networks */
 
@@ -280,28 +292,33 @@ typedef struct runnel_network runnel_network;
    config_schema, required in-ports left unconnected. Every finding goes to diags (cycles as info). NULL
    when any is an error (or, with a reason in diags, when a state file cannot be opened). The graph is
    copied; c must outlive the network. */
-runnel_network *runnel_network_new(const runnel_graph *g, runnel_components *c, const runnel_network_options *o,
-                                   runnel_diags *diags);
+RUNNEL_API runnel_network *runnel_network_new(const runnel_graph *g,
+                                              runnel_components *c,
+                                              const runnel_network_options *o,
+                                              runnel_diags *diags);
 /* runnel_network_new without keeping the network: RUNNEL_OK when the graph validates. */
-runnel_status runnel_graph_check(const runnel_graph *g, runnel_components *c, runnel_diags *diags);
+RUNNEL_API runnel_status runnel_graph_check(const runnel_graph *g, runnel_components *c, runnel_diags *diags);
 
 /* Starts the workers and delivers the IIPs (with a state file that already holds a run: resumes it
    instead, with its queued messages, and IIPs are not delivered again). */
-runnel_status runnel_network_start(runnel_network *n, runnel_report *r);
+RUNNEL_API runnel_status runnel_network_start(runnel_network *n, runnel_report *r);
 /* Sends a message to a graph-level inport. Blocks while the inport's edges are full (back-pressure)
    and returns RUNNEL_SUSPENDED without sending if the network is being stopped. Thread-safe. With a state
    file the message is stored before this returns (batched: see runnel_network_flush). */
-runnel_status runnel_network_send(runnel_network *n, const char *inport, const runnel_msg *msg, runnel_report *r);
+RUNNEL_API runnel_status runnel_network_send(runnel_network *n,
+                                             const char *inport,
+                                             const runnel_msg *msg,
+                                             runnel_report *r);
 /* No more sends will come: the network may end once quiescent. */
-void runnel_network_close_input(runnel_network *n);
+RUNNEL_API void runnel_network_close_input(runnel_network *n);
 /* Stops the sources (sends fail), lets what is queued drain; safe from any thread (not from a signal
    handler). */
-void runnel_network_stop(runnel_network *n);
+RUNNEL_API void runnel_network_stop(runnel_network *n);
 /* Waits until the network has ended (quiescent after close_input, or drained after stop). Returns
    RUNNEL_OK, or RUNNEL_TRAP when some calls failed (see stats), or another status when the network
    itself failed (its state file could not be written, for instance; the reason in r). */
-runnel_status runnel_network_wait(runnel_network *n, runnel_report *r);
-void runnel_network_free(runnel_network *n);
+RUNNEL_API runnel_status runnel_network_wait(runnel_network *n, runnel_report *r);
+RUNNEL_API void runnel_network_free(runnel_network *n);
 
 /* Per-node counters, a snapshot. */
 typedef struct runnel_node_stats {
@@ -314,16 +331,16 @@ typedef struct runnel_node_stats {
     bool busy;           /* a call is running */
 } runnel_node_stats;
 /* Fills up to max entries (one per node, in graph order after flattening) and returns the node count. */
-size_t runnel_network_stats(runnel_network *n, runnel_node_stats *out, size_t max);
+RUNNEL_API size_t runnel_network_stats(runnel_network *n, runnel_node_stats *out, size_t max);
 /* Failed calls so far, over all nodes. */
-uint64_t runnel_network_failures(runnel_network *n);
+RUNNEL_API uint64_t runnel_network_failures(runnel_network *n);
 /* Messages accepted by runnel_network_send so far; with a state file, over every run of that file (so a
    resumed run's caller knows how many of its inputs were already taken: `runnel run` skips that many
    lines of its standard input). */
-uint64_t runnel_network_accepted(runnel_network *n);
+RUNNEL_API uint64_t runnel_network_accepted(runnel_network *n);
 /* The state of a node (a copy; NULL when there is no such node, or while it is in a call: read it
    between calls, or after runnel_network_wait). */
-json_t *runnel_network_node_state(runnel_network *n, const char *node);
+RUNNEL_API json_t *runnel_network_node_state(runnel_network *n, const char *node);
 
 #ifdef __cplusplus
 }

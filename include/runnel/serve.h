@@ -38,15 +38,15 @@ typedef struct runnel_server runnel_server;
 
 /* Checks the options (a non-loopback host without a secret is refused: RUNNEL_BADARG), loads the main
    graph, binds the port. NULL with the reason in r. */
-runnel_server *runnel_serve_start(const runnel_serve_options *o, runnel_report *r);
+RUNNEL_API runnel_server *runnel_serve_start(const runnel_serve_options *o, runnel_report *r);
 /* The port the server listens on. */
-unsigned runnel_serve_port(const runnel_server *s);
+RUNNEL_API unsigned runnel_serve_port(const runnel_server *s);
 /* Serves until runnel_serve_stop is called (from another thread or a signal handler). */
-runnel_status runnel_serve_run(runnel_server *s, runnel_report *r);
+RUNNEL_API runnel_status runnel_serve_run(runnel_server *s, runnel_report *r);
 /* Makes runnel_serve_run return soon. Async-signal-safe. */
-void runnel_serve_stop(runnel_server *s);
+RUNNEL_API void runnel_serve_stop(runnel_server *s);
 /* Stops every network and closes the connections. */
-void runnel_serve_free(runnel_server *s);
+RUNNEL_API void runnel_serve_free(runnel_server *s);
 
 #ifdef __cplusplus
 }

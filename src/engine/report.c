@@ -12,22 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-runnel_status rn_fail(runnel_report *r, runnel_status st, size_t off, const char *fmt, ...)
-{
-    if (!r)
-        return st;
-    runnel_report_clear(r);
-    r->status = st;
-    r->offset = off;
-    va_list ap;
-    va_start(ap, fmt);
-    char buf[512];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    r->message = strdup(buf);
-    return st;
-}
-
 void runnel_report_clear(runnel_report *r)
 {
     if (!r)

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 char *rn_vformat(const char *fmt, va_list ap)
@@ -26,6 +27,22 @@ char *rn_format(const char *fmt, ...)
     char *s = rn_vformat(fmt, ap);
     va_end(ap);
     return s;
+}
+
+runnel_status rn_fail(runnel_report *r, runnel_status st, size_t off, const char *fmt, ...)
+{
+    if (!r)
+        return st;
+    runnel_report_clear(r);
+    r->status = st;
+    r->offset = off;
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    r->message = strdup(buf);
+    return st;
 }
 
 uint64_t rn_now_ns(void)

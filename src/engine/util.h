@@ -3,7 +3,10 @@
  *
  * Why here: src/engine is the lowest layer and its directory is on every layer's include path, so a
  * helper that two layers need lives here once instead of once per layer (issue 14, "definitions
- * once"): a printf into a malloc'ed string, the monotonic clock, and base64 decoding.
+ * once"): a printf into a malloc'ed string, a failure into a report, the monotonic clock, and base64
+ * decoding. util.c and fileio.c hold only such internal helpers, and the build links a private copy of
+ * them into each layer's shared library (cmake/RunnelLibraries.cmake, "support objects"), so no rn_ name is
+ * ever exported by one shared library for another to call. Hence they keep no state.
  */
 #ifndef RN_UTIL_H
 #define RN_UTIL_H
@@ -13,10 +16,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runnel/engine.h"
+
 /* printf into a malloc'ed string of exactly the needed size; NULL when out of memory or on a bad
    format. rn_vformat leaves ap consumed (va_end is the caller's). */
 char *rn_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 char *rn_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Set r (if not NULL) to status st at byte offset off with a printf-style message; returns st. */
+runnel_status rn_fail(runnel_report *r, runnel_status st, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* CLOCK_MONOTONIC in nanoseconds: for deadlines, timeouts and elapsed times (never the wall clock). */
 uint64_t rn_now_ns(void);

@@ -1,13 +1,13 @@
 /*
  * test_extism_api.c - a program written for libextism, built against runnel.
  *
- * It includes only <extism.h> (and the C library), links against runnel's shared library, and uses
+ * It includes only <runnel/extism.h> (and the C library), links against runnel's shared library, and uses
  * libextism's API the way Extism's own C example and SDK tests do: plugins from wasm bytes and from a
  * JSON manifest, host functions that read and write Extism memory, host context, config updates,
  * output and errors, compiled plugins, cancellation from another thread, fuel, logging. No test
  * framework either, so that nothing but extism.h stands between the program and the library.
  */
-#include <extism.h>
+#include <runnel/extism.h>
 
 #include <pthread.h>
 #include <stdio.h>
