@@ -208,7 +208,7 @@ static result one_run(const config *c, runnel_graph *g, runnel_components *comps
     if (c->state)
         remove_state(state_path);
 
-    runnel_network_options o = {.workers = c->workers,
+    runnel_network_options o = {.size = sizeof(runnel_network_options), .workers = c->workers,
                                 .queue = c->queue,
                                 .state_path = c->state ? state_path : NULL,
                                 .on_output = on_output,

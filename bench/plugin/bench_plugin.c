@@ -92,7 +92,7 @@ int main(int argc, char **argv)
     uint8_t *wasm = read_all(argv[1], &len);
     if (!wasm)
         die(argv[1], "cannot read");
-    runnel_plugin_options o = {.has_log_level = true, .log_level = RUNNEL_LOG_OFF};
+    runnel_plugin_options o = {.size = sizeof(runnel_plugin_options), .has_log_level = true, .log_level = RUNNEL_LOG_OFF};
     runnel_report r = {0};
 
     /* compile: best of 5 */

@@ -181,9 +181,7 @@ RUNNEL_API const runnel_port_def *runnel_actor_metadata_outport(const runnel_act
 #define RUNNEL_SCHEMA_MAX_DEPTH 64
 #define RUNNEL_SCHEMA_MAX_ALTERNATIVES 1000
 #define RUNNEL_SCHEMA_MAX_STEPS 1000000
-RUNNEL_API runnel_status runnel_json_schema_check(const json_t *schema,
-                                                  const json_t *value,
-                                                  const char *what,
+RUNNEL_API runnel_status runnel_json_schema_check(const json_t *schema, const json_t *value, const char *what,
                                                   runnel_report *r);
 /* A copy of the object `value` with each property the schema's "properties" give a "default" for and
    value lacks filled in (one level, as JSON Schema defaults are usually written). NULL when out of
@@ -208,6 +206,7 @@ RUNNEL_API json_t *runnel_json_schema_defaults(const json_t *schema, const json_
 #define RUNNEL_ACTOR_UNLIMITED UINT64_MAX
 
 typedef struct runnel_actor_options {
+    size_t size;                /* sizeof(runnel_actor_options): RUNNEL_OPTIONS_INIT (runnel/engine.h) */
     /* What the actor context's `config` holds (docs/abi-reflow.md, "ActorContext"). All copied; NULL = the default. */
     const char *node_id;        /* default: the component name (or "actor" without metadata) */
     const char *namespace_;     /* default: JSON null */
@@ -250,8 +249,7 @@ typedef struct runnel_actor runnel_actor;
    host functions, reads its metadata and checks the config against the metadata's config_schema.
    A plugin whose get_metadata is missing or fails is still an actor (see runnel_actor_metadata_error);
    a config that does not match the schema is not (NULL, RUNNEL_BADARG, the mismatch in r). */
-RUNNEL_API runnel_actor *runnel_actor_new(const void *wasm, size_t len,
-                                          const runnel_actor_options *opts,
+RUNNEL_API runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_options *opts,
                                           runnel_report *r);
 /* The same from a file. */
 RUNNEL_API runnel_actor *runnel_actor_load(const char *path, const runnel_actor_options *opts, runnel_report *r);
@@ -259,8 +257,7 @@ RUNNEL_API runnel_actor *runnel_actor_load(const char *path, const runnel_actor_
    instances: it shares proto's compiled code and metadata, so nothing is compiled and get_metadata is
    not called again. How a graph makes many nodes of one .wasm. proto is only read (several threads may
    spawn from one proto at once). The config is checked against the schema as in runnel_actor_new. */
-RUNNEL_API runnel_actor *runnel_actor_spawn(const runnel_actor *proto,
-                                            const runnel_actor_options *opts,
+RUNNEL_API runnel_actor *runnel_actor_spawn(const runnel_actor *proto, const runnel_actor_options *opts,
                                             runnel_report *r);
 RUNNEL_API void runnel_actor_free(runnel_actor *a);
 
@@ -322,11 +319,8 @@ typedef struct runnel_port_msg {
    reported an error, or returned something that is not a valid result: its outputs are not delivered
    and its state is not kept). An input on a port that the metadata
    does not declare is refused before any call (RUNNEL_BADARG, nothing emitted). */
-RUNNEL_API runnel_status runnel_actor_process(runnel_actor *a,
-                                              const runnel_port_msg *inputs,
-                                              size_t ninputs,
-                                              runnel_actor_emit_fn emit,
-                                              void *user, runnel_report *r);
+RUNNEL_API runnel_status runnel_actor_process(runnel_actor *a, const runnel_port_msg *inputs, size_t ninputs,
+                                              runnel_actor_emit_fn emit, void *user, runnel_report *r);
 
 /* A collector for outputs: pass runnel_actor_collect as emit and a zeroed runnel_actor_outputs as user. */
 typedef struct runnel_actor_output {

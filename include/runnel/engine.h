@@ -251,7 +251,19 @@ RUNNEL_API runnel_status runnel_set_allocator(const runnel_allocator *a);
 
 /* ---------------------------------------------------------------- stores and limits */
 
+/* Option structs can grow without breaking the ABI. Each (runnel_config, runnel_plugin_options,
+   runnel_actor_options, runnel_network_options, runnel_serve_options) begins with `size`, the size of
+   the struct as the caller was compiled: set it with RUNNEL_OPTIONS_INIT(type), or .size = sizeof(type)
+   in a designated initializer. Fields are only ever added at the end, past the old sizeof (tail padding
+   is never reused, so a size covers whole fields); the library reads the caller's
+   first `size` bytes and takes every later field as 0, its default. A size of 0 is read as the struct of
+   this version (0.1), so a zero-initialised struct stays valid but never sees a field added later. A
+   size the library cannot read (smaller than 0.1's but not 0, or larger than its own: a header newer
+   than the library) is refused (RUNNEL_BADARG, or NULL where the function returns a pointer). */
+#define RUNNEL_OPTIONS_INIT(type) ((type){.size = sizeof(type)})
+
 typedef struct runnel_config {
+    size_t size;                /* sizeof(runnel_config): RUNNEL_OPTIONS_INIT */
     uint32_t max_memory_pages;  /* per memory, 64 KiB pages; 0 = 65536 (4 GiB) */
     uint32_t max_table_elems;   /* per table; 0 = 10,000,000 */
     uint32_t stack_bytes;       /* value stack; 0 = 1 MiB */
@@ -264,7 +276,7 @@ typedef struct runnel_memory runnel_memory;
 typedef struct runnel_table runnel_table;
 typedef struct runnel_global runnel_global;
 
-/* NULL config = defaults. Returns NULL only when out of memory. */
+/* NULL config = defaults. Returns NULL only when out of memory or for a config.size it cannot read. */
 RUNNEL_API runnel_store *runnel_store_new(const runnel_config *config);
 RUNNEL_API void runnel_store_free(runnel_store *s);
 

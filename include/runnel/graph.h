@@ -98,9 +98,8 @@ RUNNEL_API runnel_graph *runnel_graph_copy(const runnel_graph *g);
    is JSON), and Reflow's JSON from NoFlo's by the shape of its connections and ports. `file` names the
    source in messages (NULL: "graph"). Fails with RUNNEL_BADARG and a message "FILE:LINE:COL: what"
    (JSON and .fbp syntax) or "FILE: what" (a wrong shape). */
-RUNNEL_API runnel_graph *runnel_graph_parse(const char *text, size_t len,
-                                            runnel_graph_format fmt,
-                                            const char *file, runnel_report *r);
+RUNNEL_API runnel_graph *runnel_graph_parse(const char *text, size_t len, runnel_graph_format fmt, const char *file,
+                                            runnel_report *r);
 /* The same from a file: .fbp by its extension or its content. Remembers the path (runnel_graph_path). */
 RUNNEL_API runnel_graph *runnel_graph_load(const char *path, runnel_report *r);
 /* The graph as text in a format (malloc'ed, NUL-terminated), or NULL with the reason (RUNNEL_BADARG when
@@ -142,19 +141,16 @@ RUNNEL_API bool runnel_graph_remove_node(runnel_graph *g, const char *id);
    node `from`, when `to` is taken or not a valid name. */
 RUNNEL_API runnel_status runnel_graph_rename_node(runnel_graph *g, const char *from, const char *to, runnel_report *r);
 /* Replaces a node's metadata (an object, copied). RUNNEL_BADARG for no such node or not an object. */
-RUNNEL_API runnel_status runnel_graph_set_node_metadata(runnel_graph *g,
-                                                        const char *id,
-                                                        const json_t *metadata,
+RUNNEL_API runnel_status runnel_graph_set_node_metadata(runnel_graph *g, const char *id, const json_t *metadata,
                                                         runnel_report *r);
 /* Removes the first connection (not an IIP) from src to tgt; false if there is none. */
-RUNNEL_API bool runnel_graph_remove_edge(runnel_graph *g,
-                                         const runnel_graph_endpoint *src,
+RUNNEL_API bool runnel_graph_remove_edge(runnel_graph *g, const runnel_graph_endpoint *src,
                                          const runnel_graph_endpoint *tgt);
 /* Replaces the metadata (an object, or NULL for none) of the first connection from src to tgt.
    RUNNEL_BADARG when there is no such connection or the metadata is not an object. */
-RUNNEL_API runnel_status runnel_graph_set_edge_metadata(
-    runnel_graph *g, const runnel_graph_endpoint *src,
-    const runnel_graph_endpoint *tgt, const json_t *metadata, runnel_report *r);
+RUNNEL_API runnel_status runnel_graph_set_edge_metadata(runnel_graph *g, const runnel_graph_endpoint *src,
+                                                        const runnel_graph_endpoint *tgt, const json_t *metadata,
+                                                        runnel_report *r);
 /* Removes the first IIP to tgt; false if there is none. With data non-NULL, *data receives the IIP's
    value (the caller's reference). */
 RUNNEL_API bool runnel_graph_remove_initial(runnel_graph *g, const runnel_graph_endpoint *tgt, json_t **data);
@@ -162,13 +158,9 @@ RUNNEL_API bool runnel_graph_remove_initial(runnel_graph *g, const runnel_graph_
 RUNNEL_API bool runnel_graph_remove_inport(runnel_graph *g, const char *name);
 RUNNEL_API bool runnel_graph_remove_outport(runnel_graph *g, const char *name);
 /* Renames an exported port. RUNNEL_BADARG when there is none named `from`, or `to` is taken or empty. */
-RUNNEL_API runnel_status runnel_graph_rename_inport(runnel_graph *g,
-                                                    const char *from,
-                                                    const char *to,
+RUNNEL_API runnel_status runnel_graph_rename_inport(runnel_graph *g, const char *from, const char *to,
                                                     runnel_report *r);
-RUNNEL_API runnel_status runnel_graph_rename_outport(runnel_graph *g,
-                                                     const char *from,
-                                                     const char *to,
+RUNNEL_API runnel_status runnel_graph_rename_outport(runnel_graph *g, const char *from, const char *to,
                                                      runnel_report *r);
 
 /* ================================================================ diagnostics */
@@ -238,8 +230,8 @@ RUNNEL_API runnel_components *runnel_components_new(void);
 RUNNEL_API void runnel_components_free(runnel_components *c);
 /* Registers a native component (the definition and its strings are copied; user is the caller's until
    free_user). RUNNEL_BADARG when the name is taken. */
-RUNNEL_API runnel_status runnel_components_register(
-    runnel_components *c, const runnel_component_def *def, runnel_report *r);
+RUNNEL_API runnel_status runnel_components_register(runnel_components *c, const runnel_component_def *def,
+                                                    runnel_report *r);
 /* A directory where a component NAME is looked up as NAME.wasm (then NAME.json and NAME.fbp, subgraphs),
    in the order added, before the directory of the graph file. */
 RUNNEL_API runnel_status runnel_components_add_dir(runnel_components *c, const char *dir);
@@ -262,6 +254,7 @@ typedef void (*runnel_network_edge_fn)(void *user, const char *src_node, const c
                                        const char *tgt_node, const char *tgt_port, const runnel_msg *msg);
 
 typedef struct runnel_network_options {
+    size_t size;             /* sizeof(runnel_network_options): RUNNEL_OPTIONS_INIT (runnel/engine.h) */
     unsigned workers;        /* worker threads; 0 = the number of cores */
     unsigned queue;          /* capacity of every edge, messages; 0 = RUNNEL_NETWORK_DEFAULT_QUEUE */
     const char *state_path;  /* an SQLite database that keeps state and pending messages; NULL = memory */
@@ -292,10 +285,8 @@ typedef struct runnel_network runnel_network;
    config_schema, required in-ports left unconnected. Every finding goes to diags (cycles as info). NULL
    when any is an error (or, with a reason in diags, when a state file cannot be opened). The graph is
    copied; c must outlive the network. */
-RUNNEL_API runnel_network *runnel_network_new(const runnel_graph *g,
-                                              runnel_components *c,
-                                              const runnel_network_options *o,
-                                              runnel_diags *diags);
+RUNNEL_API runnel_network *runnel_network_new(const runnel_graph *g, runnel_components *c,
+                                              const runnel_network_options *o, runnel_diags *diags);
 /* runnel_network_new without keeping the network: RUNNEL_OK when the graph validates. */
 RUNNEL_API runnel_status runnel_graph_check(const runnel_graph *g, runnel_components *c, runnel_diags *diags);
 
@@ -305,9 +296,7 @@ RUNNEL_API runnel_status runnel_network_start(runnel_network *n, runnel_report *
 /* Sends a message to a graph-level inport. Blocks while the inport's edges are full (back-pressure)
    and returns RUNNEL_SUSPENDED without sending if the network is being stopped. Thread-safe. With a state
    file the message is stored before this returns (batched: see runnel_network_flush). */
-RUNNEL_API runnel_status runnel_network_send(runnel_network *n,
-                                             const char *inport,
-                                             const runnel_msg *msg,
+RUNNEL_API runnel_status runnel_network_send(runnel_network *n, const char *inport, const runnel_msg *msg,
                                              runnel_report *r);
 /* No more sends will come: the network may end once quiescent. */
 RUNNEL_API void runnel_network_close_input(runnel_network *n);

@@ -126,6 +126,7 @@ RUNNEL_API runnel_plugin *runnel_current_plugin_of(runnel_current_plugin *cur);
 /* ---------------------------------------------------------------- creating plugins */
 
 typedef struct runnel_plugin_options {
+    size_t size;                     /* sizeof(runnel_plugin_options): RUNNEL_OPTIONS_INIT (runnel/engine.h) */
     bool wasi;                       /* provide WASI preview 1 (wasi_snapshot_preview1) */
     bool wasi_inherit_stdio;         /* with wasi: the guest's stdout/stderr go to the host's (else dropped) */
     uint64_t fuel;                   /* instruction budget per call (engine fuel units); 0 = unlimited */

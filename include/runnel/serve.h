@@ -24,6 +24,7 @@ extern "C" {
 #define RUNNEL_SERVE_MAX_MESSAGE (1u << 20)
 
 typedef struct runnel_serve_options {
+    size_t size;                 /* sizeof(runnel_serve_options): RUNNEL_OPTIONS_INIT (runnel/engine.h) */
     const char *host;            /* NULL: "127.0.0.1" */
     unsigned port;               /* 0: 3569 (the port Flowhub's runtimes use by convention) */
     const char *secret;          /* NULL: none (then the host must be a loopback address) */

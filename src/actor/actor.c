@@ -280,10 +280,21 @@ static runnel_status fresh_plugin(runnel_actor *a, const runnel_actor_options *o
     return RUNNEL_OK;
 }
 
+/* The caller's options by the growth rule of option structs (rn_options_read). */
+static bool read_options(runnel_actor_options *given, const runnel_actor_options *opts, runnel_report *r)
+{
+    if (rn_options_read(given, sizeof *given, opts, RN_OPTIONS_V1(runnel_actor_options, no_config_defaults)))
+        return true;
+    rn_actor_fail(r, RUNNEL_BADARG, "runnel_actor_options: a size this library cannot read (%zu)", opts->size);
+    return false;
+}
+
 runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_options *opts, runnel_report *r)
 {
-    runnel_actor_options none = {0};
-    const runnel_actor_options *o = opts ? opts : &none;
+    runnel_actor_options given;
+    const runnel_actor_options *o = &given;
+    if (!read_options(&given, opts, r))
+        return NULL;
     runnel_actor *a = calloc(1, sizeof *a);
     if (!a || (!wasm && len)) {
         free(a);
@@ -301,7 +312,7 @@ runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_
         goto fail;
     }
 
-    runnel_plugin_options po = {0};
+    runnel_plugin_options po = RUNNEL_OPTIONS_INIT(runnel_plugin_options);
     po.wasi = true;
     po.wasi_inherit_stdio = o->inherit_stdio;
     po.fuel = o->fuel == RUNNEL_ACTOR_UNLIMITED ? 0 : o->fuel;
@@ -328,8 +339,10 @@ fail:
 
 runnel_actor *runnel_actor_spawn(const runnel_actor *proto, const runnel_actor_options *opts, runnel_report *r)
 {
-    runnel_actor_options none = {0};
-    const runnel_actor_options *o = opts ? opts : &none;
+    runnel_actor_options given;
+    const runnel_actor_options *o = &given;
+    if (!read_options(&given, opts, r))
+        return NULL;
     runnel_actor *a = calloc(1, sizeof *a);
     if (!a) {
         rn_actor_fail(r, RUNNEL_NOMEM, "out of memory");

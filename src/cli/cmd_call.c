@@ -348,7 +348,7 @@ static int run(const call_opts *o)
     }
     char *text = json_dumps(m, JSON_COMPACT);
     json_decref(m);
-    runnel_plugin_options opts = {
+    runnel_plugin_options opts = {.size = sizeof(runnel_plugin_options),
         .wasi = o->wasi,
         .wasi_inherit_stdio = o->wasi,
         .fuel = o->limits.fuel, /* 0: no limit */

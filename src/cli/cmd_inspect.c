@@ -220,7 +220,7 @@ int rn_cli_cmd_inspect(int argc, char **argv)
         return RN_CLI_USAGE;
     }
 
-    runnel_actor_options o = {.skip_config_check = true, .no_config_defaults = true};
+    runnel_actor_options o = {.size = sizeof(runnel_actor_options), .skip_config_check = true, .no_config_defaults = true};
     runnel_actor *a = rn_cli_load_actor(file, &o);
     if (!a)
         return RN_CLI_FAIL;

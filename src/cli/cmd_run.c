@@ -257,7 +257,7 @@ static int run(const run_opts *o)
     if (rc < 0)
         rc = link_imports(o, m, &linker);
     const rn_cli_limits *l = &o->limits;
-    runnel_config config = {.max_memory_pages = (uint32_t)l->max_pages, /* 0: none but the 4 GiB of wasm32 */
+    runnel_config config = {.size = sizeof(runnel_config), .max_memory_pages = (uint32_t)l->max_pages, /* 0: none but the 4 GiB of wasm32 */
                             .stack_bytes = l->stack_bytes,
                             .max_call_depth = l->max_depth};
     if (rc < 0 && !(s = runnel_store_new(&config))) {

@@ -246,7 +246,7 @@ static bool write_state(const char *path, const json_t *state)
 
 static int run(send_opts *o)
 {
-    runnel_actor_options ao = {
+    runnel_actor_options ao = {.size = sizeof(runnel_actor_options),
         .node_id = o->node_id,
         .resolved_env = o->env,
         .timeout_ms = actor_limit(o->limits.has_timeout, o->limits.timeout_ms),

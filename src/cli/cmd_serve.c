@@ -49,7 +49,7 @@ static void on_signal(int sig)
 
 int rn_cli_cmd_serve(int argc, char **argv)
 {
-    runnel_serve_options o = {0};
+    runnel_serve_options o = RUNNEL_OPTIONS_INIT(runnel_serve_options);
     const char **dirs = calloc((size_t)argc, sizeof *dirs);
     if (!dirs) {
         rn_cli_error("out of memory");

@@ -555,7 +555,7 @@ static int run_network(runnel_network *net, const graph_opts *o, bool has_inport
 
 int rn_cli_run_graph(int argc, char **argv)
 {
-    graph_opts o = {.net = {.on_output = print_output}};
+    graph_opts o = {.net = {.size = sizeof(runnel_network_options), .on_output = print_output}};
     int rc = parse_command_line(&o, argc, argv);
     if (rc >= 0) {
         rn_cli_graph_sources_free(&o.sources);

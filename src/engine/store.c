@@ -28,8 +28,10 @@ runnel_store *runnel_store_new(const runnel_config *config)
     runnel_store *s = rn_calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    if (config)
-        s->cfg = *config;
+    if (!rn_options_read(&s->cfg, sizeof s->cfg, config, RN_OPTIONS_V1(runnel_config, max_call_depth))) {
+        rn_free(s);
+        return NULL;
+    }
     if (!s->cfg.max_memory_pages || s->cfg.max_memory_pages > RN_MAX_PAGES)
         s->cfg.max_memory_pages = RN_MAX_PAGES;
     if (!s->cfg.max_table_elems)

@@ -45,6 +45,22 @@ runnel_status rn_fail(runnel_report *r, runnel_status st, size_t off, const char
     return st;
 }
 
+bool rn_options_read(void *dst, size_t dst_size, const void *src, size_t v1_size)
+{
+    memset(dst, 0, dst_size);
+    size_t n = 0;
+    if (src) {
+        memcpy(&n, src, sizeof n);
+        if (n == 0)
+            n = v1_size;
+        if (n < v1_size || n > dst_size)
+            return false;
+        memcpy(dst, src, n);
+    }
+    memcpy(dst, &dst_size, sizeof dst_size);
+    return true;
+}
+
 uint64_t rn_now_ns(void)
 {
     struct timespec ts;

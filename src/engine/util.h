@@ -27,6 +27,14 @@ char *rn_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 runnel_status rn_fail(runnel_report *r, runnel_status st, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The option structs' growth rule (runnel/engine.h, before runnel_config): copies the caller's struct
+   src, whose first member is its size_t size, into dst, the library's own of dst_size bytes, every
+   field past the caller's size zero (its default); NULL src is all defaults. size 0 reads as v1_size,
+   the struct of runnel 0.1 (RN_OPTIONS_V1: up to and including its last field then). false for a size
+   the library cannot read. dst's size is set to dst_size. */
+bool rn_options_read(void *dst, size_t dst_size, const void *src, size_t v1_size);
+#define RN_OPTIONS_V1(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
+
 /* CLOCK_MONOTONIC in nanoseconds: for deadlines, timeouts and elapsed times (never the wall clock). */
 uint64_t rn_now_ns(void);
 

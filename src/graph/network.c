@@ -245,7 +245,7 @@ static rn_wasm *wasm_for(builder *b, const char *path, rn_node *node)
     stat(w->path, &w->seen);
     runnel_report r = {0};
     /* the engine's sizes belong to the compiled plugin, which every node of this .wasm shares */
-    runnel_actor_options po = {.skip_config_check = true, .keep_warm = true,
+    runnel_actor_options po = {.size = sizeof(runnel_actor_options), .skip_config_check = true, .keep_warm = true,
                                .stack_bytes = b->net->opts.stack_bytes, .max_call_depth = b->net->opts.max_call_depth};
     w->proto = runnel_actor_load(w->path, &po, &r);
     if (!w->proto)
@@ -1025,8 +1025,13 @@ runnel_network *runnel_network_new(const runnel_graph *g, runnel_components *c, 
         runnel_diags_clear(&local);
         return NULL;
     }
-    if (o)
-        n->opts = *o;
+    if (!rn_options_read(&n->opts, sizeof n->opts, o, RN_OPTIONS_V1(runnel_network_options, log))) {
+        rn_diag_add(diags, RUNNEL_DIAG_ERROR, NULL, 0, NULL, NULL,
+                    "runnel_network_options: a size this library cannot read (%zu)", o->size);
+        free(n);
+        runnel_diags_clear(&local);
+        return NULL;
+    }
     n->components = c;
     n->queue_cap = n->opts.queue ? n->opts.queue : RUNNEL_NETWORK_DEFAULT_QUEUE;
     n->log = n->opts.log ? n->opts.log : stderr;
@@ -1118,7 +1123,7 @@ static char *ports_missing(runnel_network *n, const rn_wasm *w, const runnel_act
 static void reload(runnel_network *n, rn_wasm *w)
 {
     runnel_report r = {0};
-    runnel_actor_options po = {.skip_config_check = true, .keep_warm = true,
+    runnel_actor_options po = {.size = sizeof(runnel_actor_options), .skip_config_check = true, .keep_warm = true,
                                .stack_bytes = n->opts.stack_bytes, .max_call_depth = n->opts.max_call_depth};
     runnel_actor *proto = runnel_actor_load(w->path, &po, &r);
     char *why = proto ? ports_missing(n, w, proto) : NULL;

@@ -364,7 +364,7 @@ static ExtismCompiledPlugin *compile(const uint8_t *wasm, ExtismSize size, const
         cp->funcs[cp->nfuncs++] = f;
         defs[i] = (runnel_plugin_function){f->ns, f->name, f->params, f->results, trampoline, f, NULL};
     }
-    runnel_plugin_options o = {
+    runnel_plugin_options o = {.size = sizeof(runnel_plugin_options),
         .wasi = wasi,
         .fuel = fuel,
         .functions = defs,

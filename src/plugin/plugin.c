@@ -327,6 +327,12 @@ runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len,
         rn_fail(r, RUNNEL_BADARG, 0, "no plugin data");
         return NULL;
     }
+    runnel_plugin_options given;
+    if (!rn_options_read(&given, sizeof given, opts, RN_OPTIONS_V1(runnel_plugin_options, max_call_depth))) {
+        rn_fail(r, RUNNEL_BADARG, 0, "runnel_plugin_options: a size this library cannot read (%zu)", opts->size);
+        return NULL;
+    }
+    opts = &given;
     runnel_compiled_plugin *c = calloc(1, sizeof *c);
     if (!c) {
         rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
@@ -514,7 +520,7 @@ static runnel_status instance_set_make(runnel_plugin *p, runnel_report *r)
     rn_xmem_release(&p->xmem);
     rn_xmem_init(&p->xmem, xmem_grow, p);
     rn_instance_set *is = &p->is;
-    runnel_config cfg = {.stack_bytes = p->c->opts.stack_bytes, .max_call_depth = p->c->opts.max_call_depth};
+    runnel_config cfg = {.size = sizeof(runnel_config), .stack_bytes = p->c->opts.stack_bytes, .max_call_depth = p->c->opts.max_call_depth};
     if (!(is->store = runnel_store_new(&cfg)) || !(is->linkers = calloc(p->c->nmodules, sizeof *is->linkers)) ||
         !(is->inst = calloc(p->c->nmodules, sizeof *is->inst)))
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");

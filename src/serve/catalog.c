@@ -94,7 +94,7 @@ static void add_dir(json_t *list, const char *dir, FILE *log)
         char *path = malloc(plen);
         if (path) {
             snprintf(path, plen, "%s/%s", dir, names[i]);
-            runnel_actor_options o = {.skip_config_check = true};
+            runnel_actor_options o = {.size = sizeof(runnel_actor_options), .skip_config_check = true};
             runnel_report r = {0};
             runnel_actor *a = runnel_actor_load(path, &o, &r);
             names[i][strlen(names[i]) - 5] = '\0';

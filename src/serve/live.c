@@ -355,7 +355,7 @@ void rn_live_start(rn_serve *s, rn_serve_graph *g, rn_serve_out *out)
     for (size_t i = 0; run->output_nodes && i < nn; i++)
         if (strcmp(nodes[i].component, "core/Output") == 0 && (run->output_nodes[run->noutput_nodes] = strdup(nodes[i].id)))
             run->noutput_nodes++;
-    runnel_network_options o = {
+    runnel_network_options o = {.size = sizeof(runnel_network_options),
         .workers = s->cfg.workers,
         .on_edge = on_edge,
         .on_output = on_output,

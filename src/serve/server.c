@@ -21,6 +21,7 @@
  *     when there is no secret).
  */
 #include "serve_impl.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <libwebsockets.h>
@@ -285,8 +286,12 @@ static runnel_server *fail_start(runnel_server *s, runnel_report *r, runnel_stat
     return NULL;
 }
 
-runnel_server *runnel_serve_start(const runnel_serve_options *o, runnel_report *r)
+runnel_server *runnel_serve_start(const runnel_serve_options *opts, runnel_report *r)
 {
+    runnel_serve_options given;
+    const runnel_serve_options *o = &given;
+    if (!rn_options_read(&given, sizeof given, opts, RN_OPTIONS_V1(runnel_serve_options, log)))
+        return fail_start(NULL, r, RUNNEL_BADARG, "runnel_serve_options: a size this library cannot read");
     const char *host = o->host && *o->host ? o->host : "127.0.0.1";
     if (!is_loopback(host) && (!o->secret || !*o->secret))
         return fail_start(NULL, r, RUNNEL_BADARG,

@@ -254,6 +254,15 @@ static void finalizer__host_function_user_data(void **state)
     assert_null(runnel_compiled_plugin_new(wasm, n, &o, &r));
     assert_int_equal(user, 0);
     runnel_report_clear(&r);
+
+    /* options from a header newer than the library (a size it cannot read): refused, nothing finalized */
+    f.name = "host_reflect";
+    o.size = sizeof o + 8;
+    assert_null(runnel_compiled_plugin_new(wasm, n, &o, &r));
+    assert_int_equal(r.status, RUNNEL_BADARG);
+    assert_non_null(strstr(r.message, "runnel_plugin_options"));
+    assert_int_equal(user, 0);
+    runnel_report_clear(&r);
     free(wasm);
 }
 

@@ -5,6 +5,7 @@
  * hook that the engine's allocations go through.
  */
 #include "engine_test_util.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -149,12 +150,74 @@ static void test_linker_finalizer(void **state)
     runnel_report_clear(&r);
 }
 
+/* ---------------------------------------------------------------- option structs that grow */
+
+/* Two versions of one option struct: v2 added b at the end, past v1's sizeof (its tail padding, which
+   a v1 caller's size covers with whatever bytes, is never reused). */
+typedef struct opts_v1 {
+    size_t size;
+    int a;
+} opts_v1;
+typedef struct opts_v2 {
+    size_t size;
+    int a;
+    int64_t b;
+} opts_v2;
+_Static_assert(offsetof(opts_v2, b) >= sizeof(opts_v1), "v2 must not reuse v1's tail padding");
+#define V1_SIZE RN_OPTIONS_V1(opts_v1, a)
+
+static void test_options_growth(void **state)
+{
+    (void)state;
+    opts_v2 got;
+    /* a caller built against v1 and a v2 library: b is the default */
+    opts_v1 old = {.size = sizeof(opts_v1), .a = 5};
+    memset(&got, 0xFF, sizeof got);
+    assert_true(rn_options_read(&got, sizeof got, &old, V1_SIZE));
+    assert_int_equal(got.a, 5);
+    assert_int_equal(got.b, 0);
+    assert_int_equal(got.size, sizeof got);
+    /* size 0 (a zero-initialised struct) reads as v1, whatever follows */
+    opts_v2 zero = {.a = 6, .b = 7};
+    assert_true(rn_options_read(&got, sizeof got, &zero, V1_SIZE));
+    assert_int_equal(got.a, 6);
+    assert_int_equal(got.b, 0);
+    /* with its size set, a v2 caller's b is read */
+    opts_v2 cur = RUNNEL_OPTIONS_INIT(opts_v2);
+    cur.a = 1, cur.b = 2;
+    assert_true(rn_options_read(&got, sizeof got, &cur, V1_SIZE));
+    assert_int_equal(got.b, 2);
+    /* NULL: all defaults */
+    assert_true(rn_options_read(&got, sizeof got, NULL, V1_SIZE));
+    assert_int_equal(got.a, 0);
+    assert_int_equal(got.size, sizeof got);
+    /* a v2 caller and a v1 library, or a size smaller than v1's: refused */
+    opts_v1 lib;
+    assert_false(rn_options_read(&lib, sizeof lib, &cur, V1_SIZE));
+    opts_v1 tiny = {.size = 1};
+    assert_false(rn_options_read(&lib, sizeof lib, &tiny, V1_SIZE));
+
+    /* the public structs follow the rule: runnel_store_new refuses a size from a newer header */
+    runnel_config cfg = RUNNEL_OPTIONS_INIT(runnel_config);
+    cfg.max_call_depth = 50;
+    runnel_store *s = runnel_store_new(&cfg);
+    assert_non_null(s);
+    runnel_store_free(s);
+    cfg.size = sizeof cfg + 8;
+    assert_null(runnel_store_new(&cfg));
+    cfg.size = 0;
+    s = runnel_store_new(&cfg);
+    assert_non_null(s);
+    runnel_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valtype_table),
         cmocka_unit_test(test_slot_conversions),
         cmocka_unit_test(test_linker_finalizer),
+        cmocka_unit_test(test_options_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
