@@ -22,8 +22,11 @@
  *                   output through a callback, in order.
  *
  * JSON values are jansson's json_t (jansson keeps integers as exact 64-bit values, never through a
- * double, which Reflow's Integer requires). Functions taking a json_t never steal the caller's
- * reference unless they say so; functions returning one return a new reference.
+ * double, which Reflow's Integer requires). This header needs no jansson: the functions that take or
+ * return a json_t are in runnel/actor_json.h, which includes <jansson.h>; here a JSON value is only an
+ * opaque struct json_t in a message or an option, and text forms (runnel_msg_to_text, _parse) do the
+ * rest. Functions taking a json_t never steal the caller's reference unless they say so; functions
+ * returning one return a new reference.
  *
  * Errors are values. A failing `process` (trap, timeout, memory limit, an error set by the plugin, a
  * malformed result, an output on an undeclared port) never takes the host down: it is delivered as an
@@ -35,7 +38,8 @@
 
 #include "runnel/engine.h"
 
-#include <jansson.h>
+/* jansson's JSON value, opaque here: runnel/actor_json.h has the functions that take or give one. */
+struct json_t;
 
 #ifdef __cplusplus
 extern "C" {
@@ -84,7 +88,7 @@ typedef struct runnel_msg {
             uint8_t *ptr;
             size_t len;
         } bytes;
-        json_t *json;
+        struct json_t *json;
     } as;
 } runnel_msg;
 
@@ -103,10 +107,6 @@ RUNNEL_API runnel_status runnel_msg_text(runnel_msg *out, runnel_msg_type t, con
 RUNNEL_API runnel_status runnel_msg_string(runnel_msg *out, const char *s); /* NUL-terminated */
 RUNNEL_API runnel_status runnel_msg_error(runnel_msg *out, const char *s);  /* NUL-terminated */
 RUNNEL_API runnel_status runnel_msg_stream(runnel_msg *out, const void *bytes, size_t len);
-/* Event, Object, Array, Optional or Any holding value (the message takes a new reference; the caller
-   keeps its own). RUNNEL_BADARG when value does not fit the type (Object needs an object, Array an
-   array; NULL is allowed only for Optional). */
-RUNNEL_API runnel_status runnel_msg_json(runnel_msg *out, runnel_msg_type t, json_t *value);
 
 /* Releases what m holds and makes it a Flow. */
 RUNNEL_API void runnel_msg_clear(runnel_msg *m);
@@ -115,24 +115,6 @@ RUNNEL_API runnel_status runnel_msg_copy(runnel_msg *dst, const runnel_msg *src)
 /* Same type and same data (JSON compared by value; floats by value, NaN equal to NaN). */
 RUNNEL_API bool runnel_msg_equal(const runnel_msg *a, const runnel_msg *b);
 
-/* The tagged form {"type": T, "data": D} (Flow: "data": null). NULL when out of memory or when a
-   String/Error is not valid UTF-8 (JSON cannot carry it). A Float that is not finite has no JSON
-   number: it is written as null, as serde_json does, and reads back as NaN. */
-RUNNEL_API json_t *runnel_msg_to_json(const runnel_msg *m);
-/* D alone: the message's data as plain JSON (Flow and nothing-Optional: null). */
-RUNNEL_API json_t *runnel_msg_data_json(const runnel_msg *m);
-/* Reads the tagged form. Accepts what Reflow's plugins write: "data" may be absent for Flow (the Rust
-   SDK writes {"type":"Flow"}) and Optional; Integer data must be an integer in the signed 64-bit range
-   (a float with an integral value in range is accepted); Float data any number (null reads as NaN).
-   Other keys are ignored. Fails with RUNNEL_BADARG and a message naming what is wrong. */
-RUNNEL_API runnel_status runnel_msg_from_json(runnel_msg *out, const json_t *tagged, runnel_report *r);
-/* Types a plain JSON value by its shape, as __send_output's values are: null -> Optional (nothing),
-   true/false -> Boolean, integer -> Integer, other number -> Float, string -> String, array -> Array,
-   object -> Object. */
-RUNNEL_API runnel_status runnel_msg_from_plain(runnel_msg *out, const json_t *value, runnel_report *r);
-/* A value as a user writes it (command line, graph IIPs): an object of the exact shape
-   {"type": <a message type name>[, "data": D]} is read as tagged, anything else as plain. */
-RUNNEL_API runnel_status runnel_msg_from_value(runnel_msg *out, const json_t *value, runnel_report *r);
 
 /* Text forms. runnel_msg_to_text gives the compact tagged JSON (malloc'ed; NULL as runnel_msg_to_json).
    runnel_msg_parse reads JSON text with runnel_msg_from_value (tagged or plain). */
@@ -157,36 +139,15 @@ typedef struct runnel_actor_metadata {
     size_t ninports;
     const runnel_port_def *outports;
     size_t noutports;
-    const json_t *config_schema; /* NULL when the plugin has none */
-    const json_t *json;          /* the whole document as the plugin returned it */
+    const struct json_t *config_schema; /* NULL when the plugin has none */
+    const struct json_t *json;          /* the whole document as the plugin returned it */
 } runnel_actor_metadata;
 
-/* Parses and checks a metadata document. NULL with the reason in r (RUNNEL_BADARG) when it is not one. */
-RUNNEL_API runnel_actor_metadata *runnel_actor_metadata_parse(const json_t *doc, runnel_report *r);
 RUNNEL_API void runnel_actor_metadata_free(runnel_actor_metadata *m);
 /* The port of that name, or NULL. */
 RUNNEL_API const runnel_port_def *runnel_actor_metadata_inport(const runnel_actor_metadata *m, const char *name);
 RUNNEL_API const runnel_port_def *runnel_actor_metadata_outport(const runnel_actor_metadata *m, const char *name);
 
-/* Checks a value against a JSON Schema (the subset actors use: type, properties, required,
-   additionalProperties, items, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
-   minLength, maxLength, minItems, maxItems, anyOf, oneOf, allOf; other keywords are ignored).
-   RUNNEL_OK when it matches, else RUNNEL_BADARG with a message naming the place, e.g.
-   "config.factor: expected a number, got a string". `what` names the root in messages ("config").
-   The work is bounded, because a plugin's schema and a graph's config can both be hostile: nesting
-   deeper than RUNNEL_SCHEMA_MAX_DEPTH, an allOf/anyOf/oneOf of more than RUNNEL_SCHEMA_MAX_ALTERNATIVES
-   schemas, or more than RUNNEL_SCHEMA_MAX_STEPS steps (a step: one value against one schema, one
-   element of a list or constant compared) is refused with RUNNEL_BADARG, "config schema check exceeded
-   1000000 steps", never a pass. */
-#define RUNNEL_SCHEMA_MAX_DEPTH 64
-#define RUNNEL_SCHEMA_MAX_ALTERNATIVES 1000
-#define RUNNEL_SCHEMA_MAX_STEPS 1000000
-RUNNEL_API runnel_status runnel_json_schema_check(const json_t *schema, const json_t *value, const char *what,
-                                                  runnel_report *r);
-/* A copy of the object `value` with each property the schema's "properties" give a "default" for and
-   value lacks filled in (one level, as JSON Schema defaults are usually written). NULL when out of
-   memory. value may be NULL (treated as {}). */
-RUNNEL_API json_t *runnel_json_schema_defaults(const json_t *schema, const json_t *value);
 
 /* ================================================================ actors */
 
@@ -210,8 +171,8 @@ typedef struct runnel_actor_options {
     /* What the actor context's `config` holds (docs/abi-reflow.md, "ActorContext"). All copied; NULL = the default. */
     const char *node_id;        /* default: the component name (or "actor" without metadata) */
     const char *namespace_;     /* default: JSON null */
-    const json_t *config;       /* the node's configuration, an object; default {} */
-    const json_t *resolved_env; /* the environment the node declared and the host resolved; default {} */
+    const struct json_t *config;       /* the node's configuration, an object; default {} */
+    const struct json_t *resolved_env; /* the environment the node declared and the host resolved; default {} */
     const char *entry_point;    /* default "process" */
 
     /* Limits. 0 = the plugin's own (when it is given as a manifest with timeout_ms or memory.max_pages;
@@ -271,19 +232,11 @@ RUNNEL_API const char *runnel_actor_metadata_text(const runnel_actor *a);
 /* True for a plugin of the older Reflow ABI (no get_metadata; host functions that return a handle):
    it is called with the payload as a plain object and its result is read as plain outputs. */
 RUNNEL_API bool runnel_actor_is_legacy(const runnel_actor *a);
-/* The node config the actor runs with (the options' config with the schema's defaults filled in). */
-RUNNEL_API const json_t *runnel_actor_config(const runnel_actor *a);
 
-/* The actor's state: always an object (borrowed; valid until the next call that changes it). */
-RUNNEL_API const json_t *runnel_actor_state(const runnel_actor *a);
-/* Replaces the state with a copy of state (an object; NULL = {}). The host may set a state larger than
-   max_state_bytes; the actor can then only make it smaller. */
-RUNNEL_API runnel_status runnel_actor_set_state(runnel_actor *a, const json_t *state, runnel_report *r);
 /* The state's size as max_state_bytes counts it: roughly the host memory it takes, i.e. key and string
    bytes plus RUNNEL_ACTOR_STATE_MEMBER_BYTES per object member, RUNNEL_ACTOR_STATE_VALUE_BYTES per JSON
    value and RUNNEL_ACTOR_STATE_ELEMENT_BYTES per array element (so that a million empty keys are not free). */
 RUNNEL_API uint64_t runnel_actor_state_bytes(const runnel_actor *a);
-RUNNEL_API uint64_t runnel_actor_json_bytes(const json_t *value); /* the same count for any JSON value */
 #define RUNNEL_ACTOR_STATE_MEMBER_BYTES 96u
 #define RUNNEL_ACTOR_STATE_VALUE_BYTES 48u
 #define RUNNEL_ACTOR_STATE_ELEMENT_BYTES 16u

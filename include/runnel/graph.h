@@ -26,7 +26,7 @@
 #ifndef RUNNEL_GRAPH_H
 #define RUNNEL_GRAPH_H
 
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 
 #include <stdio.h>
 

@@ -9,7 +9,7 @@
 #ifndef RN_ACTOR_IMPL_H
 #define RN_ACTOR_IMPL_H
 
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 #include "runnel/plugin.h"
 #include "util.h"
 

@@ -21,7 +21,7 @@
 #ifndef RN_CLI_H
 #define RN_CLI_H
 
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 #include "runnel/engine.h"
 #include "util.h"
 

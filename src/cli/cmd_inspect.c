@@ -12,7 +12,7 @@
  * not metadata (exit 1, with the trap or the fault).
  */
 #include "cli.h"
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -19,7 +19,7 @@
  */
 #include "cli.h"
 #include "fileio.h"
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 
 #include <errno.h>
 #include <stdlib.h>

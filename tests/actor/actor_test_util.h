@@ -11,7 +11,7 @@
 #ifndef ACTOR_TEST_UTIL_H
 #define ACTOR_TEST_UTIL_H
 
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -5,7 +5,7 @@
  * {"type":"Integer","data":9223372036854775807} must leave and come back as that integer, not as
  * 9223372036854775808 via a double.
  */
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -4,7 +4,7 @@
  * The messages are part of what is tested: a user who mistypes a config key must be told which key
  * and why, so each failure checks the place ("config.factor") and the reason.
  */
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

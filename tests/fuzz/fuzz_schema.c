@@ -14,7 +14,7 @@
  * examples' config_schema).
  */
 #include "fuzz_common.h" /* CHECK */
-#include "runnel/actor.h"
+#include "runnel/actor_json.h"
 
 #include <string.h>
 

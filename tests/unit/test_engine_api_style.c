@@ -7,6 +7,12 @@
 #include "engine_test_util.h"
 #include "util.h"
 
+/* runnel/actor.h needs no jansson (its json_t functions are in runnel/actor_json.h) */
+#include <runnel/actor.h>
+#ifdef JANSSON_H
+#error "runnel/actor.h brought in jansson.h"
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,6 +217,23 @@ static void test_options_growth(void **state)
     runnel_store_free(s);
 }
 
+/* Messages holding JSON, through actor.h alone: the text forms, the value an opaque struct json_t. */
+static void test_actor_h_without_jansson(void **state)
+{
+    (void)state;
+    runnel_msg m;
+    runnel_report r = {0};
+    const char *text = "{\"type\":\"Object\",\"data\":{\"n\":1}}";
+    assert_int_equal(runnel_msg_parse(&m, text, strlen(text), &r), RUNNEL_OK);
+    assert_int_equal(m.type, RUNNEL_MSG_OBJECT);
+    assert_non_null(m.as.json);
+    char *back = runnel_msg_to_text(&m);
+    assert_string_equal(back, text);
+    free(back);
+    runnel_msg_clear(&m);
+    runnel_report_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_slot_conversions),
         cmocka_unit_test(test_linker_finalizer),
         cmocka_unit_test(test_options_growth),
+        cmocka_unit_test(test_actor_h_without_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
