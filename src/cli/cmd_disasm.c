@@ -28,33 +28,37 @@ void rn_cli_help_disasm(FILE *out)
                  "exit status: 0 listed, 1 the module does not load or no such function, 2 a wrong command line.\n");
 }
 
+typedef struct disasm_opts {
+    const char *func;
+    unsigned flags;
+} disasm_opts;
+
+static int disasm_option(void *opts, int argc, char **argv, int *i)
+{
+    disasm_opts *o = opts;
+    if (strcmp(argv[*i], "--unfused") == 0) {
+        o->flags |= RUNNEL_DISASM_UNFUSED;
+        return 1;
+    }
+    return rn_cli_option(argc, argv, i, "func", &o->func);
+}
+
+static const rn_cli_syntax disasm_syntax = {"disasm", "file", rn_cli_help_disasm, disasm_option};
+
 int rn_cli_cmd_disasm(int argc, char **argv)
 {
-    const char *file = NULL, *func = NULL;
-    unsigned flags = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (rn_cli_is_help(a)) {
-            rn_cli_help_disasm(stdout);
-            return RN_CLI_OK;
-        }
-        if (strcmp(a, "--func") == 0 && i + 1 < argc)
-            func = argv[++i];
-        else if (strcmp(a, "--unfused") == 0)
-            flags |= RUNNEL_DISASM_UNFUSED;
-        else if (a[0] == '-' && a[1] != '\0') {
-            rn_cli_error("disasm: unknown option %s (see runnel help disasm)", a);
-            return RN_CLI_USAGE;
-        } else if (file) {
-            rn_cli_error("disasm: one file at a time (see runnel help disasm)");
-            return RN_CLI_USAGE;
-        } else
-            file = a;
-    }
-    if (!file) {
-        rn_cli_error("disasm: no file given (see runnel help disasm)");
+    disasm_opts o = {0};
+    rn_cli_args pos;
+    int rc = rn_cli_parse_args(&disasm_syntax, argc, argv, &o, &pos);
+    free(pos.rest);
+    if (rc >= 0)
+        return rc;
+    if (pos.nrest) {
+        rn_cli_error("disasm: one file at a time (see runnel help disasm)");
         return RN_CLI_USAGE;
     }
+    const char *file = pos.file, *func = o.func;
+    unsigned flags = o.flags;
     uint8_t *bytes;
     size_t len;
     if (!rn_cli_read_file(file, &bytes, &len))
