@@ -238,34 +238,22 @@ static int graph_option(graph_opts *o, int argc, char **argv, int *i)
     return 1;
 }
 
+static int graph_syntax_option(void *opts, int argc, char **argv, int *i) { return graph_option(opts, argc, argv, i); }
+
+static const rn_cli_syntax graph_syntax = {"run", "graph", rn_cli_help_run_graph, graph_syntax_option};
+
+/* The command line through the one parser of every command; a graph has no arguments after it. */
 static int parse_command_line(graph_opts *o, int argc, char **argv)
 {
-    bool positional = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!positional && strcmp(a, "--") == 0) {
-            positional = true;
-            continue;
-        }
-        if (!positional && rn_cli_is_help(a)) {
-            rn_cli_help_run_graph(stdout);
-            return RN_CLI_OK;
-        }
-        if (!positional && a[0] == '-' && a[1] == '-') {
-            int got = graph_option(o, argc, argv, &i);
-            if (got == 0)
-                rn_cli_error("run: unknown option %s for a graph (see runnel help run)", a);
-            if (got <= 0)
-                return RN_CLI_USAGE;
-            continue;
-        }
-        if (o->file) {
-            rn_cli_error("run: a graph takes its input from stdin, not arguments ('%s')", a);
-            return RN_CLI_USAGE;
-        }
-        o->file = a;
+    rn_cli_args pos;
+    int rc = rn_cli_parse_args(&graph_syntax, argc, argv, o, &pos);
+    if (rc < 0 && pos.nrest) {
+        rn_cli_error("run: a graph takes its input from stdin, not arguments ('%s')", pos.rest[0]);
+        rc = RN_CLI_USAGE;
     }
-    return -1;
+    o->file = pos.file;
+    free(pos.rest);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- output */

@@ -19,7 +19,7 @@ graph_cli_test(check_missing_file 2 ERR "/nonexistent/g.fbp: cannot open it" ARG
 graph_cli_test(run_missing_file 2 ERR "/nonexistent/g.json: cannot open it" ARGS run /nonexistent/g.json)
 graph_cli_test(run_bad_workers 2 ERR "--workers must be 1 or more" ARGS run --workers 0 "${graphs}/cycle.fbp")
 graph_cli_test(run_bad_queue 2 ERR "--queue wants a non-negative integer" ARGS run --queue x "${graphs}/cycle.fbp")
-graph_cli_test(run_unknown_option 2 ERR "unknown option --frob for a graph" ARGS run --frob "${graphs}/cycle.fbp")
+graph_cli_test(run_unknown_option 2 ERR "run: unknown option --frob" ARGS run --frob "${graphs}/cycle.fbp")
 graph_cli_test(check_cycle 0 OUT "cycle.fbp: valid" ERR "cycle.fbp:3: info: node a: is on a cycle"
   ARGS graph check "${graphs}/cycle.fbp")
 
