@@ -17,7 +17,7 @@
 #   their static libraries, so a static link pulls in the whole stack in order.
 # - Outside dependencies per layer, checked against each layer's #includes and undefined symbols: the engine
 #   needs libc and libm only (no threads: its atomics are compiler built-ins); wasi nothing more; plugin
-#   jansson, libdl (libcurl is opened at first use) and threads; actor jansson (in its public header);
+#   jansson, libdl (libcurl is opened at first use) and threads; actor jansson (public: actor_json.h);
 #   graph SQLite and threads; serve libwebsockets and threads.
 # - The CLI and the tests link the static union `runnel` (or `runnel_internal`), which sees hidden
 #   symbols, so nothing there changed.
