@@ -95,37 +95,34 @@ RUNNEL_API void extism_current_plugin_memory_free(ExtismCurrentPlugin *plugin, E
 /* A host function named `name` (namespace extism:host/user unless set). user_data is passed to func;
    free_user_data (may be NULL) releases it when neither the function nor a plugin uses it any more.
    NULL if the name is NULL or a type is not supported (V128). */
-RUNNEL_API ExtismFunction *
-extism_function_new(const char *name, const ExtismValType *inputs,
-                    ExtismSize n_inputs, const ExtismValType *outputs,
-                    ExtismSize n_outputs, ExtismFunctionType func,
-                    void *user_data, void (*free_user_data)(void *_));
+RUNNEL_API ExtismFunction *extism_function_new(const char *name, const ExtismValType *inputs, ExtismSize n_inputs,
+                                               const ExtismValType *outputs, ExtismSize n_outputs,
+                                               ExtismFunctionType func, void *user_data,
+                                               void (*free_user_data)(void *_));
 RUNNEL_API void extism_function_free(ExtismFunction *f);
 RUNNEL_API void extism_function_set_namespace(ExtismFunction *ptr, const char *namespace_);
 
 /* Compiles a plugin (wasm bytes or a JSON manifest) once, for many extism_plugin_new_from_compiled.
    A function can be given to one plugin (or compiled plugin) only, as in libextism. On failure NULL
    and *errmsg (free with extism_plugin_new_error_free). */
-RUNNEL_API ExtismCompiledPlugin *extism_compiled_plugin_new(
-    const uint8_t *wasm, ExtismSize wasm_size, const ExtismFunction **functions,
-    ExtismSize n_functions, bool with_wasi, char **errmsg);
-RUNNEL_API ExtismCompiledPlugin *extism_compiled_plugin_new_with_fuel_limit(
-    const uint8_t *wasm, ExtismSize wasm_size, const ExtismFunction **functions,
-    ExtismSize n_functions, bool with_wasi, uint64_t fuel_limit, char **errmsg);
+RUNNEL_API ExtismCompiledPlugin *extism_compiled_plugin_new(const uint8_t *wasm, ExtismSize wasm_size,
+                                                            const ExtismFunction **functions, ExtismSize n_functions,
+                                                            bool with_wasi, char **errmsg);
+RUNNEL_API ExtismCompiledPlugin *extism_compiled_plugin_new_with_fuel_limit(const uint8_t *wasm, ExtismSize wasm_size,
+                                                                            const ExtismFunction **functions,
+                                                                            ExtismSize n_functions, bool with_wasi,
+                                                                            uint64_t fuel_limit, char **errmsg);
 RUNNEL_API void extism_compiled_plugin_free(ExtismCompiledPlugin *plugin);
 
 /* A plugin from wasm bytes or a JSON manifest, with host functions and WASI on or off. On failure NULL
    and *errmsg (free with extism_plugin_new_error_free). */
-RUNNEL_API ExtismPlugin *extism_plugin_new(const uint8_t *wasm,
-                                           ExtismSize wasm_size,
-                                           const ExtismFunction **functions,
-                                           ExtismSize n_functions,
-                                           bool with_wasi, char **errmsg);
+RUNNEL_API ExtismPlugin *extism_plugin_new(const uint8_t *wasm, ExtismSize wasm_size, const ExtismFunction **functions,
+                                           ExtismSize n_functions, bool with_wasi, char **errmsg);
 RUNNEL_API ExtismPlugin *extism_plugin_new_from_compiled(const ExtismCompiledPlugin *compiled, char **errmsg);
 /* As extism_plugin_new, with a fuel budget per call. */
-RUNNEL_API ExtismPlugin *extism_plugin_new_with_fuel_limit(
-    const uint8_t *wasm, ExtismSize wasm_size, const ExtismFunction **functions,
-    ExtismSize n_functions, bool with_wasi, uint64_t fuel_limit, char **errmsg);
+RUNNEL_API ExtismPlugin *extism_plugin_new_with_fuel_limit(const uint8_t *wasm, ExtismSize wasm_size,
+                                                           const ExtismFunction **functions, ExtismSize n_functions,
+                                                           bool with_wasi, uint64_t fuel_limit, char **errmsg);
 /* Lets the plugin's http_headers import return the last response's headers. */
 RUNNEL_API void extism_plugin_allow_http_response_headers(ExtismPlugin *plugin);
 RUNNEL_API void extism_plugin_new_error_free(char *err);
@@ -145,14 +142,10 @@ RUNNEL_API bool extism_plugin_function_exists(ExtismPlugin *plugin, const char *
 
 /* Calls func_name with the input; returns 0 on success, else the code (see runnel/plugin.h). A call
    failed if the code is not 0 or extism_plugin_error is not NULL. */
-RUNNEL_API int32_t extism_plugin_call(ExtismPlugin *plugin,
-                                      const char *func_name,
-                                      const uint8_t *data, ExtismSize data_len);
-RUNNEL_API int32_t extism_plugin_call_with_host_context(ExtismPlugin *plugin,
-                                                        const char *func_name,
-                                                        const uint8_t *data,
-                                                        ExtismSize data_len,
-                                                        void *host_context);
+RUNNEL_API int32_t extism_plugin_call(ExtismPlugin *plugin, const char *func_name, const uint8_t *data,
+                                      ExtismSize data_len);
+RUNNEL_API int32_t extism_plugin_call_with_host_context(ExtismPlugin *plugin, const char *func_name,
+                                                        const uint8_t *data, ExtismSize data_len, void *host_context);
 
 /* The last call's error, or NULL (owned by the plugin). extism_error is the older name. */
 RUNNEL_API const char *extism_error(ExtismPlugin *plugin);

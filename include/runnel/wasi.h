@@ -77,9 +77,7 @@ RUNNEL_API void runnel_wasi_set_output_limit(runnel_wasi *w, size_t bytes);
    is opened now: a missing or unreadable one is RUNNEL_BADARG with the reason in r. Preopens get the
    guest file descriptors 3, 4, ... in the order of these calls. read_only: nothing under it can be
    created, written, renamed, linked or removed, and files in it open only for reading. */
-RUNNEL_API runnel_status runnel_wasi_preopen(runnel_wasi *w,
-                                             const char *host_path,
-                                             const char *guest_path,
+RUNNEL_API runnel_status runnel_wasi_preopen(runnel_wasi *w, const char *host_path, const char *guest_path,
                                              bool read_only, runnel_report *r);
 
 /* clock_time_get, clock_res_get and clock subscriptions of poll_oneoff (on by default). Off: they
@@ -101,8 +99,7 @@ RUNNEL_API void runnel_wasi_function(size_t i, const char **name, const char **p
    `_start`. On RUNNEL_OK *exit_code is the guest's exit status: the proc_exit code, or 0 when _start
    returned. Other statuses are failures (UNLINKABLE, TRAP, SUSPENDED, ...) described in r; a
    suspended call is left in the store for the caller to resume or abandon. */
-RUNNEL_API runnel_status runnel_wasi_run(runnel_wasi *w, runnel_store *s,
-                                         const runnel_module *m, int *exit_code,
+RUNNEL_API runnel_status runnel_wasi_run(runnel_wasi *w, runnel_store *s, const runnel_module *m, int *exit_code,
                                          runnel_report *r);
 
 #ifdef __cplusplus
