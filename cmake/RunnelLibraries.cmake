@@ -17,8 +17,9 @@
 #   their static libraries, so a static link pulls in the whole stack in order.
 # - Outside dependencies per layer, checked against each layer's #includes and undefined symbols: the engine
 #   needs libc and libm only (no threads: its atomics are compiler built-ins); wasi nothing more; plugin
-#   jansson, libdl (libcurl is opened at first use) and threads; actor jansson (public: actor_json.h);
-#   graph SQLite and threads; serve libwebsockets and threads.
+#   jansson, libdl (libcurl is opened at first use) and threads; actor jansson (public: actor_json.h) and libm;
+#   graph SQLite, threads and libm; serve libwebsockets and threads. (gcc inlines trunc and the like where
+#   clang calls libm: a clang build with --no-undefined is what found libm missing from actor.)
 # - The CLI and the tests link the static union `runnel` (or `runnel_internal`), which sees hidden
 #   symbols, so nothing there changed.
 include(GNUInstallDirs)
@@ -39,7 +40,7 @@ endif()
 set(RUNNEL_engine_LIBS PRIVATE ${RUNNEL_M_LIB})
 set(RUNNEL_wasi_LIBS "")
 set(RUNNEL_plugin_LIBS PRIVATE PkgConfig::JANSSON Threads::Threads ${CMAKE_DL_LIBS})
-set(RUNNEL_actor_LIBS PUBLIC PkgConfig::JANSSON)
+set(RUNNEL_actor_LIBS PUBLIC PkgConfig::JANSSON PRIVATE ${RUNNEL_M_LIB})
 set(RUNNEL_graph_LIBS PRIVATE PkgConfig::JANSSON PkgConfig::SQLITE Threads::Threads ${RUNNEL_M_LIB})
 set(RUNNEL_serve_LIBS PRIVATE PkgConfig::JANSSON PkgConfig::LWS Threads::Threads)
 
