@@ -834,6 +834,320 @@ static bool table_index(cc *c, uint32_t *t)
 
 /* ---------------------------------------------------------------- the instruction loop */
 
+/* block, loop and if: a new control frame; an if's test may fuse with the compare before it. */
+static bool do_block(cc *c, uint32_t opc, uint32_t prev_cmp)
+{
+    blocktype bt;
+    vs cond = {.cpos = NONE};
+    if (!rd_blocktype(c, &bt))
+        return false;
+    if (opc == RN_WASM_if && !pop(c, RN_I32, &cond))
+        return false;
+    if (!check_top(c, bt.nparams, bt.params))
+        return false;
+    /* values below a block stay where they are for its whole extent: aliases are copied home (the
+       local may change inside); a lazy constant below may stay lazy, as nothing inside the block
+       can reach it and its consumer comes after the join. The params are made real: a loop's
+       back-edges and an if's else arm find them in their homes. */
+    uint32_t below = c->nvs - (c->nvs - top(c)->height < bt.nparams ? c->nvs - top(c)->height : bt.nparams);
+    for (uint32_t i = 0; i < below; i++)
+        if (!c->vs[i].lazy && !settle(c, i))
+            return false;
+    if (!settle_from(c, below))
+        return false;
+    /* params from unreachable code may be missing: fill them as unknown */
+    ctl *t = top(c);
+    if (c->nvs - t->height < bt.nparams) {
+        uint32_t have = c->nvs - t->height;
+        vs tmp;
+        for (uint32_t i = 0; i < have; i++)
+            pop(c, RN_UNKNOWN, &tmp);
+        for (uint32_t i = 0; i < bt.nparams; i++)
+            if (!push(c, bt.params[i]))
+                return false;
+    }
+    if (!push_ctl(c, (uint8_t)opc, &bt))
+        return false;
+    if (opc == RN_WASM_if && live(c)) {
+        uint32_t op, a, b;
+        if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
+            uint32_t brop = rn_branch_of[rn_negation_of[op]];
+            vs loaded = {.type = RN_I32, .slot = a, .cpos = NONE};
+            if (op == OP_i32_eqz ? !rn_fuse_load_branch(c, &loaded, OP_br_if_i32_load, OP_br_if_i32_load8_u) &&
+                                       !emit2(c, OP_br_if, a)
+                                 : !rn_fuse_and_branch(c, brop, a, b) && !emit3(c, brop, a, b))
+                return false;
+        } else if (rn_fuse_load_branch(c, &cond, OP_br_unless_i32_load, OP_br_unless_i32_load8_u)) {
+            /* the load stays, now also the `if`'s test */
+        } else if (!emit2(c, OP_br_unless, cond.slot)) {
+            return false;
+        }
+        top(c)->else_fix = c->ncode;
+        if (!emit(c, 0))
+            return false;
+    }
+    return true;
+}
+
+/* call_indirect: the type and table immediates, then the call through the table. */
+static bool do_call_indirect(cc *c)
+{
+    uint32_t ti, tab;
+    vs idx;
+    if (!rd_u32(c, &ti) || !rd_u32(c, &tab))
+        return false;
+    if (tab >= c->m->ntables)
+        return INVALID("unknown table");
+    if (ti >= c->m->ntypes)
+        return INVALID("unknown type");
+    if (c->m->tables[tab].elem != RN_FUNCREF)
+        return INVALID("type mismatch: call_indirect on a table of externref");
+    if (!pop(c, RN_I32, &idx))
+        return false;
+    return do_call(c, &c->m->types[ti], OP_call_indirect, tab, ti, &idx);
+}
+
+/* select and typed select (a v128 select is simd_compile.c's). */
+static bool do_select(cc *c, uint32_t opc)
+{
+    uint8_t t = RN_UNKNOWN;
+    if (opc == RN_WASM_select_t) {
+        uint32_t n;
+        if (!rd_u32(c, &n))
+            return false;
+        if (n != 1)
+            return INVALID("invalid result arity");
+        if (!rd_u8(c, &t))
+            return false;
+        if (!valtype_ok(t))
+            return MALFORMED("malformed value type");
+    }
+    vs cond, a, b;
+    if (!pop(c, RN_I32, &cond) || !pop(c, t, &b) || !pop(c, t, &a))
+        return false;
+    if (opc == RN_WASM_select) {
+        if ((a.type != RN_UNKNOWN && is_ref(a.type)) || (b.type != RN_UNKNOWN && is_ref(b.type)))
+            return INVALID("type mismatch: select needs numeric or vector operands");
+        if (a.type != RN_UNKNOWN && b.type != RN_UNKNOWN && a.type != b.type)
+            return INVALID("type mismatch");
+        t = a.type != RN_UNKNOWN ? a.type : b.type;
+    }
+    if (t == RN_V128)
+        return rn_simd_select(c, &cond, &a, &b);
+    if (live(c)) {
+        if (!emit(c, OP_select) || !emit4(c, home(c, c->nvs), cond.slot, a.slot, b.slot))
+            return false;
+        c->last_dst = c->ncode - 4;
+    }
+    return push(c, t);
+}
+
+/* local.set and local.tee: a constant goes straight to the local, and the op that made the value
+   writes the local itself when nothing else refers to its slot (prev_dst, the last op's destination). */
+static bool do_local_set(cc *c, uint32_t opc, uint32_t prev_dst)
+{
+    uint32_t x;
+    vs v;
+    if (!rd_u32(c, &x))
+        return false;
+    if (x >= c->nlocals)
+        return INVALID("unknown local");
+    if (!pop_lazy(c, c->ltypes[x], &v))
+        return false;
+    if (!live(c))
+        return opc == RN_WASM_local_tee ? push(c, c->ltypes[x]) : true;
+    uint32_t ls = c->lslot[x];
+    if (v.lazy) { /* the constant goes straight to the local */
+        if (!settle_local(c, ls) || !emit_const_to(c, v.type, v.k, ls))
+            return false;
+        return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
+    }
+    if (v.slot == ls) /* local.get x; local.set x */
+        return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
+    bool aliased = false;
+    for (uint32_t i = 0; i < c->nvs; i++)
+        aliased |= c->vs[i].slot == ls;
+    if (!aliased && prev_dst != NONE && v.slot == home(c, c->nvs) && c->code[prev_dst] == v.slot) {
+        c->code[prev_dst] = ls; /* the producer writes the local directly */
+    } else {
+        if (!settle_local(c, ls) || !copy_value(c, ls, v.slot, c->ltypes[x]))
+            return false;
+    }
+    return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
+}
+
+/* global.get (a v128 global is simd_compile.c's). */
+static bool do_global_get(cc *c)
+{
+    uint32_t g;
+    if (!rd_u32(c, &g))
+        return false;
+    if (g >= c->m->nglobals)
+        return INVALID("unknown global");
+    if (c->m->global_types[g].type == RN_V128)
+        return rn_simd_global_get(c, g);
+    if (live(c)) {
+        if (!emit3(c, OP_global_get, home(c, c->nvs), g))
+            return false;
+        c->last_dst = c->ncode - 2;
+    }
+    return push(c, c->m->global_types[g].type);
+}
+
+/* global.set, of a mutable global only. */
+static bool do_global_set(cc *c)
+{
+    uint32_t g;
+    vs v;
+    if (!rd_u32(c, &g))
+        return false;
+    if (g >= c->m->nglobals)
+        return INVALID("unknown global");
+    if (!c->m->global_types[g].mut)
+        return INVALID("global is immutable");
+    if (!pop(c, c->m->global_types[g].type, &v))
+        return false;
+    if (c->m->global_types[g].type == RN_V128)
+        return rn_simd_global_set(c, g, &v);
+    return !live(c) || emit3(c, OP_global_set, g, v.slot);
+}
+
+/* ref.null T: a null reference is the constant 0. */
+static bool do_ref_null(cc *c)
+{
+    uint8_t t;
+    if (!rd_u8(c, &t))
+        return false;
+    if (!is_ref(t))
+        return MALFORMED("malformed reference type");
+    if (live(c)) {
+        if (!emit4(c, OP_const64, home(c, c->nvs), 0, 0))
+            return false;
+        c->last_dst = c->ncode - 3;
+    }
+    return push(c, t);
+}
+
+/* ref.func of a function the module declares (spec 3.4.10, C.refs). */
+static bool do_ref_func(cc *c)
+{
+    uint32_t f;
+    if (!rd_u32(c, &f))
+        return false;
+    if (f >= c->m->nfuncs)
+        return INVALID("unknown function");
+    if (!c->m->func_declared || !c->m->func_declared[f])
+        return INVALID("undeclared function reference");
+    if (live(c)) {
+        if (!emit3(c, OP_ref_func, home(c, c->nvs), f))
+            return false;
+        c->last_dst = c->ncode - 2;
+    }
+    return push(c, RN_FUNCREF);
+}
+
+/* The bulk memory and table instructions (0xFC 8..17): immediates, checks, operands. */
+static bool do_bulk(cc *c, uint32_t opc)
+{
+    static const uint8_t i32s[3] = {RN_I32, RN_I32, RN_I32};
+    vs v[3];
+    uint32_t a = 0, b = 0;
+    switch (opc) {
+    case RN_WASM_memory_init: /* memory.init seg 0 */
+        if (!rd_u32(c, &a) || !rd_zero(c))
+            return false;
+        if (c->m->nmems == 0)
+            return INVALID("unknown memory 0");
+        if (!c->m->has_datacount)
+            return MALFORMED("data count section required");
+        if (a >= c->m->datacount)
+            return INVALID("unknown data segment");
+        if (!pop_n(c, 3, i32s, v))
+            return false;
+        return !live(c) || (mark(c) && emit(c, OP_memory_init) && emit4(c, a, v[0].slot, v[1].slot, v[2].slot));
+    case RN_WASM_data_drop:
+        if (!rd_u32(c, &a))
+            return false;
+        if (!c->m->has_datacount)
+            return MALFORMED("data count section required");
+        if (a >= c->m->datacount)
+            return INVALID("unknown data segment");
+        return !live(c) || emit2(c, OP_data_drop, a);
+    case RN_WASM_memory_copy: /* memory.copy 0 0 */
+        if (!rd_zero(c) || !rd_zero(c))
+            return false;
+        if (c->m->nmems == 0)
+            return INVALID("unknown memory 0");
+        if (!pop_n(c, 3, i32s, v))
+            return false;
+        return !live(c) || (mark(c) && emit4(c, OP_memory_copy, v[0].slot, v[1].slot, v[2].slot));
+    case RN_WASM_memory_fill: /* memory.fill 0 */
+        if (!rd_zero(c))
+            return false;
+        if (c->m->nmems == 0)
+            return INVALID("unknown memory 0");
+        if (!pop_n(c, 3, i32s, v))
+            return false;
+        return !live(c) || (mark(c) && emit4(c, OP_memory_fill, v[0].slot, v[1].slot, v[2].slot));
+    case RN_WASM_table_init: /* table.init elem table */
+        if (!rd_u32(c, &a) || !table_index(c, &b))
+            return false;
+        if (a >= c->m->nelems)
+            return INVALID("unknown elem segment");
+        if (c->m->elems[a].type != c->m->tables[b].elem)
+            return INVALID("type mismatch: table.init");
+        if (!pop_n(c, 3, i32s, v))
+            return false;
+        return !live(c) || (mark(c) && emit3(c, OP_table_init, b, a) && emit3(c, v[0].slot, v[1].slot, v[2].slot));
+    case RN_WASM_elem_drop:
+        if (!rd_u32(c, &a))
+            return false;
+        if (a >= c->m->nelems)
+            return INVALID("unknown elem segment");
+        return !live(c) || emit2(c, OP_elem_drop, a);
+    case RN_WASM_table_copy: /* table.copy dst src */
+        if (!table_index(c, &a) || !table_index(c, &b))
+            return false;
+        if (c->m->tables[a].elem != c->m->tables[b].elem)
+            return INVALID("type mismatch: table.copy");
+        if (!pop_n(c, 3, i32s, v))
+            return false;
+        return !live(c) || (mark(c) && emit3(c, OP_table_copy, a, b) && emit3(c, v[0].slot, v[1].slot, v[2].slot));
+    case RN_WASM_table_grow: {
+        vs init, n;
+        if (!table_index(c, &a) || !pop(c, RN_I32, &n) || !pop(c, c->m->tables[a].elem, &init))
+            return false;
+        if (live(c)) {
+            if (!emit(c, OP_table_grow) || !emit4(c, home(c, c->nvs), a, init.slot, n.slot))
+                return false;
+            c->last_dst = c->ncode - 4;
+        }
+        return push(c, RN_I32);
+    }
+    case RN_WASM_table_size:
+        if (!table_index(c, &a))
+            return false;
+        if (live(c)) {
+            if (!emit3(c, OP_table_size, home(c, c->nvs), a))
+                return false;
+            c->last_dst = c->ncode - 2;
+        }
+        return push(c, RN_I32);
+    case RN_WASM_table_fill: {
+        vs i, val, n;
+        if (!table_index(c, &a) || !pop(c, RN_I32, &n) || !pop(c, c->m->tables[a].elem, &val) ||
+            !pop(c, RN_I32, &i))
+            return false;
+        return !live(c) || (mark(c) && emit(c, OP_table_fill) && emit4(c, a, i.slot, val.slot, n.slot));
+    }
+    }
+    return MALFORMED("illegal opcode");
+}
+
+/* One instruction: validated and compiled. The switch is the dispatch; an instruction whose handling
+   takes more than a few lines has its own function above (control in do_block..do_else, variables,
+   references, bulk memory), so this reads as the list of what each opcode does. prev_dst/prev_cmp are
+   the previous op's destination and comparison, for the fusions that need them. */
 static bool compile_insn(cc *c, uint32_t opc)
 {
     uint32_t prev_dst = c->last_dst, prev_cmp = c->last_cmp;
@@ -849,58 +1163,8 @@ static bool compile_insn(cc *c, uint32_t opc)
         return true;
     case RN_WASM_block:
     case RN_WASM_loop:
-    case RN_WASM_if: {
-        blocktype bt;
-        vs cond = {.cpos = NONE};
-        if (!rd_blocktype(c, &bt))
-            return false;
-        if (opc == RN_WASM_if && !pop(c, RN_I32, &cond))
-            return false;
-        if (!check_top(c, bt.nparams, bt.params))
-            return false;
-        /* values below a block stay where they are for its whole extent: aliases are copied home (the
-           local may change inside); a lazy constant below may stay lazy, as nothing inside the block
-           can reach it and its consumer comes after the join. The params are made real: a loop's
-           back-edges and an if's else arm find them in their homes. */
-        uint32_t below = c->nvs - (c->nvs - top(c)->height < bt.nparams ? c->nvs - top(c)->height : bt.nparams);
-        for (uint32_t i = 0; i < below; i++)
-            if (!c->vs[i].lazy && !settle(c, i))
-                return false;
-        if (!settle_from(c, below))
-            return false;
-        /* params from unreachable code may be missing: fill them as unknown */
-        ctl *t = top(c);
-        if (c->nvs - t->height < bt.nparams) {
-            uint32_t have = c->nvs - t->height;
-            vs tmp;
-            for (uint32_t i = 0; i < have; i++)
-                pop(c, RN_UNKNOWN, &tmp);
-            for (uint32_t i = 0; i < bt.nparams; i++)
-                if (!push(c, bt.params[i]))
-                    return false;
-        }
-        if (!push_ctl(c, (uint8_t)opc, &bt))
-            return false;
-        if (opc == RN_WASM_if && live(c)) {
-            uint32_t op, a, b;
-            if (rn_take_cmp(c, prev_cmp, &cond, &op, &a, &b)) {
-                uint32_t brop = rn_branch_of[rn_negation_of[op]];
-                vs loaded = {.type = RN_I32, .slot = a, .cpos = NONE};
-                if (op == OP_i32_eqz ? !rn_fuse_load_branch(c, &loaded, OP_br_if_i32_load, OP_br_if_i32_load8_u) &&
-                                           !emit2(c, OP_br_if, a)
-                                     : !rn_fuse_and_branch(c, brop, a, b) && !emit3(c, brop, a, b))
-                    return false;
-            } else if (rn_fuse_load_branch(c, &cond, OP_br_unless_i32_load, OP_br_unless_i32_load8_u)) {
-                /* the load stays, now also the `if`'s test */
-            } else if (!emit2(c, OP_br_unless, cond.slot)) {
-                return false;
-            }
-            top(c)->else_fix = c->ncode;
-            if (!emit(c, 0))
-                return false;
-        }
-        return true;
-    }
+    case RN_WASM_if:
+        return do_block(c, opc, prev_cmp);
     case RN_WASM_else:
         return do_else(c);
     case RN_WASM_end:
@@ -925,58 +1189,15 @@ static bool compile_insn(cc *c, uint32_t opc)
             return INVALID("unknown function");
         return do_call(c, &c->m->types[c->m->func_types[f]], OP_call, f, 0, NULL);
     }
-    case RN_WASM_call_indirect: {
-        uint32_t ti, tab;
-        vs idx;
-        if (!rd_u32(c, &ti) || !rd_u32(c, &tab))
-            return false;
-        if (tab >= c->m->ntables)
-            return INVALID("unknown table");
-        if (ti >= c->m->ntypes)
-            return INVALID("unknown type");
-        if (c->m->tables[tab].elem != RN_FUNCREF)
-            return INVALID("type mismatch: call_indirect on a table of externref");
-        if (!pop(c, RN_I32, &idx))
-            return false;
-        return do_call(c, &c->m->types[ti], OP_call_indirect, tab, ti, &idx);
-    }
+    case RN_WASM_call_indirect:
+        return do_call_indirect(c);
     case RN_WASM_drop: {
         vs v;
         return pop_lazy(c, RN_UNKNOWN, &v); /* a lazy constant dropped is never emitted */
     }
     case RN_WASM_select:
-    case RN_WASM_select_t: {
-        uint8_t t = RN_UNKNOWN;
-        if (opc == RN_WASM_select_t) {
-            uint32_t n;
-            if (!rd_u32(c, &n))
-                return false;
-            if (n != 1)
-                return INVALID("invalid result arity");
-            if (!rd_u8(c, &t))
-                return false;
-            if (!valtype_ok(t))
-                return MALFORMED("malformed value type");
-        }
-        vs cond, a, b;
-        if (!pop(c, RN_I32, &cond) || !pop(c, t, &b) || !pop(c, t, &a))
-            return false;
-        if (opc == RN_WASM_select) {
-            if ((a.type != RN_UNKNOWN && is_ref(a.type)) || (b.type != RN_UNKNOWN && is_ref(b.type)))
-                return INVALID("type mismatch: select needs numeric or vector operands");
-            if (a.type != RN_UNKNOWN && b.type != RN_UNKNOWN && a.type != b.type)
-                return INVALID("type mismatch");
-            t = a.type != RN_UNKNOWN ? a.type : b.type;
-        }
-        if (t == RN_V128)
-            return rn_simd_select(c, &cond, &a, &b);
-        if (live(c)) {
-            if (!emit(c, OP_select) || !emit4(c, home(c, c->nvs), cond.slot, a.slot, b.slot))
-                return false;
-            c->last_dst = c->ncode - 4;
-        }
-        return push(c, t);
-    }
+    case RN_WASM_select_t:
+        return do_select(c, opc);
     case RN_WASM_local_get: {
         uint32_t x;
         if (!rd_u32(c, &x))
@@ -986,66 +1207,12 @@ static bool compile_insn(cc *c, uint32_t opc)
         return push_at(c, c->ltypes[x], c->lslot[x]);
     }
     case RN_WASM_local_set:
-    case RN_WASM_local_tee: {
-        uint32_t x;
-        vs v;
-        if (!rd_u32(c, &x))
-            return false;
-        if (x >= c->nlocals)
-            return INVALID("unknown local");
-        if (!pop_lazy(c, c->ltypes[x], &v))
-            return false;
-        if (!live(c))
-            return opc == RN_WASM_local_tee ? push(c, c->ltypes[x]) : true;
-        uint32_t ls = c->lslot[x];
-        if (v.lazy) { /* the constant goes straight to the local */
-            if (!settle_local(c, ls) || !emit_const_to(c, v.type, v.k, ls))
-                return false;
-            return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
-        }
-        if (v.slot == ls) /* local.get x; local.set x */
-            return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
-        bool aliased = false;
-        for (uint32_t i = 0; i < c->nvs; i++)
-            aliased |= c->vs[i].slot == ls;
-        if (!aliased && prev_dst != NONE && v.slot == home(c, c->nvs) && c->code[prev_dst] == v.slot) {
-            c->code[prev_dst] = ls; /* the producer writes the local directly */
-        } else {
-            if (!settle_local(c, ls) || !copy_value(c, ls, v.slot, c->ltypes[x]))
-                return false;
-        }
-        return opc == RN_WASM_local_tee ? push_at(c, c->ltypes[x], ls) : true;
-    }
-    case RN_WASM_global_get: {
-        uint32_t g;
-        if (!rd_u32(c, &g))
-            return false;
-        if (g >= c->m->nglobals)
-            return INVALID("unknown global");
-        if (c->m->global_types[g].type == RN_V128)
-            return rn_simd_global_get(c, g);
-        if (live(c)) {
-            if (!emit3(c, OP_global_get, home(c, c->nvs), g))
-                return false;
-            c->last_dst = c->ncode - 2;
-        }
-        return push(c, c->m->global_types[g].type);
-    }
-    case RN_WASM_global_set: {
-        uint32_t g;
-        vs v;
-        if (!rd_u32(c, &g))
-            return false;
-        if (g >= c->m->nglobals)
-            return INVALID("unknown global");
-        if (!c->m->global_types[g].mut)
-            return INVALID("global is immutable");
-        if (!pop(c, c->m->global_types[g].type, &v))
-            return false;
-        if (c->m->global_types[g].type == RN_V128)
-            return rn_simd_global_set(c, g, &v);
-        return !live(c) || emit3(c, OP_global_set, g, v.slot);
-    }
+    case RN_WASM_local_tee:
+        return do_local_set(c, opc, prev_dst);
+    case RN_WASM_global_get:
+        return do_global_get(c);
+    case RN_WASM_global_set:
+        return do_global_set(c);
     case RN_WASM_table_get: {
         uint32_t t;
         vs i;
@@ -1145,19 +1312,8 @@ static bool compile_insn(cc *c, uint32_t opc)
         return binop(c, OP_##name, RN_VT_##TI, RN_VT_##TO, true);
         RN_BINOPS_TRAP(BINT_CASE)
 #undef BINT_CASE
-    case RN_WASM_ref_null: {
-        uint8_t t;
-        if (!rd_u8(c, &t))
-            return false;
-        if (!is_ref(t))
-            return MALFORMED("malformed reference type");
-        if (live(c)) {
-            if (!emit4(c, OP_const64, home(c, c->nvs), 0, 0))
-                return false;
-            c->last_dst = c->ncode - 3;
-        }
-        return push(c, t);
-    }
+    case RN_WASM_ref_null:
+        return do_ref_null(c);
     case RN_WASM_ref_is_null: {
         vs v;
         if (!pop(c, RN_UNKNOWN, &v))
@@ -1171,116 +1327,11 @@ static bool compile_insn(cc *c, uint32_t opc)
         }
         return push(c, RN_I32);
     }
-    case RN_WASM_ref_func: {
-        uint32_t f;
-        if (!rd_u32(c, &f))
-            return false;
-        if (f >= c->m->nfuncs)
-            return INVALID("unknown function");
-        if (!c->m->func_declared || !c->m->func_declared[f])
-            return INVALID("undeclared function reference");
-        if (live(c)) {
-            if (!emit3(c, OP_ref_func, home(c, c->nvs), f))
-                return false;
-            c->last_dst = c->ncode - 2;
-        }
-        return push(c, RN_FUNCREF);
+    case RN_WASM_ref_func:
+        return do_ref_func(c);
     }
-    }
-    if (opc >= RN_WASM_memory_init && opc <= RN_WASM_table_fill) {
-        static const uint8_t i32s[3] = {RN_I32, RN_I32, RN_I32};
-        vs v[3];
-        uint32_t a = 0, b = 0;
-        switch (opc) {
-        case RN_WASM_memory_init: /* memory.init seg 0 */
-            if (!rd_u32(c, &a) || !rd_zero(c))
-                return false;
-            if (c->m->nmems == 0)
-                return INVALID("unknown memory 0");
-            if (!c->m->has_datacount)
-                return MALFORMED("data count section required");
-            if (a >= c->m->datacount)
-                return INVALID("unknown data segment");
-            if (!pop_n(c, 3, i32s, v))
-                return false;
-            return !live(c) || (mark(c) && emit(c, OP_memory_init) && emit4(c, a, v[0].slot, v[1].slot, v[2].slot));
-        case RN_WASM_data_drop:
-            if (!rd_u32(c, &a))
-                return false;
-            if (!c->m->has_datacount)
-                return MALFORMED("data count section required");
-            if (a >= c->m->datacount)
-                return INVALID("unknown data segment");
-            return !live(c) || emit2(c, OP_data_drop, a);
-        case RN_WASM_memory_copy: /* memory.copy 0 0 */
-            if (!rd_zero(c) || !rd_zero(c))
-                return false;
-            if (c->m->nmems == 0)
-                return INVALID("unknown memory 0");
-            if (!pop_n(c, 3, i32s, v))
-                return false;
-            return !live(c) || (mark(c) && emit4(c, OP_memory_copy, v[0].slot, v[1].slot, v[2].slot));
-        case RN_WASM_memory_fill: /* memory.fill 0 */
-            if (!rd_zero(c))
-                return false;
-            if (c->m->nmems == 0)
-                return INVALID("unknown memory 0");
-            if (!pop_n(c, 3, i32s, v))
-                return false;
-            return !live(c) || (mark(c) && emit4(c, OP_memory_fill, v[0].slot, v[1].slot, v[2].slot));
-        case RN_WASM_table_init: /* table.init elem table */
-            if (!rd_u32(c, &a) || !table_index(c, &b))
-                return false;
-            if (a >= c->m->nelems)
-                return INVALID("unknown elem segment");
-            if (c->m->elems[a].type != c->m->tables[b].elem)
-                return INVALID("type mismatch: table.init");
-            if (!pop_n(c, 3, i32s, v))
-                return false;
-            return !live(c) || (mark(c) && emit3(c, OP_table_init, b, a) && emit3(c, v[0].slot, v[1].slot, v[2].slot));
-        case RN_WASM_elem_drop:
-            if (!rd_u32(c, &a))
-                return false;
-            if (a >= c->m->nelems)
-                return INVALID("unknown elem segment");
-            return !live(c) || emit2(c, OP_elem_drop, a);
-        case RN_WASM_table_copy: /* table.copy dst src */
-            if (!table_index(c, &a) || !table_index(c, &b))
-                return false;
-            if (c->m->tables[a].elem != c->m->tables[b].elem)
-                return INVALID("type mismatch: table.copy");
-            if (!pop_n(c, 3, i32s, v))
-                return false;
-            return !live(c) || (mark(c) && emit3(c, OP_table_copy, a, b) && emit3(c, v[0].slot, v[1].slot, v[2].slot));
-        case RN_WASM_table_grow: {
-            vs init, n;
-            if (!table_index(c, &a) || !pop(c, RN_I32, &n) || !pop(c, c->m->tables[a].elem, &init))
-                return false;
-            if (live(c)) {
-                if (!emit(c, OP_table_grow) || !emit4(c, home(c, c->nvs), a, init.slot, n.slot))
-                    return false;
-                c->last_dst = c->ncode - 4;
-            }
-            return push(c, RN_I32);
-        }
-        case RN_WASM_table_size:
-            if (!table_index(c, &a))
-                return false;
-            if (live(c)) {
-                if (!emit3(c, OP_table_size, home(c, c->nvs), a))
-                    return false;
-                c->last_dst = c->ncode - 2;
-            }
-            return push(c, RN_I32);
-        case RN_WASM_table_fill: {
-            vs i, val, n;
-            if (!table_index(c, &a) || !pop(c, RN_I32, &n) || !pop(c, c->m->tables[a].elem, &val) ||
-                !pop(c, RN_I32, &i))
-                return false;
-            return !live(c) || (mark(c) && emit(c, OP_table_fill) && emit4(c, a, i.slot, val.slot, n.slot));
-        }
-        }
-    }
+    if (opc >= RN_WASM_memory_init && opc <= RN_WASM_table_fill)
+        return do_bulk(c, opc);
     if ((opc >> 8) == RN_WASM_PREFIX_FD)
         return rn_simd_compile(c, opc & 0xFF);
     return MALFORMED("illegal opcode");
