@@ -178,7 +178,7 @@ typedef struct reader {
 } reader;
 
 /* "FILE:LINE: what" (or "FILE: what" when the line is unknown) in the report; always false. `what` is
-   malloc'ed (rn_graph_format) and freed here. */
+   malloc'ed (rn_format) and freed here. */
 #define FAIL_AT(rd, st, line, ...) fail_with(rd, st, line, rn_format(__VA_ARGS__))
 static bool fail_with(reader *rd, runnel_status st, unsigned line, char *what)
 {
