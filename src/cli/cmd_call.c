@@ -222,6 +222,19 @@ static json_t *ensure_obj(json_t *parent, const char *key)
     return o;
 }
 
+/* obj[key (klen bytes)] = value, both whole (no length cap) and valid UTF-8 (JSON's strings are), else
+   an error naming the flag: nothing the user typed is cut short or dropped silently. */
+static bool set_string(json_t *obj, const char *key, size_t klen, const char *value, const char *flag)
+{
+    json_t *v = json_string(value);
+    if (!v || json_object_setn_new(obj, key, klen, v) != 0) {
+        rn_cli_error("%s: %.*s=%s is not valid UTF-8 (a manifest holds only UTF-8 text)", flag, (int)klen, key,
+                     value);
+        return false;
+    }
+    return true;
+}
+
 /* The manifest the flags describe (or the given one, with the flags merged in). */
 static json_t *build_manifest(const call_opts *o)
 {
@@ -248,19 +261,28 @@ static json_t *build_manifest(const call_opts *o)
     json_t *wasm = json_array();
     for (size_t i = 0; i < o->nlinks; i++) {
         const char *eq = strchr(o->links[i], '=');
-        char name[256];
         const char *path = eq ? eq + 1 : o->links[i];
+        char *name;
         if (eq)
-            snprintf(name, sizeof name, "%.*s", (int)(eq - o->links[i]), o->links[i]);
+            name = strndup(o->links[i], (size_t)(eq - o->links[i]));
         else { /* the file's name without extension, as extism's CLI does */
             const char *base = strrchr(path, '/');
-            base = base ? base + 1 : path;
-            snprintf(name, sizeof name, "%s", base);
-            char *dot = strrchr(name, '.');
+            name = strdup(base ? base + 1 : path);
+            char *dot = name ? strrchr(name, '.') : NULL;
             if (dot)
                 *dot = 0;
         }
-        json_array_append_new(wasm, source(name, path));
+        json_t *w = name ? source(name, path) : NULL;
+        free(name);
+        if (!w || !json_string_value(json_object_get(w, "name")) ||
+            !json_string_value(json_object_get(w, json_object_get(w, "url") ? "url" : "path"))) {
+            rn_cli_error("--link: %s is not valid UTF-8 (a manifest holds only UTF-8 text)", o->links[i]);
+            json_decref(w);
+            json_decref(wasm);
+            json_decref(m);
+            return NULL;
+        }
+        json_array_append_new(wasm, w);
     }
     if (o->manifest)
         json_array_extend(wasm, json_object_get(m, "wasm"));
@@ -283,9 +305,12 @@ static json_t *build_manifest(const call_opts *o)
             const char *a = o->paths[i];
             bool ro = strncmp(a, "ro:", 3) == 0;
             const char *spec = ro ? a + 3 : a, *colon = strchr(spec, ':');
-            char host[4096];
-            snprintf(host, sizeof host, "%s%.*s", ro ? "ro:" : "", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
-            json_object_set_new(paths, host, json_string(colon ? colon + 1 : spec));
+            /* the key: the host path with its "ro:" (a's own prefix, so a's first bytes) */
+            size_t klen = (size_t)((colon ? colon : spec + strlen(spec)) - a);
+            if (!set_string(paths, a, klen, colon ? colon + 1 : spec, "--allow-path")) {
+                json_decref(m);
+                return NULL;
+            }
         }
     }
     if (o->set_config || o->nconfig) {
@@ -304,9 +329,11 @@ static json_t *build_manifest(const call_opts *o)
         }
         for (size_t i = 0; i < o->nconfig; i++) {
             const char *eq = strchr(o->config[i], '=');
-            char key[1024];
-            snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - o->config[i]) : (int)strlen(o->config[i]), o->config[i]);
-            json_object_set_new(config, key, json_string(eq ? eq + 1 : ""));
+            size_t klen = eq ? (size_t)(eq - o->config[i]) : strlen(o->config[i]);
+            if (!set_string(config, o->config[i], klen, eq ? eq + 1 : "", "--config")) {
+                json_decref(m);
+                return NULL;
+            }
         }
     }
     /* 0 means no limit, as on every command: it removes a manifest's own limit too */
