@@ -467,10 +467,7 @@ runnel_status runnel_msg_parse(runnel_msg *out, const char *text, size_t len, ru
 
 char *rn_actor_vformat(const char *fmt, va_list ap)
 {
-    char *s = rn_vformat(fmt, ap);
-    if (s && strlen(s) >= RN_ACTOR_MAX_MESSAGE) /* keep the start, mark the cut */
-        memcpy(s + RN_ACTOR_MAX_MESSAGE - 4, "...", 4);
-    return s;
+    return rn_vformat_max(RN_ACTOR_MAX_MESSAGE, fmt, ap);
 }
 
 char *rn_actor_format(const char *fmt, ...)

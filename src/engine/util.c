@@ -20,6 +20,14 @@ char *rn_vformat(const char *fmt, va_list ap)
     return s;
 }
 
+char *rn_vformat_max(size_t max, const char *fmt, va_list ap)
+{
+    char *s = rn_vformat(fmt, ap);
+    if (s && max >= 4 && strlen(s) >= max) /* keep the start, mark the cut */
+        memcpy(s + max - 4, "...", 4);
+    return s;
+}
+
 char *rn_format(const char *fmt, ...)
 {
     va_list ap;
@@ -38,10 +46,8 @@ runnel_status rn_fail(runnel_report *r, runnel_status st, size_t off, const char
     r->offset = off;
     va_list ap;
     va_start(ap, fmt);
-    char buf[512];
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    r->message = rn_vformat_max(512, fmt, ap);
     va_end(ap);
-    r->message = strdup(buf);
     return st;
 }
 

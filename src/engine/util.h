@@ -22,6 +22,9 @@
    format. rn_vformat leaves ap consumed (va_end is the caller's). */
 char *rn_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 char *rn_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* rn_vformat for a message that must stay bounded (its arguments may be a guest's text): at most max
+   bytes with the NUL (max >= 4); a longer text keeps its start and ends in "...". */
+char *rn_vformat_max(size_t max, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Set r (if not NULL) to status st at byte offset off with a printf-style message; returns st. */
 runnel_status rn_fail(runnel_report *r, runnel_status st, size_t off, const char *fmt, ...)

@@ -33,17 +33,19 @@ static runnel_status host_fail(runnel_caller *c, runnel_plugin *p, const char *f
     __attribute__((format(printf, 3, 4)));
 static runnel_status host_fail(runnel_caller *c, runnel_plugin *p, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    char *msg = rn_vformat_max(512, fmt, ap);
     va_end(ap);
+    runnel_status st = runnel_caller_trap(c, "%s", msg ? msg : "out of memory");
     if (!p->host_failed) {
         p->host_failed = true;
         free(p->host_fail_msg);
-        p->host_fail_msg = strdup(buf);
+        p->host_fail_msg = msg;
+    } else {
+        free(msg);
     }
-    return runnel_caller_trap(c, "%s", buf);
+    return st;
 }
 
 /* ---------------------------------------------------------------- the kernel */
@@ -530,13 +532,11 @@ runnel_status runnel_current_fail(runnel_current_plugin *cur, const char *fmt, .
 {
     if (!cur)
         return RUNNEL_TRAP;
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt ? fmt : "host function failed", ap);
-    va_end(ap);
     free(cur->fail);
-    cur->fail = strdup(buf);
+    cur->fail = rn_vformat_max(1024, fmt ? fmt : "host function failed", ap);
+    va_end(ap);
     return RUNNEL_TRAP;
 }
 

@@ -217,6 +217,40 @@ static void test_options_growth(void **state)
     runnel_store_free(s);
 }
 
+/* ---------------------------------------------------------------- helpers defined once (util.h) */
+
+static char *fmt_max(size_t max, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = rn_vformat_max(max, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* printf into a malloc'ed message: whole when it fits, else its start and "..." within max bytes. */
+static void test_format_helpers(void **state)
+{
+    (void)state;
+    char *s = rn_format("%s=%d", "x", 42);
+    assert_string_equal(s, "x=42");
+    free(s);
+    s = fmt_max(8, "%s", "1234567");
+    assert_string_equal(s, "1234567");
+    free(s);
+    s = fmt_max(8, "%s", "12345678");
+    assert_string_equal(s, "1234...");
+    free(s);
+    char big[3000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    s = fmt_max(512, "guest says %s", big);
+    assert_int_equal(strlen(s), 511);
+    assert_memory_equal(s, "guest says aaa", 14);
+    assert_string_equal(s + 508, "...");
+    free(s);
+}
+
 /* Messages holding JSON, through actor.h alone: the text forms, the value an opaque struct json_t. */
 static void test_actor_h_without_jansson(void **state)
 {
@@ -242,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_linker_finalizer),
         cmocka_unit_test(test_options_growth),
         cmocka_unit_test(test_actor_h_without_jansson),
+        cmocka_unit_test(test_format_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
