@@ -9,6 +9,7 @@
  * an immediate, which the unfused listing shows as three plain ops.
  */
 #include "engine_test_util.h"
+#include "fileio.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -80,27 +81,6 @@ static void test_fib(void **state)
     assert_int_equal(st, RUNNEL_MALFORMED);
 }
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *b = NULL;
-    size_t cap = 0, n = 0, k;
-    do {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            b = realloc(b, cap);
-            assert_non_null(b);
-        }
-        k = fread(b + n, 1, cap - n, f);
-        n += k;
-    } while (k > 0);
-    fclose(f);
-    *len = n;
-    return b;
-}
-
 /* Every valid module of the spec suite, fused and unfused: listed with no "?" (an instruction or op
    the disassembler could not name or measure). */
 static void test_spec_suite(void **state)
@@ -121,8 +101,8 @@ static void test_spec_suite(void **state)
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t len = 0;
-        uint8_t *bytes = read_all(path, &len);
-        assert_non_null(bytes);
+        uint8_t *bytes = NULL;
+        assert_int_equal(rn_read_file(path, &bytes, &len), 0); /* the library's one reader (fileio.h) */
         runnel_report r = {0};
         runnel_module *m = runnel_module_new(bytes, len, &r);
         runnel_report_clear(&r);
