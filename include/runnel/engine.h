@@ -297,9 +297,10 @@ RUNNEL_API void runnel_store_set_timeout(runnel_store *s, uint64_t ms);
    Lets an embedder cap the total of several memories. */
 typedef bool (*runnel_grow_hook)(void *user, runnel_memory *mem, uint64_t old_pages, uint64_t new_pages);
 RUNNEL_API void runnel_store_set_grow_hook(runnel_store *s, runnel_grow_hook hook, void *user);
-/* The same for tables (table.grow, runnel_table_grow): each element takes RUNNEL_TABLE_ELEM_BYTES of host
-   memory, so an embedder can charge tables to the same budget as memories (a module may declare many
-   tables, each allowed max_table_elems). */
+/* The same for tables (table.grow, runnel_table_grow, and a new table's first elements, old_elems 0, when
+   an instance or runnel_table_new makes it; refused, the instantiation fails): each element takes
+   RUNNEL_TABLE_ELEM_BYTES of host memory, so an embedder can charge tables to the same budget as
+   memories (a module may declare many tables, each allowed max_table_elems). */
 #define RUNNEL_TABLE_ELEM_BYTES 8u
 typedef bool (*runnel_table_grow_hook)(void *user, runnel_table *t, uint64_t old_elems, uint64_t new_elems);
 RUNNEL_API void runnel_store_set_table_grow_hook(runnel_store *s, runnel_table_grow_hook hook, void *user);

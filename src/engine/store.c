@@ -173,6 +173,9 @@ runnel_table *rn_table_alloc(runnel_store *s, uint8_t elem, uint32_t min, uint32
     t->max = limit;
     t->decl_max = max;
     t->has_max = has_max;
+    /* a table's first elements are host memory like its growth: the embedder's hook may refuse them */
+    if (min && s->table_grow_hook && !s->table_grow_hook(s->table_grow_user, t, 0, min))
+        return NULL;
     t->elems = rn_calloc(min ? min : 1, sizeof(rn_slot));
     if (!t->elems)
         return NULL;

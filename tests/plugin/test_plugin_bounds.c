@@ -213,6 +213,24 @@ static void tables__limited(void **state)
     runnel_plugin_free(p);
 }
 
+/* Tables declared large (4 x 10,000,000 elements: 320 MB) are charged when the module is instantiated:
+   before, only table.grow was, and such a plugin ran under a 6.25 MiB limit. Without a limit it runs. */
+static void tables__declared(void **state)
+{
+    (void)state;
+    if (!have_wat("declared_tables"))
+        skip();
+    runnel_plugin *p = plugin_from_manifest(NULL, "{\"wasm\": [{\"path\": \"%s\"}], \"memory\": {\"max_pages\": 100}}",
+                                            wat("declared_tables"));
+    call_fails(p, "run", NULL, -1, false, "oom");
+    runnel_plugin_free(p);
+    p = plugin_from_manifest(NULL, "{\"wasm\": [{\"path\": \"%s\"}], \"memory\": {\"max_pages\": 6000}}",
+                             wat("declared_tables"));
+    assert_int_equal(runnel_plugin_call(p, "run", NULL, 0, NULL), 0); /* 375 MiB: room for 320 MB of tables */
+    assert_null(runnel_plugin_error(p));
+    runnel_plugin_free(p);
+}
+
 /* ---------------------------------------------------------------- http */
 
 static bool token(const char *s) { return rn_http_is_token(s, strlen(s)); }
@@ -295,6 +313,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(blocks__100k),    cmocka_unit_test(blocks__same_handles_as_the_kernel),
         cmocka_unit_test(http__tokens_and_values),
         cmocka_unit_test(tables__limited),
+        cmocka_unit_test(tables__declared),
         cmocka_unit_test(cancel__retained_handle_outlives_the_plugin),
     };
     RUN_FILTERED(tests, argc, argv);
