@@ -834,7 +834,10 @@ static bool instantiate_one(runnel_plugin *p, size_t i, unsigned depth, char **e
     bool is_main = i == c->main_index;
     if (is_main) {
         /* Extism's limiter at instantiation: the main module's own memory must fit the budget; then the
-           budget is full again for what the plugin grows from here on */
+           budget is full again for what the plugin grows from here on. The modules' declared tables had
+           to fit it on their own (the table hook, while instantiating): Extism does not count tables, so
+           they are not added to the memory's check, whose `oom` point stays Extism's */
+        p->budget_left = (uint64_t)p->limits.max_pages * RUNNEL_PAGE_SIZE;
         runnel_memory *mem = runnel_instance_memory(inst, NULL);
         if (mem && own_memory && !rn_plugin_charge(p, runnel_memory_size(mem))) {
             *err = strdup("oom");
