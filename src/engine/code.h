@@ -148,12 +148,12 @@ int rn_simd_exec(const uint32_t *ip, uint64_t *fp, uint8_t *mb, uint64_t msize, 
 runnel_status rn_compile_func(rn_module *m, uint32_t fi, runnel_report *r);
 void rn_code_free(rn_code *c);
 
-/* Where each wasm instruction's code begins, for the disassembler: offsets[i] is the byte offset of the
-   i-th instruction of a function, pcs[i] the word at which the code compiled from it begins (a fusion
-   may merge it into an op that began earlier: rn_srcmap_add's caller, disasm.c, reads pcs as
-   non-decreasing after clamping). */
+/* Where each wasm instruction's code begins, for the disassembler: at[i] is the i-th instruction of a
+   function, its byte offset and the word at which the code compiled from it begins (the pcmap's own
+   entry; a fusion may merge it into an op that began earlier: disasm.c reads the pcs as non-decreasing
+   after clamping). */
 typedef struct rn_srcmap {
-    uint32_t *offsets, *pcs;
+    rn_pcmap *at;
     size_t n, cap;
     bool failed; /* out of memory while recording */
 } rn_srcmap;

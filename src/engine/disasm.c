@@ -72,19 +72,15 @@ void rn_srcmap_add(rn_srcmap *map, uint32_t offset, uint32_t pc)
         return;
     if (map->n == map->cap) {
         size_t ncap = map->cap ? map->cap * 2 : 64;
-        uint32_t *o = rn_realloc(map->offsets, ncap * sizeof *o);
-        if (o)
-            map->offsets = o;
-        uint32_t *p = o ? rn_realloc(map->pcs, ncap * sizeof *p) : NULL;
-        if (!p) {
+        rn_pcmap *at = rn_realloc(map->at, ncap * sizeof *at);
+        if (!at) {
             map->failed = true;
             return;
         }
-        map->pcs = p;
+        map->at = at;
         map->cap = ncap;
     }
-    map->offsets[map->n] = offset;
-    map->pcs[map->n++] = pc;
+    map->at[map->n++] = (rn_pcmap){.pc = pc, .offset = offset};
 }
 
 /* ---------------------------------------------------------------- WebAssembly instructions */
@@ -453,27 +449,27 @@ static void list_func(FILE *out, const rn_module *m, uint32_t fi, const rn_code 
     fprintf(out, "); %" PRIu32 " slots (params s0..), %" PRIu32 " words\n", code->nslots, code->nwords);
     /* a fusion may have merged an instruction into an op that began before it: no start after a later one */
     for (size_t i = map->n; i-- > 1;)
-        if (map->pcs[i - 1] > map->pcs[i])
-            map->pcs[i - 1] = map->pcs[i];
+        if (map->at[i - 1].pc > map->at[i].pc)
+            map->at[i - 1].pc = map->at[i].pc;
     const rn_func *f = &m->funcs[fi];
     rn_reader rd = {f->body, f->body + f->body_len, f->body - f->body_offset};
     /* skip the locals' declarations: the map's first offset is the first instruction */
     if (map->n)
-        rd.p = rd.base + map->offsets[0];
+        rd.p = rd.base + map->at[0].offset;
     uint32_t pc = 0;
     int depth = 1;
     for (size_t i = 0; i < map->n; i++) {
         text t = {.n = 0};
         uint32_t opc = 0;
-        rd.p = rd.base + map->offsets[i];
+        rd.p = rd.base + map->at[i].offset;
         bool ok = insn_text(&rd, m, &t, &opc);
         if (opc == RN_WASM_end || opc == RN_WASM_else)
             depth--;
-        fprintf(out, "  %06" PRIx32 " %*s%s%s\n", map->offsets[i], 2 * (depth > 0 ? depth : 0), "", t.buf,
+        fprintf(out, "  %06" PRIx32 " %*s%s%s\n", map->at[i].offset, 2 * (depth > 0 ? depth : 0), "", t.buf,
                 ok ? "" : " ?");
         if (opc == RN_WASM_block || opc == RN_WASM_loop || opc == RN_WASM_if || opc == RN_WASM_else)
             depth++;
-        uint32_t next = i + 1 < map->n ? map->pcs[i + 1] : code->nwords;
+        uint32_t next = i + 1 < map->n ? map->at[i + 1].pc : code->nwords;
         while (pc < next && pc < code->nwords) {
             uint32_t n = rn_op_words(code, pc);
             if (!n) {
@@ -504,8 +500,7 @@ runnel_status rn_disasm(const uint8_t *bytes, size_t len, const char *func, bool
             st = rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
         if (st == RUNNEL_OK)
             list_func(out, &m, fi, m.funcs[fi].code, &map);
-        rn_free(map.offsets);
-        rn_free(map.pcs);
+        rn_free(map.at);
     }
     if (st == RUNNEL_OK && func && !found)
         st = rn_fail(r, RUNNEL_BADARG, 0, "no function %s in the module (a name, an export or an index)", func);

@@ -14,22 +14,14 @@
  *     payload and the state unchanged: nothing is lost or altered between the host's writer, the
  *     SDK's reader and writer, and the host's reader (integers stay exact, floats keep their bits'
  *     value, strings their NULs and escapes).
- * Names of the SDK and of runnel's public headers overlap (runnel_config), so this file uses jansson
- * directly on the host side rather than the actor layer.
+ * The host side is jansson itself (the host's reader and writer of contexts and results), not the actor
+ * layer, which would need a plugin to run.
  * Seeds: tests/fuzz/context-seeds/ (contexts as the host writes them for the tests' actors).
  */
+#include "fuzz_common.h" /* CHECK; the SDK and the host headers share no name (tests/actor/sdk_names.sh) */
 #include "runnel.h"
 
 #include <jansson.h>
-
-/* An invariant failed: say which, and abort (fuzz_common.h's CHECK, which this file cannot include). */
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);                               \
-            abort();                                                                                                   \
-        }                                                                                                              \
-    } while (0)
 
 /* ---------------------------------------------------------------- the kernel: Extism memory as a byte array */
 
