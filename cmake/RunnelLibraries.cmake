@@ -65,6 +65,21 @@ function(runnel_objects_setup target)
   target_include_directories(${target} PUBLIC "${CMAKE_SOURCE_DIR}/include" PRIVATE "${CMAKE_SOURCE_DIR}/src/engine")
 endfunction()
 
+# The headers compiled code is written against, as one string for translate.c (cmake/RunnelEmbed.cmake).
+set(RUNNEL_NATIVE_HEADERS "${CMAKE_SOURCE_DIR}/include/runnel/export.h" "${CMAKE_SOURCE_DIR}/include/runnel/engine.h"
+    "${CMAKE_SOURCE_DIR}/src/engine/insn.h" "${CMAKE_SOURCE_DIR}/src/engine/numeric.h"
+    "${CMAKE_SOURCE_DIR}/src/engine/native_abi.h")
+set(RUNNEL_NATIVE_PREAMBLE "${CMAKE_BINARY_DIR}/generated/native_preamble.c")
+# what else decides the C that is written: a change to any of these gives new cache keys
+set(RUNNEL_NATIVE_ID_SOURCES "${CMAKE_SOURCE_DIR}/src/engine/translate.c" "${CMAKE_SOURCE_DIR}/src/engine/insn_read.c"
+    "${CMAKE_SOURCE_DIR}/src/engine/simd_insn.h" "${CMAKE_SOURCE_DIR}/src/engine/code.h")
+add_custom_command(OUTPUT "${RUNNEL_NATIVE_PREAMBLE}"
+                   COMMAND ${CMAKE_COMMAND} -E make_directory "${CMAKE_BINARY_DIR}/generated"
+                   COMMAND ${CMAKE_COMMAND} -DOUT=${RUNNEL_NATIVE_PREAMBLE} "-DHEADERS=${RUNNEL_NATIVE_HEADERS}"
+                           "-DIDS=${RUNNEL_NATIVE_ID_SOURCES}" -P "${CMAKE_SOURCE_DIR}/cmake/RunnelEmbed.cmake"
+                   DEPENDS ${RUNNEL_NATIVE_HEADERS} ${RUNNEL_NATIVE_ID_SOURCES}
+                           "${CMAKE_SOURCE_DIR}/cmake/RunnelEmbed.cmake" VERBATIM)
+
 add_library(runnel_support_objects OBJECT ${RUNNEL_SUPPORT_SOURCES})
 runnel_objects_setup(runnel_support_objects)
 
@@ -73,6 +88,9 @@ set(RUNNEL_EXPORTED_TARGETS "")
 foreach(layer ${RUNNEL_LAYERS})
   file(GLOB srcs CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/src/${layer}/*.c")
   list(REMOVE_ITEM srcs ${RUNNEL_SUPPORT_SOURCES})
+  if(layer STREQUAL "engine")
+    list(APPEND srcs "${RUNNEL_NATIVE_PREAMBLE}")
+  endif()
   add_library(runnel_${layer}_objects OBJECT ${srcs})
   runnel_objects_setup(runnel_${layer}_objects)
   # the objects see the outside headers their layer needs (jansson, sqlite3, ...), whatever the scope

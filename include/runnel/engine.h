@@ -53,6 +53,7 @@ typedef enum runnel_status {
     RUNNEL_EXIT,       /* a host function ended the run with an exit code (WASI proc_exit) */
     RUNNEL_NOMEM,      /* the host is out of memory */
     RUNNEL_BADARG,     /* the embedder passed something wrong (type mismatch, wrong arity, ...) */
+    RUNNEL_TOOL,       /* a tool or file outside runnel failed: the C compiler, the compile cache */
 } runnel_status;
 
 typedef enum runnel_trap_kind {
@@ -208,6 +209,45 @@ RUNNEL_API void runnel_module_free(runnel_module *m);
 #define RUNNEL_DISASM_UNFUSED 1u
 RUNNEL_API runnel_status runnel_module_disasm(const uint8_t *bytes, size_t len, const char *func, unsigned flags,
                                               FILE *out, runnel_report *r);
+
+/* The compiling tier (docs/compiling.md): a module's functions translated to C, built by the system C
+   compiler into a shared object and loaded, so they run as native code. Everything else is as for
+   runnel_module_new: the same validation, instances, limits, fuel, interrupts, traps (with a
+   function-level backtrace: frames carry function indices and names, offset 0), suspension and resume.
+   The compiler is needed only where a module is compiled: artifacts are content-addressed in a cache
+   (the module's SHA-256, runnel's version, the compiler's identity and flags) so a module is compiled
+   once, and a cached artifact is checked against its key before it is loaded.
+   No signal handler is installed: bounds are checked by explicit compares. */
+typedef void (*runnel_progress_fn)(void *user, uint32_t done, uint32_t total);
+typedef struct runnel_compile_options {
+    size_t size;              /* sizeof(runnel_compile_options): RUNNEL_OPTIONS_INIT */
+    const char *cc;           /* the C compiler; NULL: $RUNNEL_CC, else "cc" */
+    const char *cflags;       /* NULL: "-O2" */
+    const char *cache_dir;    /* NULL: $XDG_CACHE_HOME/runnel, else $HOME/.cache/runnel */
+    bool no_cache;            /* neither read nor write the cache */
+    uint32_t jobs;            /* compiler processes at once; 0: the number of CPUs */
+    runnel_progress_fn progress; /* called as translation units are built (done of total) */
+    void *progress_user;
+} runnel_compile_options;
+
+/* A compiled module, from the cache or built now (then cached). NULL options = defaults.
+   Errors: those of runnel_module_new; RUNNEL_TOOL when the compiler cannot be run or fails (its
+   messages in r->message), or the cache cannot be written. */
+RUNNEL_API runnel_module *runnel_module_compile(const uint8_t *bytes, size_t len, const runnel_compile_options *o,
+                                                runnel_report *r);
+/* Ahead of time: build the module's native artifact at path (written atomically). */
+RUNNEL_API runnel_status runnel_module_compile_to(const uint8_t *bytes, size_t len, const char *path,
+                                                  const runnel_compile_options *o, runnel_report *r);
+/* A compiled module whose native code comes from an artifact made by runnel_module_compile_to (or found
+   anywhere outside the cache). Loading native code is running it: call this only on a file you trust.
+   The artifact must have been built from these very bytes by this version of runnel (RUNNEL_BADARG
+   otherwise, before anything of it is loaded). */
+RUNNEL_API runnel_module *runnel_module_load_artifact(const uint8_t *bytes, size_t len, const char *path,
+                                                      runnel_report *r);
+/* The C translation itself, one self-contained file (for reading and debugging). */
+RUNNEL_API runnel_status runnel_module_translate(const uint8_t *bytes, size_t len, FILE *out, runnel_report *r);
+/* true for modules made by the three functions above */
+RUNNEL_API bool runnel_module_is_compiled(const runnel_module *m);
 
 /* Introspection: imports and exports, in module order. Strings are owned by the module.
    `type` is a signature string for functions (see runnel_linker_define_func), else NULL. */

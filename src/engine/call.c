@@ -8,7 +8,7 @@
  * caller's frames, and since its C caller is on the C stack it cannot suspend: running out of fuel
  * there is a trap.
  */
-#include "runtime.h"
+#include "native.h"
 #include "unfused.h"
 
 #include <stdarg.h>
@@ -18,8 +18,10 @@
 
 /* ---------------------------------------------------------------- modules */
 
-/* runnel_module_new, or with fuse false the same module compiled without fusion (unfused.h) */
-static runnel_module *module_new(const uint8_t *bytes, size_t len, bool fuse, runnel_report *r)
+/* runnel_module_new, or with fuse false the same module compiled without fusion (unfused.h). hook, if
+   given, runs while the module still holds its function bodies (the C translator reads them). */
+static runnel_module *module_new(const uint8_t *bytes, size_t len, bool fuse, rn_module_hook hook, void *user,
+                                 runnel_report *r)
 {
     runnel_module *m = rn_calloc(1, sizeof *m);
     if (!m) {
@@ -36,9 +38,12 @@ static runnel_module *module_new(const uint8_t *bytes, size_t len, bool fuse, ru
         st = rn_validate_module(&m->mod, r);
     for (uint32_t i = 0; st == RUNNEL_OK && i < m->mod.nfuncs_defined; i++)
         st = rn_compile_func_fusing(&m->mod, i, fuse, r);
+    if (st == RUNNEL_OK && hook)
+        st = hook(m, user, r);
     if (st == RUNNEL_OK)
         st = rn_module_keep_data(&m->mod, r);
     if (st != RUNNEL_OK) {
+        rn_native_module_free(m->native);
         rn_module_release(&m->mod);
         rn_free(m);
         return NULL;
@@ -47,20 +52,27 @@ static runnel_module *module_new(const uint8_t *bytes, size_t len, bool fuse, ru
     return m;
 }
 
+runnel_module *rn_module_new_hooked(const uint8_t *bytes, size_t len, rn_module_hook hook, void *user,
+                                    runnel_report *r)
+{
+    return module_new(bytes, len, true, hook, user, r);
+}
+
 runnel_module *runnel_module_new(const uint8_t *bytes, size_t len, runnel_report *r)
 {
-    return module_new(bytes, len, true, r);
+    return module_new(bytes, len, true, NULL, NULL, r);
 }
 
 runnel_module *rn_module_new_unfused(const uint8_t *bytes, size_t len, runnel_report *r)
 {
-    return module_new(bytes, len, false, r);
+    return module_new(bytes, len, false, NULL, NULL, r);
 }
 
 void runnel_module_free(runnel_module *m)
 {
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
         return;
+    rn_native_module_free(m->native);
     rn_module_release(&m->mod);
     rn_free(m);
 }
@@ -196,6 +208,8 @@ runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, 
             return rn_fail(r, RUNNEL_BADARG, 0, "argument %zu has the wrong type", i);
     if (s->suspended && !s->running)
         return rn_fail(r, RUNNEL_BADARG, 0, "the store has a suspended call: resume or abandon it first");
+    if (f->entry)
+        return rn_native_call(f, args, results, nresults, r);
 
     bool nested = s->running;
     saved_state saved = {s->ip, s->fp, s->entry_fp, s->entry_func, s->entry_depth, s->depth, s->sp, s->suspended};
@@ -289,6 +303,8 @@ runnel_status runnel_resume(runnel_store *s, runnel_val *results, size_t nresult
 {
     if (!s->suspended || s->running)
         return rn_fail(r, RUNNEL_BADARG, 0, "no suspended call to resume");
+    if (s->native && rn_native_suspended(s))
+        return rn_native_resume(s, results, nresults, r);
     if (nresults < s->entry_func->type->nresults)
         return rn_fail(r, RUNNEL_BADARG, 0, "too few result slots");
     s->suspended = false;
@@ -301,6 +317,10 @@ void runnel_abandon(runnel_store *s)
 {
     if (!s->suspended || s->running)
         return;
+    if (s->native && rn_native_suspended(s)) {
+        rn_native_abandon(s);
+        return;
+    }
     s->suspended = false;
     s->poll_pending = false;
     s->depth = s->entry_depth - 1;

@@ -116,7 +116,7 @@ static int table_bounds(uint64_t i, uint64_t n, uint64_t size)
     return i + n > size ? RUNNEL_TRAP_TABLE_OOB : 0;
 }
 
-static int do_table_init(runnel_instance *inst, uint32_t t, uint32_t e, uint32_t d, uint32_t s, uint32_t n)
+int rn_table_init(runnel_instance *inst, uint32_t t, uint32_t e, uint32_t d, uint32_t s, uint32_t n)
 {
     runnel_table *tab = inst->tables[t];
     if (table_bounds(s, n, inst->elem_len[e]) || table_bounds(d, n, tab->size))
@@ -126,7 +126,7 @@ static int do_table_init(runnel_instance *inst, uint32_t t, uint32_t e, uint32_t
     return 0;
 }
 
-static int do_table_copy(runnel_instance *inst, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n)
+int rn_table_copy(runnel_instance *inst, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n)
 {
     runnel_table *a = inst->tables[dt], *b = inst->tables[st];
     if (table_bounds(s, n, b->size) || table_bounds(d, n, a->size))
@@ -136,7 +136,7 @@ static int do_table_copy(runnel_instance *inst, uint32_t dt, uint32_t st, uint32
     return 0;
 }
 
-static int do_table_fill(runnel_table *t, uint32_t i, rn_slot v, uint32_t n)
+int rn_table_fill(runnel_table *t, uint32_t i, rn_slot v, uint32_t n)
 {
     if (table_bounds(i, n, t->size))
         return RUNNEL_TRAP_TABLE_OOB;
@@ -145,7 +145,7 @@ static int do_table_fill(runnel_table *t, uint32_t i, rn_slot v, uint32_t n)
     return 0;
 }
 
-static int do_memory_init(runnel_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n)
+int rn_memory_init(runnel_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n)
 {
     runnel_memory *m = inst->mems[0];
     uint32_t len = inst->data_len[seg];
@@ -158,7 +158,7 @@ static int do_memory_init(runnel_instance *inst, uint32_t seg, uint32_t d, uint3
 
 /* Call a host function: copy the arguments out of the frame (so that the host may write results
    without care for aliasing) and the results back to the frame's base. */
-static runnel_status call_host(runnel_store *s, runnel_func *f, rn_slot *base, runnel_instance *caller_inst,
+runnel_status rn_call_host(runnel_store *s, runnel_func *f, rn_slot *base, runnel_instance *caller_inst,
                                runnel_caller *c)
 {
     const rn_functype *t = f->type;
@@ -184,7 +184,7 @@ static runnel_status call_host(runnel_store *s, runnel_func *f, rn_slot *base, r
     return st;
 }
 
-static const char *func_name(const runnel_func *f)
+const char *rn_func_name(const runnel_func *f)
 {
     const rn_module *m = &f->inst->module->mod;
     if (m->func_names && m->func_names[f->index])
@@ -204,7 +204,7 @@ static void add_frame(runnel_report *r, const runnel_func *f, const uint32_t *ip
         return;
     r->frames = fr;
     uint32_t pc = (uint32_t)(ip - f->code->words);
-    fr[r->nframes++] = (runnel_frame){f->index, func_name(f), rn_code_offset(f->code, pc)};
+    fr[r->nframes++] = (runnel_frame){f->index, rn_func_name(f), rn_code_offset(f->code, pc)};
 }
 
 /* Fill the report for a trap at (func, ip) with the backtrace of the frames above the entry. */
@@ -802,21 +802,21 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     vmcase(table_fill)
     {
-        int k = do_table_fill(inst->tables[ip[1]], (uint32_t)fp[ip[2]], fp[ip[3]], (uint32_t)fp[ip[4]]);
+        int k = rn_table_fill(inst->tables[ip[1]], (uint32_t)fp[ip[2]], fp[ip[3]], (uint32_t)fp[ip[4]]);
         if (UNLIKELY(k))
             TRAP(k);
         vmbreak(5);
     }
     vmcase(table_copy)
     {
-        int k = do_table_copy(inst, ip[1], ip[2], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]], (uint32_t)fp[ip[5]]);
+        int k = rn_table_copy(inst, ip[1], ip[2], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]], (uint32_t)fp[ip[5]]);
         if (UNLIKELY(k))
             TRAP(k);
         vmbreak(6);
     }
     vmcase(table_init)
     {
-        int k = do_table_init(inst, ip[1], ip[2], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]], (uint32_t)fp[ip[5]]);
+        int k = rn_table_init(inst, ip[1], ip[2], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]], (uint32_t)fp[ip[5]]);
         if (UNLIKELY(k))
             TRAP(k);
         vmbreak(6);
@@ -858,7 +858,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     vmcase(memory_init)
     {
-        int k = do_memory_init(inst, ip[1], (uint32_t)fp[ip[2]], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]]);
+        int k = rn_memory_init(inst, ip[1], (uint32_t)fp[ip[2]], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]]);
         if (UNLIKELY(k))
             TRAP(k);
         vmbreak(5);
@@ -917,7 +917,7 @@ do_call:
     s->sp = (size_t)(nfp - s->stack) + callee->type->pslots + callee->type->rslots;
     if (UNLIKELY(s->sp > s->stack_slots))
         TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
-    st = call_host(s, callee, nfp, inst, &caller);
+    st = rn_call_host(s, callee, nfp, inst, &caller);
     if (UNLIKELY(st != RUNNEL_OK)) {
         if (st == RUNNEL_EXIT) {
             ACCOUNT_FUEL();

@@ -12,7 +12,7 @@
  * ones are copied in as if by table.init/memory.init and then dropped; a segment out of bounds traps
  * and leaves what earlier segments wrote), then the start function.
  */
-#include "runtime.h"
+#include "native.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +277,7 @@ static void *resolve(runnel_store *s, const runnel_linker *l, const rn_import *i
             f->own_type = (rn_functype){np, nr, types, types + np, d->type.key, NULL, d->type.pslots, d->type.rslots};
             f->store = s;
             f->type = &f->own_type;
+            f->head.key = f->own_type.key;
             f->host = d->fn;
             f->user = d->user;
             made[k] = f;
@@ -416,6 +417,7 @@ runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *cm, co
         f->inst = inst;
         f->index = m->nfunc_imports + k;
         f->type = &m->types[m->funcs[k].type_index];
+        f->head.key = f->type->key;
         f->code = m->funcs[k].code;
         inst->funcs[f->index] = f;
     }
@@ -434,6 +436,8 @@ runnel_instance *runnel_instantiate(runnel_store *s, const runnel_module *cm, co
         }
     }
     inst->mem0 = m->nmems ? inst->mems[0] : &s->empty_mem;
+    if (mod->native && rn_native_instance(inst, r) != RUNNEL_OK)
+        goto fail;
     for (uint32_t k = m->nglobal_imports; k < m->nglobals; k++) {
         runnel_global *g = rn_store_alloc(s, sizeof *g, NULL);
         if (!g)

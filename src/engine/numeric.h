@@ -428,8 +428,11 @@ static inline double rn_f64_convert_i32_s(uint32_t a) { return (double)rn_s32(a)
 static inline double rn_f64_convert_i32_u(uint32_t a) { return (double)a; }
 static inline double rn_f64_convert_i64_s(uint64_t a) { return (double)rn_s64(a); }
 static inline double rn_f64_convert_i64_u(uint64_t a) { return (double)a; }
-static inline float rn_f32_demote_f64(double a) { return (float)a; }
-static inline double rn_f64_promote_f32(float a) { return (double)a; }
+/* A NaN is quieted by an addition first: compiled code (translate.c) inlines these, and compilers fold
+   demote(promote(x)) to x, which would let a signalling NaN through (spec 4.3.3: the result is an
+   arithmetic NaN). The conversion itself keeps the payload's top bits, as the hardware's does. */
+static inline float rn_f32_demote_f64(double a) { return isnan(a) ? (float)(a + a) : (float)a; }
+static inline double rn_f64_promote_f32(float a) { return isnan(a) ? (double)(a + a) : (double)a; }
 
 static inline uint32_t rn_i32_reinterpret_f32(float a) { return rn_f32_bits(a); }
 static inline uint64_t rn_i64_reinterpret_f64(double a) { return rn_f64_bits(a); }

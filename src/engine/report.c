@@ -53,6 +53,7 @@ const char *runnel_status_name(runnel_status s)
     case RUNNEL_EXIT: return "exit";
     case RUNNEL_NOMEM: return "out of memory";
     case RUNNEL_BADARG: return "bad argument";
+    case RUNNEL_TOOL: return "tool failed";
     }
     return "unknown status";
 }

@@ -10,6 +10,7 @@
 #define RN_RUNTIME_H
 
 #include "code.h"
+#include "native_abi.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -17,9 +18,11 @@
 typedef uint64_t rn_slot;
 _Static_assert(sizeof(rn_slot) == RUNNEL_TABLE_ELEM_BYTES, "a table element is one slot");
 
+struct rn_native_module;
 struct runnel_module {
     rn_module mod;
     atomic_int refs;
+    struct rn_native_module *native; /* compiled (native.c): the loaded artifact; else NULL */
 };
 
 struct runnel_memory {
@@ -48,6 +51,8 @@ struct runnel_global {
 };
 
 struct runnel_func {
+    rnx_func head; /* first: what compiled code reads (native_abi.h); head.key is type->key for every function */
+    rnx_entry_fn entry; /* compiled: the uniform entry (then host is rn_native_host, for the interpreter) */
     const rn_functype *type;
     runnel_store *store;
     runnel_instance *inst; /* wasm: the defining instance; host: NULL */
@@ -70,6 +75,7 @@ struct runnel_instance {
     uint32_t *elem_len;
     uint32_t *data_len;  /* per data segment, its length; 0 once dropped */
     void *user;
+    rnx_inst *nctx; /* compiled modules: the context compiled code runs with (native.c) */
 };
 
 /* A call frame: the caller's state, restored on return. */
@@ -125,6 +131,7 @@ struct runnel_store {
     runnel_table_grow_hook table_grow_hook;
     void *table_grow_user;
     runnel_memory empty_mem; /* mem0 of instances without memory: size 0, so every access traps */
+    struct rn_native_store *native; /* compiled code's state (native.c); made at its first call */
 };
 
 /* store.c */
@@ -140,6 +147,16 @@ runnel_table *rn_table_alloc(runnel_store *s, uint8_t elem, uint32_t min, uint32
 int64_t rn_memory_grow(runnel_memory *m, uint64_t delta);
 int64_t rn_table_grow(runnel_table *t, uint64_t delta, rn_slot init);
 rn_slot rn_val_to_slot(runnel_val v);
+/* exec.c: what both tiers run out of line. The table and memory instructions give 0 or a trap kind. */
+int rn_table_init(runnel_instance *inst, uint32_t t, uint32_t e, uint32_t d, uint32_t s, uint32_t n);
+int rn_table_copy(runnel_instance *inst, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n);
+int rn_table_fill(runnel_table *t, uint32_t i, rn_slot v, uint32_t n);
+int rn_memory_init(runnel_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
+/* Call host function f with its arguments at base (results written there); c is filled for the host. */
+runnel_status rn_call_host(runnel_store *s, runnel_func *f, rn_slot *base, runnel_instance *caller_inst,
+                           runnel_caller *c);
+/* A wasm function's name for backtraces: the name section's, else an export's, else NULL. */
+const char *rn_func_name(const runnel_func *f);
 runnel_val rn_slot_to_val(rn_slot s, uint8_t type);
 
 #endif

@@ -6,7 +6,7 @@
  * memories freely (a failed instantiation may even leave its functions in another instance's
  * table), so no object can be freed alone without reference counting everywhere.
  */
-#include "runtime.h"
+#include "native.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +71,7 @@ void runnel_store_free(runnel_store *s)
         rn_free(o);
         o = next;
     }
+    rn_native_store_free(s);
     rn_free(s->stack);
     rn_free(s->frames);
     rn_free(s);

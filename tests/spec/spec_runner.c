@@ -39,6 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --compiled: every module through the compiling tier (runnel_module_compile) */
+static bool compiled;
+
 typedef struct counts {
     unsigned long passed, failed, skipped;
 } counts;
@@ -206,7 +209,7 @@ static runnel_module *load_module(script *s, json_t *cmd, runnel_report *r)
         return NULL;
     }
     free(path);
-    runnel_module *m = runnel_module_new(bytes, len, r);
+    runnel_module *m = compiled ? runnel_module_compile(bytes, len, NULL, r) : runnel_module_new(bytes, len, r);
     free(bytes);
     return m;
 }
@@ -939,6 +942,8 @@ int main(int argc, char **argv)
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (strcmp(argv[first], "-v") == 0)
             verbose = true;
+        else if (strcmp(argv[first], "--compiled") == 0)
+            compiled = true;
         else if (strcmp(argv[first], "--") == 0) {
             first++;
             break;

@@ -1,0 +1,613 @@
+/*
+ * native_build.c - SHA-256, the compile cache directory and the C compiler runs of native_build.h.
+ *
+ * Children are run by one loop, run_all: it starts up to `jobs` of them, polls their output pipes
+ * (each child's stdout and, for compiles, stderr too), and reaps each by its pid. A child is done when
+ * its pipe reaches end of file and waitpid says it ended, or when waitpid says it ended while the pipe
+ * is still open: a grandchild (a compiler cache's server, say) may hold the pipe long after, and
+ * waiting for its end of file would hang the build. Hence the poll has a timeout.
+ */
+#define _GNU_SOURCE /* pipe2, mkostemp: POSIX.1-2024, declared by glibc for _GNU_SOURCE */
+#include "native_build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "util.h"
+
+extern char **environ;
+
+/* ---------------------------------------------------------------- SHA-256 (FIPS 180-4, 6.2) */
+
+/* 4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes */
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+#define BSIG0(x) (ROTR(x, 2) ^ ROTR(x, 13) ^ ROTR(x, 22))
+#define BSIG1(x) (ROTR(x, 6) ^ ROTR(x, 11) ^ ROTR(x, 25))
+#define SSIG0(x) (ROTR(x, 7) ^ ROTR(x, 18) ^ ((x) >> 3))
+#define SSIG1(x) (ROTR(x, 17) ^ ROTR(x, 19) ^ ((x) >> 10))
+#define CH(x, y, z) (((x) & (y)) ^ (~(x) & (z)))
+#define MAJ(x, y, z) (((x) & (y)) ^ ((x) & (z)) ^ ((y) & (z)))
+
+/* The message schedule is kept 16 words long: W[t] replaces W[t-16] in w[t & 15]. */
+#define SCHED(t) (w[(t) & 15] += SSIG1(w[((t) - 2) & 15]) + w[((t) - 7) & 15] + SSIG0(w[((t) - 15) & 15]))
+/* One round with the working variables renamed instead of moved: d and h are the two that change. */
+#define ROUND(a, b, c, d, e, f, g, h, t, wt)                                                              \
+    do {                                                                                               \
+        uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K[t] + (wt);                                        \
+        d += t1, h = t1 + BSIG0(a) + MAJ(a, b, c);                                                     \
+    } while (0)
+#define EIGHT(t, W)                                                                                    \
+    do {                                                                                               \
+        ROUND(a, b, c, d, e, f, g, h, (t) + 0, W((t) + 0));                                            \
+        ROUND(h, a, b, c, d, e, f, g, (t) + 1, W((t) + 1));                                            \
+        ROUND(g, h, a, b, c, d, e, f, (t) + 2, W((t) + 2));                                            \
+        ROUND(f, g, h, a, b, c, d, e, (t) + 3, W((t) + 3));                                            \
+        ROUND(e, f, g, h, a, b, c, d, (t) + 4, W((t) + 4));                                            \
+        ROUND(d, e, f, g, h, a, b, c, (t) + 5, W((t) + 5));                                            \
+        ROUND(c, d, e, f, g, h, a, b, (t) + 6, W((t) + 6));                                            \
+        ROUND(b, c, d, e, f, g, h, a, (t) + 7, W((t) + 7));                                            \
+    } while (0)
+#define WLOAD(t) w[t]
+
+static uint32_t load_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void compress(uint32_t s[8], const uint8_t *block)
+{
+    uint32_t w[16];
+    for (int i = 0; i < 16; i++)
+        w[i] = load_be32(block + 4 * i);
+    uint32_t a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+    for (int t = 0; t < 16; t += 8)
+        EIGHT(t, WLOAD);
+    for (int t = 16; t < 64; t += 8)
+        EIGHT(t, SCHED);
+    s[0] += a, s[1] += b, s[2] += c, s[3] += d, s[4] += e, s[5] += f, s[6] += g, s[7] += h;
+}
+
+void rn_sha256_init(rn_sha256 *h)
+{
+    /* 5.3.3: the first 32 bits of the fractional parts of the square roots of the first 8 primes */
+    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(h->state, iv, sizeof iv);
+    h->total = 0;
+    h->fill = 0;
+}
+
+void rn_sha256_update(rn_sha256 *h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    if (len == 0)
+        return;
+    h->total += len;
+    if (h->fill) {
+        size_t take = 64 - h->fill < len ? 64 - h->fill : len;
+        memcpy(h->block + h->fill, p, take);
+        h->fill += take, p += take, len -= take;
+        if (h->fill < 64)
+            return;
+        compress(h->state, h->block);
+        h->fill = 0;
+    }
+    for (; len >= 64; p += 64, len -= 64)
+        compress(h->state, p);
+    if (len)
+        memcpy(h->block, p, len);
+    h->fill = len;
+}
+
+void rn_sha256_final(rn_sha256 *h, uint8_t out[32])
+{
+    /* 5.1.1: a 1 bit, zeros up to 56 bytes mod 64, then the length in bits as 64 bits big-endian */
+    uint64_t bits = h->total * 8;
+    uint8_t pad[72] = {0x80};
+    size_t zeros = (h->fill < 56 ? 56 : 120) - h->fill;
+    for (int i = 0; i < 8; i++)
+        pad[zeros + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
+    rn_sha256_update(h, pad, zeros + 8);
+    for (int i = 0; i < 32; i++)
+        out[i] = (uint8_t)(h->state[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void rn_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    rn_sha256 h;
+    uint8_t d[32];
+    rn_sha256_init(&h);
+    rn_sha256_update(&h, data, len);
+    rn_sha256_final(&h, d);
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[d[i] >> 4];
+        hex[2 * i + 1] = digits[d[i] & 15];
+    }
+    hex[64] = '\0';
+}
+
+/* ---------------------------------------------------------------- the cache directory */
+
+/* mkdir -p, each directory it makes private to the user (0700): 0 or an errno. */
+static int make_dirs(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0; /* the usual case: nothing to make */
+    char *p = strdup(path);
+    if (!p)
+        return ENOMEM;
+    int err = 0;
+    for (char *s = p + 1; !err; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0700) != 0) {
+            err = errno;
+            if (err == EEXIST) /* already there: fine if it is a directory (or a link to one) */
+                err = stat(p, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+        }
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return err;
+}
+
+char *rn_native_cache_dir(const char *override, runnel_report *r)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME"), *base, *sub;
+    if (override && *override)
+        base = override, sub = "";
+    else if (xdg && xdg[0] == '/') /* the XDG spec: a relative path is invalid and must be ignored */
+        base = xdg, sub = "/runnel";
+    else if (home && *home)
+        base = home, sub = "/.cache/runnel";
+    else {
+        rn_fail(r, RUNNEL_TOOL, 0, "cannot find a place for the compile cache: neither XDG_CACHE_HOME nor HOME "
+                                   "is set; give a cache directory");
+        return NULL;
+    }
+    size_t len = strlen(base);
+    while (len > 0 && base[len - 1] == '/') /* "dir/" and "dir" are one place ("/" is 0 bytes + "/native") */
+        len--;
+    char *path = rn_format("%.*s%s/native", (int)len, base, sub);
+    if (!path) {
+        rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
+        return NULL;
+    }
+    int err = make_dirs(path);
+    if (err) {
+        char buf[128];
+        rn_fail(r, RUNNEL_TOOL, 0, "cannot create the compile cache %s: %s", path, rn_io_strerror(err, buf, sizeof buf));
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* ---------------------------------------------------------------- running children */
+
+enum { OUT_MAX = 4096 }; /* a child's output kept: enough for the first errors, bounded for a report */
+
+/* A command line split on spaces and tabs (no shell): v points into text, a copy with NULs put in. */
+typedef struct cmdline {
+    char *text;
+    char **v;
+    size_t n;
+} cmdline;
+
+static bool split_words(const char *s, cmdline *c)
+{
+    size_t len = strlen(s);
+    c->n = 0;
+    c->text = strdup(s);
+    c->v = malloc((len / 2 + 1) * sizeof *c->v); /* at most one word every two bytes */
+    if (!c->text || !c->v)
+        return false;
+    for (char *p = c->text; *p;) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = '\0';
+        if (*p)
+            c->v[c->n++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+    return true;
+}
+
+static void cmdline_free(cmdline *c)
+{
+    free(c->text);
+    free(c->v);
+}
+
+/* One child: its pid (0 for a free slot), the read end of its output pipe (-1 once closed), and the
+   first OUT_MAX bytes it wrote. spawn_err / wait_err: an errno from starting it or waiting for it. */
+typedef struct child {
+    pid_t pid;
+    int fd;
+    int status;
+    int spawn_err, wait_err;
+    bool cut;
+    size_t len;
+    char out[OUT_MAX];
+} child;
+
+/* A descriptor above 0..2, so that placing the pipe on the child's stdout cannot clobber it. */
+static int above_stdio(int fd)
+{
+    if (fd < 0 || fd > 2)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    return moved;
+}
+
+/* Starts argv with stdin from /dev/null and stdout (and stderr when merge, else /dev/null) into a
+   pipe. The pipes are O_CLOEXEC: a child another thread starts at the same time must not hold our
+   write end, or our end of file would wait for its exit. The child gets an empty signal mask and
+   default signal actions, so a host that ignores SIGCHLD or SIGPIPE does not break the compiler. */
+static int spawn(char *const *argv, bool merge, child *c)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return errno;
+    p[0] = above_stdio(p[0]);
+    p[1] = above_stdio(p[1]);
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    int err = p[0] < 0 || p[1] < 0 ? EMFILE : 0;
+    if (!err && (err = posix_spawn_file_actions_init(&fa)) == 0) {
+        if ((err = posix_spawnattr_init(&at)) == 0) {
+            if (!(err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) &&
+                !(err = posix_spawn_file_actions_adddup2(&fa, p[1], 1)) &&
+                !(err = merge ? posix_spawn_file_actions_adddup2(&fa, p[1], 2)
+                              : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0)) &&
+                !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) &&
+                !(err = posix_spawnattr_setsigmask(&at, &none)) && !(err = posix_spawnattr_setsigdefault(&at, &all)))
+                err = posix_spawnp(&c->pid, argv[0], &fa, &at, argv, environ);
+            posix_spawnattr_destroy(&at);
+        }
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    if (p[1] >= 0)
+        close(p[1]);
+    if (!err && fcntl(p[0], F_SETFL, O_NONBLOCK) != 0)
+        err = errno; /* cannot happen on a pipe; the child is reaped by the caller then */
+    if (err && !c->pid && p[0] >= 0)
+        close(p[0]);
+    else
+        c->fd = p[0];
+    return err;
+}
+
+/* Reads what c's pipe holds now, keeping the first OUT_MAX bytes; closes it at end of file. */
+static void drain(child *c)
+{
+    char buf[4096];
+    while (c->fd >= 0) {
+        ssize_t got = read(c->fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (got <= 0) {
+            close(c->fd);
+            c->fd = -1;
+            return;
+        }
+        size_t keep = OUT_MAX - c->len < (size_t)got ? OUT_MAX - c->len : (size_t)got;
+        memcpy(c->out + c->len, buf, keep);
+        c->len += keep;
+        c->cut |= keep < (size_t)got;
+    }
+}
+
+/* true when c has ended (or cannot be waited for); block: wait for it. */
+static bool reaped(child *c, bool block)
+{
+    pid_t got;
+    do
+        got = waitpid(c->pid, &c->status, block ? 0 : WNOHANG);
+    while (got < 0 && errno == EINTR);
+    if (got == 0)
+        return false;
+    if (got < 0)
+        c->wait_err = errno;
+    return true;
+}
+
+/* Runs the n commands argvs, at most jobs at once (see the top of the file). After the first failure
+   no more are started, but every one started is waited for. progress (if any) is told (done, total)
+   after each success. *last: the child that failed, or the last to finish. *started: how many were
+   started, argvs[0 .. *started). true when every command succeeded. */
+static bool run_all(char **const *argvs, size_t n, size_t jobs, bool merge, runnel_progress_fn progress,
+                    void *user, uint32_t total, child *last, size_t *started)
+{
+    child *kids = calloc(jobs, sizeof *kids);
+    struct pollfd *pfd = calloc(jobs, sizeof *pfd);
+    size_t next = 0, running = 0;
+    uint32_t done = 0;
+    bool failed = false;
+    if (!kids || !pfd) {
+        memset(last, 0, sizeof *last);
+        last->spawn_err = ENOMEM, failed = true;
+    }
+    while (running > 0 || (!failed && next < n)) {
+        for (size_t k = 0; k < jobs && !failed && next < n; k++) {
+            if (kids[k].pid)
+                continue;
+            kids[k] = (child){.fd = -1};
+            kids[k].spawn_err = spawn(argvs[next++], merge, &kids[k]);
+            if (kids[k].pid)
+                running++;
+            if (kids[k].spawn_err && !kids[k].pid) /* not started at all */
+                *last = kids[k], failed = true;
+        }
+        nfds_t np = 0;
+        for (size_t k = 0; k < jobs; k++)
+            if (kids[k].pid && kids[k].fd >= 0)
+                pfd[np++] = (struct pollfd){.fd = kids[k].fd, .events = POLLIN};
+        if (running > 0 && np > 0)
+            poll(pfd, np, 100); /* EINTR or a timeout: the loop below looks at every child anyway */
+        for (size_t k = 0; k < jobs; k++) {
+            child *c = &kids[k];
+            if (!c->pid)
+                continue;
+            drain(c);
+            if (!reaped(c, c->fd < 0)) /* at end of file the child is exiting: wait for it */
+                continue;
+            drain(c); /* what it wrote before it ended */
+            if (c->fd >= 0)
+                close(c->fd);
+            c->fd = -1, c->pid = 0, running--;
+            if (failed)
+                continue;
+            if (c->spawn_err || c->wait_err || !WIFEXITED(c->status) || WEXITSTATUS(c->status) != 0)
+                failed = true;
+            else if (progress)
+                progress(user, ++done, total);
+            *last = *c;
+        }
+    }
+    *started = next;
+    free(kids);
+    free(pfd);
+    return !failed;
+}
+
+/* The name of the signal a compiler died of (strsignal need not be thread-safe). */
+static const char *signal_name(int sig)
+{
+    static const struct { int sig; const char *name; } names[] = {
+        {SIGHUP, "SIGHUP"}, {SIGINT, "SIGINT"}, {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"}, {SIGABRT, "SIGABRT"},
+        {SIGBUS, "SIGBUS"}, {SIGFPE, "SIGFPE"}, {SIGKILL, "SIGKILL"}, {SIGSEGV, "SIGSEGV"}, {SIGPIPE, "SIGPIPE"},
+        {SIGTERM, "SIGTERM"}, {SIGXCPU, "SIGXCPU, the CPU time limit"}, {SIGXFSZ, "SIGXFSZ, the file size limit"}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (names[i].sig == sig)
+            return names[i].name;
+    return "unnamed";
+}
+
+/* The report for a child that failed. Its output may name the module's functions (the author's text),
+   so it is escaped; newlines are kept, as a compiler's messages are lines. The message is not cut at
+   rn_fail's 512 bytes: the compiler's first errors are the point of it. */
+static runnel_status child_fail(runnel_report *r, const char *cc, const char *what, const child *c)
+{
+    if (!r)
+        return RUNNEL_TOOL;
+    char err[128], how[96];
+    char *name = runnel_text_escape(cc);
+    size_t len = c->len;
+    while (len > 0 && (c->out[len - 1] == '\n' || c->out[len - 1] == '\r' || c->out[len - 1] == ' '))
+        len--;
+    char *raw = rn_format("%.*s", (int)len, c->out), *out = raw ? runnel_text_escape_lines(raw) : NULL;
+    char *msg = NULL;
+    if (name && c->spawn_err)
+        msg = rn_format("cannot run the C compiler \"%s\": %s%s", name, rn_io_strerror(c->spawn_err, err, sizeof err),
+                        c->spawn_err == ENOENT ? "; set RUNNEL_CC or install one (apt-get install gcc)" : "");
+    else if (name && c->wait_err)
+        msg = rn_format("cannot wait for the C compiler \"%s\": %s%s", name, rn_io_strerror(c->wait_err, err, sizeof err),
+                        c->wait_err == ECHILD ? " (is SIGCHLD ignored?)" : "");
+    else if (name && out) {
+        if (WIFSIGNALED(c->status))
+            snprintf(how, sizeof how, "was killed by signal %d, %s", WTERMSIG(c->status), signal_name(WTERMSIG(c->status)));
+        else
+            snprintf(how, sizeof how, "exited with %d", WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1);
+        msg = rn_format("%s (%s %s): %s%s", what, name, how, len ? out : "(no messages)", c->cut ? " ..." : "");
+    }
+    runnel_report_clear(r);
+    r->status = msg ? RUNNEL_TOOL : RUNNEL_NOMEM;
+    r->message = msg ? msg : rn_format("out of memory");
+    free(name);
+    free(raw);
+    free(out);
+    return r->status;
+}
+
+/* ---------------------------------------------------------------- the compiler's identity */
+
+char *rn_cc_identity(const char *cc)
+{
+    cmdline w = {0};
+    char **argv = NULL, *id = NULL;
+    child *c = malloc(sizeof *c);
+    size_t started;
+    if (c && cc && split_words(cc, &w) && w.n > 0 && (argv = malloc((w.n + 2) * sizeof *argv))) {
+        memcpy(argv, w.v, w.n * sizeof *argv);
+        argv[w.n] = "--version";
+        argv[w.n + 1] = NULL;
+        if (run_all(&argv, 1, 1, false, NULL, NULL, 0, c, &started)) {
+            size_t line = 0;
+            while (line < c->len && c->out[line] != '\n' && c->out[line] != '\r')
+                line++;
+            id = rn_format("%s\n%.*s", cc, (int)line, c->out);
+        }
+    }
+    free(argv);
+    cmdline_free(&w);
+    free(c);
+    return id;
+}
+
+/* ---------------------------------------------------------------- building */
+
+/* FILE.c -> FILE.o (any other name gets ".o" added). */
+static char *object_name(const char *c_file)
+{
+    size_t len = strlen(c_file);
+    if (len > 2 && strcmp(c_file + len - 2, ".c") == 0)
+        len -= 2;
+    return rn_format("%.*s.o", (int)len, c_file);
+}
+
+/* cc words, cflags words, then the middle words, then tail[0..ntail), NULL-terminated. */
+static char **make_argv(const cmdline *cc, const cmdline *flags, char *const *mid, size_t nmid, char *const *tail,
+                        size_t ntail)
+{
+    char **v = malloc((cc->n + flags->n + nmid + ntail + 1) * sizeof *v);
+    if (v) {
+        memcpy(v, cc->v, cc->n * sizeof *v);
+        memcpy(v + cc->n, flags->v, flags->n * sizeof *v);
+        memcpy(v + cc->n + flags->n, mid, nmid * sizeof *v);
+        memcpy(v + cc->n + flags->n + nmid, tail, ntail * sizeof *v);
+        v[cc->n + flags->n + nmid + ntail] = NULL;
+    }
+    return v;
+}
+
+/* Puts the linked file tmp in path's place durably: its data on disk before the rename, the rename on
+   disk after it. The directory's fsync is best effort: the artifact is complete either way, and a
+   rename lost in a crash only means a rebuild. */
+static int publish(const char *tmp, const char *path)
+{
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int err = fsync(fd) != 0 ? errno : 0;
+    close(fd);
+    if (err || rename(tmp, path) != 0)
+        return err ? err : errno;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    free(dir);
+    return 0;
+}
+
+/* The link: cc cflags -shared -o TMP objects, TMP then published over so_path. */
+static runnel_status link_objects(const cmdline *ccw, const cmdline *flw, const char *cc, char *const *objs, size_t n,
+                                  const char *so_path, child *c, runnel_report *r)
+{
+    char buf[128];
+    char *tmp = rn_format("%s.tmpXXXXXX", so_path);
+    int fd = tmp ? mkostemp(tmp, O_CLOEXEC) : -1;
+    if (fd < 0) {
+        runnel_status st = tmp ? rn_fail(r, RUNNEL_TOOL, 0, "cannot create a temporary file next to %s: %s", so_path,
+                                         rn_io_strerror(errno, buf, sizeof buf))
+                               : rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
+        free(tmp);
+        return st;
+    }
+    close(fd);
+    char *mid[3] = {"-shared", "-o", tmp};
+    char **argv = make_argv(ccw, flw, mid, 3, objs, n);
+    size_t started;
+    runnel_status st = RUNNEL_OK;
+    int err;
+    if (!argv)
+        st = rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
+    else if (!run_all(&argv, 1, 1, true, NULL, NULL, 0, c, &started))
+        st = child_fail(r, cc, "the C compiler failed to link", c);
+    else if ((err = publish(tmp, so_path)) != 0)
+        st = rn_fail(r, RUNNEL_TOOL, 0, "cannot write %s: %s", so_path, rn_io_strerror(err, buf, sizeof buf));
+    if (st != RUNNEL_OK)
+        unlink(tmp);
+    free(argv);
+    free(tmp);
+    return st;
+}
+
+runnel_status rn_cc_build(const char *cc, const char *cflags, char *const *c_files, size_t n, const char *so_path,
+                          uint32_t jobs, runnel_progress_fn progress, void *progress_user, runnel_report *r)
+{
+    if (!cc || !c_files || !so_path || n == 0 || n >= UINT32_MAX)
+        return rn_fail(r, RUNNEL_BADARG, 0, "nothing to build: no C compiler, no C files or no output path");
+    cmdline ccw = {0}, flw = {0};
+    char **objs = calloc(n, sizeof *objs), ***argvs = calloc(n, sizeof *argvs);
+    child *c = malloc(sizeof *c);
+    size_t started = 0;
+    runnel_status st = RUNNEL_NOMEM;
+    bool ok = objs && argvs && c && split_words(cc, &ccw) && split_words(cflags ? cflags : "-O2", &flw);
+    char *fixed[] = {"-fPIC", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden", "-w", "-c"};
+    size_t nfixed = sizeof fixed / sizeof *fixed;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = (objs[i] = object_name(c_files[i])) != NULL;
+        char *tail[3] = {c_files[i], "-o", objs[i]};
+        ok = ok && (argvs[i] = make_argv(&ccw, &flw, fixed, nfixed, tail, 3)) != NULL;
+    }
+    if (!ok)
+        rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
+    else if (ccw.n == 0)
+        st = rn_fail(r, RUNNEL_BADARG, 0, "the C compiler command is empty");
+    else {
+        if (jobs == 0) {
+            long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+            jobs = cpus > 0 && cpus < 4096 ? (uint32_t)cpus : 1;
+        }
+        size_t width = jobs < n ? jobs : n;
+        if (!run_all(argvs, n, width, true, progress, progress_user, (uint32_t)n + 1, c, &started))
+            st = child_fail(r, cc, "the C compiler failed", c);
+        else
+            st = link_objects(&ccw, &flw, cc, objs, n, so_path, c, r);
+        if (st == RUNNEL_OK && progress)
+            progress(progress_user, (uint32_t)n + 1, (uint32_t)n + 1);
+    }
+    for (size_t i = 0; objs && i < n; i++) {
+        if (i < started && objs[i])
+            unlink(objs[i]); /* after the link they are of no use; after a failure, half of a build */
+        free(objs[i]);
+        if (argvs)
+            free(argvs[i]);
+    }
+    free(objs);
+    free(argvs);
+    free(c);
+    cmdline_free(&ccw);
+    cmdline_free(&flw);
+    return st;
+}

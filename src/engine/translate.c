@@ -1,0 +1,1078 @@
+/*
+ * translate.c - WebAssembly to C, for the compiling tier (docs/compiling.md).
+ *
+ * Why C: the system C compiler is a mature optimiser that is already installed wherever people build
+ * software, on every architecture they use, and its input can be read and checked by anyone (the
+ * approach of wabt's wasm2c, which Firefox ships to sandbox libraries). docs/compiling.md has the
+ * measurements against libgccjit and LLVM.
+ *
+ * The translation runs after validation (compile.c), so it trusts the code's typing and only tracks
+ * the types of the operand stack (for select and the names of values). Each stack position p of type
+ * T is a C variable (si3: the i32 at depth 3), each wasm local a C variable, so the C compiler's
+ * register allocation sees plain scalars (spec 4.4: the stack machine needs no memory). Control flow
+ * becomes labels and gotos: a branch copies the values its label carries to the label's positions
+ * and jumps (spec 4.4.8: br unwinds the operand stack to the label's height), a branch to a loop polls
+ * first, as the interpreter's backward jumps do. Code after br, br_table, return or unreachable is
+ * skipped up to the end of its block (spec 3.3.8: it is stack-polymorphic and never runs).
+ *
+ * Semantics come from the same places as the interpreter's: numeric.h for every numeric instruction
+ * (so both tiers agree by construction), rn_simd_exec for SIMD (called out of line with the
+ * interpreter's op layout, simd_insn.h), and the runtime's helpers (native_abi.h) for whatever
+ * allocates or copies. Memory accesses compare the effective address with the memory's size, kept in a
+ * local that is reloaded after anything that may grow the memory (calls, memory.grow, the slow poll).
+ *
+ * The output is one or more translation units (large modules are split so that several compilers can
+ * run at once), each beginning with the same head: runnel's headers as text (native_preamble.c, made
+ * by the build from native_abi.h, insn.h and numeric.h), the macros below, and prototypes.
+ */
+#include "insn_read.h"
+#include "native.h"
+#include "simd_insn.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* First in every unit, before any function: floating point as WebAssembly has it. A signalling NaN must
+   come out of arithmetic quiet (spec 4.3.3), so neither compiler may fold x * 1.0 or x - 0.0 to x: GCC
+   assumes no signalling NaNs unless told, Clang folds unless exceptions may trap. */
+static const char fp_rules[] = "#if defined(__clang__)\n#pragma clang fp exceptions(maytrap)\n"
+                               "#elif defined(__GNUC__)\n#pragma GCC optimize(\"signaling-nans\")\n#endif\n";
+
+/* The macros compiled code is written in. M and MS are memory 0's base and size, cached per function. */
+static const char macros[] =
+    "#define UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
+    "#define TRAP(k) (c->rt->trap(c, (k)), __builtin_unreachable())\n"
+    "#define RELOAD() (M = c->mem->data, MS = c->mem->size)\n"
+    "#define POLL() do { if (UNLIKELY(--S->budget < 0)) { c->rt->poll(c); RELOAD(); } } while (0)\n"
+    "#define ENTER(idx) do { if (UNLIKELY(S->depth >= S->max_depth || (uintptr_t)__builtin_frame_address(0) < "
+    "(uintptr_t)S->stack_limit)) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); S->trace[S->depth].inst = c; "
+    "S->trace[S->depth].func = (idx); S->depth++; } while (0)\n"
+    "#define LEAVE() (S->depth--)\n"
+    "#define EA(addr, off, n) uint64_t ea_ = (uint64_t)(addr) + (off); "
+    "if (UNLIKELY(ea_ + (n) > MS)) TRAP(RUNNEL_TRAP_MEMORY_OOB)\n"
+    "#define LOAD(dst, CT, MT, addr, off) do { EA(addr, off, sizeof(MT)); MT v_; memcpy(&v_, M + ea_, sizeof(MT)); "
+    "dst = (CT)v_; } while (0)\n"
+    "#define STORE(MT, addr, off, val) do { EA(addr, off, sizeof(MT)); MT v_ = (MT)(val); "
+    "memcpy(M + ea_, &v_, sizeof(MT)); } while (0)\n"
+    "#define TRAPPING(call) do { int k_ = (call); if (UNLIKELY(k_)) TRAP(k_); } while (0)\n"
+    "#define GLOBAL(g) (c->globals[g])\n"
+    "#define TO_i(x) ((uint64_t)(x))\n"
+    "#define TO_j(x) ((uint64_t)(x))\n"
+    "#define TO_f(x) ((uint64_t)rn_f32_bits(x))\n"
+    "#define TO_d(x) rn_f64_bits(x)\n"
+    "#define TO_r(x) ((uint64_t)(x))\n"
+    "#define FROM_i(s) ((uint32_t)(s))\n"
+    "#define FROM_j(s) ((uint64_t)(s))\n"
+    "#define FROM_f(s) rn_f32_from_bits((uint32_t)(s))\n"
+    "#define FROM_d(s) rn_f64_from_bits(s)\n"
+    "#define FROM_r(s) ((uint64_t)(s))\n"
+    "#define FUNCREF(f) ((uint64_t)(uintptr_t)(f))\n"
+    "#define RNX_HIDDEN __attribute__((visibility(\"hidden\")))\n";
+
+/* ---------------------------------------------------------------- text buffers */
+
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+    bool oom;
+} sbuf;
+
+static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = true;
+            return;
+        }
+        if (b->s && (size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->n <= (size_t)k)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = true;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+static void put_bytes(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->cap - b->n <= n) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->n <= n)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+
+/* ---------------------------------------------------------------- value types in C */
+
+/* The letter of a value type in variable names, and its C type. */
+static char letter(uint8_t t)
+{
+    switch (t) {
+    case RN_I32: return 'i';
+    case RN_I64: return 'j';
+    case RN_F32: return 'f';
+    case RN_F64: return 'd';
+    case RN_V128: return 'v';
+    default: return 'r'; /* funcref, externref */
+    }
+}
+
+static const char *ctype(uint8_t t)
+{
+    switch (t) {
+    case RN_I32: return "uint32_t";
+    case RN_F32: return "float";
+    case RN_F64: return "double";
+    case RN_V128: return "rnx_v128";
+    default: return "uint64_t";
+    }
+}
+
+enum { NLETTERS = 6 };
+static int letter_index(char l)
+{
+    static const char order[NLETTERS + 1] = "ijfdvr";
+    return (int)(strchr(order, l) - order);
+}
+
+/* ---------------------------------------------------------------- one function */
+
+enum { K_FUNC, K_BLOCK, K_LOOP, K_IF };
+
+typedef struct ctrl {
+    int kind;
+    uint32_t label;
+    uint32_t height; /* the stack height below the block's parameters */
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;
+    uint8_t single;    /* the one result type of a short blocktype */
+    bool targeted;     /* a branch goes to the end label */
+    bool has_else;
+    bool else_live;    /* an if reached live: its else (or its end, without else) is reachable */
+} ctrl;
+
+typedef struct fx {
+    const rn_module *m;
+    sbuf *b;
+    uint32_t idx; /* the function's index */
+    rn_reader rd;
+    uint8_t *ts; /* the types on the stack */
+    uint32_t nts, capts;
+    ctrl *cs;
+    uint32_t ncs, capcs;
+    uint32_t nlabels;
+    bool dead;
+    uint32_t dead_depth;
+    uint32_t maxpos[NLETTERS]; /* positions used per letter, for the declarations */
+    bool oom;
+} fx;
+
+/* The variable of stack position p when it holds type t. */
+#define SV "s%c%" PRIu32
+#define SVA(t, p) letter(t), (uint32_t)(p)
+
+static bool push(fx *f, uint8_t t)
+{
+    if (f->nts == f->capts) {
+        uint32_t cap = f->capts ? f->capts * 2 : 64;
+        uint8_t *ts = realloc(f->ts, cap);
+        if (!ts)
+            return f->oom = true, false;
+        f->ts = ts;
+        f->capts = cap;
+    }
+    int li = letter_index(letter(t));
+    if (f->maxpos[li] < f->nts + 1)
+        f->maxpos[li] = f->nts + 1;
+    f->ts[f->nts++] = t;
+    return true;
+}
+
+static uint32_t top(fx *f) { return f->nts - 1; }
+
+static void blocktype(fx *f, int64_t bt, ctrl *c)
+{
+    c->nparams = c->nresults = 0;
+    c->params = c->results = NULL;
+    if (bt >= 0) {
+        const rn_functype *t = &f->m->types[bt];
+        c->nparams = t->nparams;
+        c->params = t->params;
+        c->nresults = t->nresults;
+        c->results = t->results;
+    } else if (bt != -64) {
+        c->single = (uint8_t)(bt & 0x7F); /* results stays NULL: ctrl entries move when the stack grows */
+        c->nresults = 1;
+    }
+}
+
+static bool push_ctrl(fx *f, ctrl c)
+{
+    if (f->ncs == f->capcs) {
+        uint32_t cap = f->capcs ? f->capcs * 2 : 16;
+        ctrl *cs = realloc(f->cs, cap * sizeof *cs);
+        if (!cs)
+            return f->oom = true, false;
+        f->cs = cs;
+        f->capcs = cap;
+    }
+    f->cs[f->ncs++] = c;
+    return true;
+}
+
+/* Copy the top n values to positions from `to` (a branch to a label whose values sit there). */
+static void move_top(fx *f, uint32_t n, uint32_t to)
+{
+    uint32_t from = f->nts - n;
+    if (from == to)
+        return;
+    for (uint32_t k = 0; k < n; k++) {
+        uint8_t t = f->ts[from + k];
+        int li = letter_index(letter(t));
+        if (f->maxpos[li] < to + k + 1)
+            f->maxpos[li] = to + k + 1;
+        put(f->b, SV " = " SV "; ", SVA(t, to + k), SVA(t, from + k));
+    }
+}
+
+/* The statements of a branch to label depth d (without the condition around them). */
+static void branch(fx *f, uint32_t d)
+{
+    ctrl *c = &f->cs[f->ncs - 1 - d];
+    bool loop = c->kind == K_LOOP;
+    move_top(f, loop ? c->nparams : c->nresults, c->height);
+    if (loop)
+        put(f->b, "POLL(); ");
+    else
+        c->targeted = true;
+    put(f->b, "goto L%" PRIu32 ";", c->label);
+}
+
+/* ---- calls ---- */
+
+/* The C return type of function type t. */
+static void ret_type(sbuf *b, const rn_functype *t, uint32_t ti)
+{
+    if (t->nresults == 0)
+        put(b, "void");
+    else if (t->nresults == 1)
+        put(b, "%s", ctype(t->results[0]));
+    else
+        put(b, "rnx_r%" PRIu32, ti);
+}
+
+/* A call's arguments, the stack's top t->nparams values. */
+static void call_args(fx *f, const rn_functype *t, const char *ctx)
+{
+    put(f->b, "(%s", ctx);
+    for (uint32_t k = 0; k < t->nparams; k++)
+        put(f->b, ", " SV, SVA(t->params[k], f->nts - t->nparams + k));
+    put(f->b, ")");
+}
+
+/* The results of a call, from `r_` (a struct) or assigned directly by the caller's text. */
+static void pop_params_push_results(fx *f, const rn_functype *t)
+{
+    f->nts -= t->nparams;
+    for (uint32_t k = 0; k < t->nresults; k++)
+        push(f, t->results[k]);
+}
+
+/* `<results> = CALLEE(args)` where callee is a C expression of the function pointer's type. */
+static void typed_call(fx *f, const rn_functype *t, uint32_t ti, const char *callee, const char *ctx)
+{
+    uint32_t base = f->nts - t->nparams;
+    if (t->nresults == 1)
+        put(f->b, SV " = ", SVA(t->results[0], base));
+    else if (t->nresults > 1)
+        put(f->b, "rnx_r%" PRIu32 " r_ = ", ti);
+    put(f->b, "%s", callee);
+    call_args(f, t, ctx);
+    put(f->b, ";");
+    if (t->nresults > 1) {
+        for (uint32_t k = 0; k < t->nresults; k++)
+            put(f->b, " " SV " = r_.r%" PRIu32 ";", SVA(t->results[k], base + k), k);
+        for (uint32_t k = 0; k < t->nresults; k++) {
+            int li = letter_index(letter(t->results[k]));
+            if (f->maxpos[li] < base + k + 1)
+                f->maxpos[li] = base + k + 1;
+        }
+    }
+}
+
+/* A call through the runtime with the values in slots (host and interpreted functions). */
+static void slot_call(fx *f, const rn_functype *t)
+{
+    uint32_t base = f->nts - t->nparams, n = t->pslots > t->rslots ? t->pslots : t->rslots;
+    put(f->b, "uint64_t a_[%" PRIu32 "];", n ? n : 1);
+    for (uint32_t k = 0, s = 0; k < t->nparams; k++) {
+        uint8_t ty = t->params[k];
+        if (ty == RN_V128) {
+            put(f->b, " a_[%" PRIu32 "] = " SV ".lo; a_[%" PRIu32 "] = " SV ".hi;", s, SVA(ty, base + k), s + 1,
+                SVA(ty, base + k));
+            s += 2;
+        } else
+            put(f->b, " a_[%" PRIu32 "] = TO_%c(" SV ");", s++, letter(ty), SVA(ty, base + k));
+    }
+    put(f->b, " c->rt->call(c, f_, a_);");
+    for (uint32_t k = 0, s = 0; k < t->nresults; k++) {
+        uint8_t ty = t->results[k];
+        int li = letter_index(letter(ty));
+        if (f->maxpos[li] < base + k + 1)
+            f->maxpos[li] = base + k + 1;
+        if (ty == RN_V128) {
+            put(f->b, " " SV ".lo = a_[%" PRIu32 "]; " SV ".hi = a_[%" PRIu32 "];", SVA(ty, base + k), s,
+                SVA(ty, base + k), s + 1);
+            s += 2;
+        } else
+            put(f->b, " " SV " = FROM_%c(a_[%" PRIu32 "]);", SVA(ty, base + k), letter(ty), s++);
+    }
+}
+
+/* A call to f_ (an rnx_func* in scope) of type ti: compiled code directly, anything else through the
+   runtime. Wasm callees poll at entry, as the interpreter's do. */
+static void dynamic_call(fx *f, uint32_t ti)
+{
+    const rn_functype *t = &f->m->types[ti];
+    char callee[64];
+    snprintf(callee, sizeof callee, "((rnx_t%" PRIu32 ")f_->native)", ti);
+    put(f->b, " if (f_->native) { POLL(); ");
+    typed_call(f, t, ti, callee, "f_->nctx");
+    put(f->b, " } else { ");
+    slot_call(f, t);
+    put(f->b, " } RELOAD(); }\n");
+    pop_params_push_results(f, t);
+}
+
+static void call(fx *f, uint32_t fi)
+{
+    const rn_module *m = f->m;
+    uint32_t ti = m->func_types[fi];
+    const rn_functype *t = &m->types[ti];
+    if (fi < m->nfunc_imports) {
+        put(f->b, "{ rnx_func *f_ = c->funcs[%" PRIu32 "];", fi);
+        dynamic_call(f, ti);
+        return;
+    }
+    char callee[32];
+    snprintf(callee, sizeof callee, "rnx_f%" PRIu32, fi);
+    put(f->b, "{ POLL(); ");
+    typed_call(f, t, ti, callee, "c");
+    put(f->b, " RELOAD(); }\n");
+    pop_params_push_results(f, t);
+}
+
+static void call_indirect(fx *f, uint32_t ti, uint32_t table)
+{
+    const rn_functype *t = &f->m->types[ti];
+    uint32_t i = top(f);
+    f->nts--;
+    put(f->b,
+        "{ rnx_table *t_ = c->tables[%" PRIu32 "]; if (UNLIKELY(si%" PRIu32 " >= t_->size)) "
+        "TRAP(RUNNEL_TRAP_TABLE_OOB); rnx_func *f_ = (rnx_func *)(uintptr_t)t_->elems[si%" PRIu32 "]; "
+        "if (UNLIKELY(!f_)) TRAP(RUNNEL_TRAP_NULL_FUNC); if (UNLIKELY(f_->key != 0x%" PRIx64 "u",
+        table, i, i, t->key);
+    if (t->key >> 63)
+        put(f->b, " || !c->rt->same_type(c, f_, %" PRIu32 ")", ti);
+    put(f->b, ")) TRAP(RUNNEL_TRAP_SIG_MISMATCH);");
+    dynamic_call(f, ti);
+}
+
+/* ---- SIMD ---- */
+
+/* One SIMD instruction through the interpreter's implementation: the operands are put in a small
+   frame F_ whose first two slots take the result, and the op's words name those slots (simd_insn.h). */
+static void simd(fx *f, const rn_insn *in)
+{
+    uint32_t sub = in->opc & 0xFF, n = f->nts;
+    uint8_t shape = 0, scalar = 0;
+    switch (sub) {
+#define SIMD_SHAPE(name, op, SH, A, B)                                                                               \
+    case op: shape = RN_SIMD_SH_##SH; scalar = (uint8_t)(A); break;
+        RN_SIMD_OPS(SIMD_SHAPE)
+#undef SIMD_SHAPE
+    }
+    if (shape == RN_SIMD_SH_CONST) {
+        uint64_t lo, hi;
+        memcpy(&lo, in->p, 8);
+        memcpy(&hi, in->p + 8, 8);
+        push(f, RN_V128);
+        put(f->b, SV " = (rnx_v128){0x%" PRIx64 "u, 0x%" PRIx64 "u};\n", SVA(RN_V128, n), lo, hi);
+        return;
+    }
+    uint32_t w[16], k = 0;
+    w[k++] = OP_simd;
+    w[k++] = 0; /* the length, below */
+    w[k++] = sub;
+    put(f->b, "{ uint64_t F_[8] = {0};");
+    /* operands: the stack's top values in order, into F_[2..] */
+    uint32_t nops = 0;
+    uint8_t result = RN_V128;
+    switch (shape) {
+    case RN_SIMD_SH_LOAD: nops = 1; break;
+    case RN_SIMD_SH_STORE: nops = 2; result = 0; break;
+    case RN_SIMD_SH_LOAD_LANE: nops = 2; break;
+    case RN_SIMD_SH_STORE_LANE: nops = 2; result = 0; break;
+    case RN_SIMD_SH_SPLAT:
+    case RN_SIMD_SH_UN: nops = 1; break;
+    case RN_SIMD_SH_EXTRACT: nops = 1; result = scalar; break;
+    case RN_SIMD_SH_TEST: nops = 1; result = RN_I32; break;
+    case RN_SIMD_SH_SHUFFLE:
+    case RN_SIMD_SH_BIN:
+    case RN_SIMD_SH_SHIFT:
+    case RN_SIMD_SH_REPLACE: nops = 2; break;
+    case RN_SIMD_SH_TERN: nops = 3; break;
+    }
+    /* stores have no result: their operands start at F_[0] */
+    uint32_t slot = result ? 2 : 0;
+    if (result)
+        w[k++] = 0;
+    for (uint32_t o = 0; o < nops; o++) {
+        uint32_t p = n - nops + o;
+        uint8_t t = f->ts[p];
+        w[k++] = slot;
+        if (t == RN_V128) {
+            put(f->b, " F_[%" PRIu32 "] = " SV ".lo; F_[%" PRIu32 "] = " SV ".hi;", slot, SVA(t, p), slot + 1,
+                SVA(t, p));
+            slot += 2;
+        } else {
+            put(f->b, " F_[%" PRIu32 "] = TO_%c(" SV ");", slot, letter(t), SVA(t, p));
+            slot += 2;
+        }
+    }
+    if (shape == RN_SIMD_SH_LOAD || shape == RN_SIMD_SH_STORE || shape == RN_SIMD_SH_LOAD_LANE ||
+        shape == RN_SIMD_SH_STORE_LANE)
+        w[k++] = in->b; /* the offset */
+    if (shape == RN_SIMD_SH_LOAD_LANE || shape == RN_SIMD_SH_STORE_LANE || shape == RN_SIMD_SH_EXTRACT ||
+        shape == RN_SIMD_SH_REPLACE)
+        w[k++] = in->x; /* the lane */
+    if (shape == RN_SIMD_SH_SHUFFLE)
+        for (int q = 0; q < 4; q++) {
+            uint32_t v;
+            memcpy(&v, in->p + 4 * q, 4);
+            w[k++] = v;
+        }
+    w[1] = k;
+    put(f->b, " static const uint32_t ip_[] = {");
+    for (uint32_t q = 0; q < k; q++)
+        put(f->b, q ? ", %" PRIu32 "u" : "%" PRIu32 "u", w[q]);
+    put(f->b, "}; c->rt->simd(c, ip_, F_);");
+    f->nts -= nops;
+    if (result) {
+        uint32_t p = f->nts;
+        push(f, result);
+        if (result == RN_V128)
+            put(f->b, " " SV ".lo = F_[0]; " SV ".hi = F_[1];", SVA(result, p), SVA(result, p));
+        else
+            put(f->b, " " SV " = FROM_%c(F_[0]);", SVA(result, p), letter(result));
+    }
+    put(f->b, " }\n");
+}
+
+/* ---- the instruction switch ---- */
+
+#define TX_VT_i32 RN_I32
+#define TX_VT_i64 RN_I64
+#define TX_VT_f32 RN_F32
+#define TX_VT_f64 RN_F64
+
+static void unop(fx *f, const char *name, uint8_t out, bool trapping)
+{
+    uint32_t p = top(f);
+    uint8_t in = f->ts[p];
+    f->nts--;
+    push(f, out);
+    if (trapping)
+        put(f->b, "TRAPPING(rn_%s(" SV ", &" SV "));\n", name, SVA(in, p), SVA(out, p));
+    else
+        put(f->b, SV " = rn_%s(" SV ");\n", SVA(out, p), name, SVA(in, p));
+}
+
+static void binop(fx *f, const char *name, uint8_t out, bool trapping)
+{
+    uint32_t p = f->nts - 2;
+    uint8_t in = f->ts[p];
+    f->nts -= 2;
+    push(f, out);
+    if (trapping)
+        put(f->b, "TRAPPING(rn_%s(" SV ", " SV ", &" SV "));\n", name, SVA(in, p), SVA(in, p + 1), SVA(out, p));
+    else
+        put(f->b, SV " = rn_%s(" SV ", " SV ");\n", SVA(out, p), name, SVA(in, p), SVA(in, p + 1));
+}
+
+static void load(fx *f, const rn_insn *in, uint8_t t, const char *mt)
+{
+    uint32_t p = top(f);
+    f->nts--;
+    push(f, t);
+    put(f->b, "LOAD(" SV ", %s, %s, si%" PRIu32 ", %" PRIu32 "u);\n", SVA(t, p), ctype(t), mt, p, in->b);
+}
+
+static void store(fx *f, const rn_insn *in, uint8_t t, const char *mt)
+{
+    uint32_t p = f->nts - 2;
+    f->nts -= 2;
+    put(f->b, "STORE(%s, si%" PRIu32 ", %" PRIu32 "u, " SV ");\n", mt, p, in->b, SVA(t, p + 1));
+}
+
+/* The end of the block on top of the control stack (or of the function). */
+static void end_block(fx *f)
+{
+    ctrl c = f->cs[--f->ncs];
+    bool live = !f->dead;
+    if (c.kind == K_IF && !c.has_else) {
+        put(f->b, "E%" PRIu32 ":;\n", c.label);
+        live = live || c.else_live;
+    }
+    if (c.kind != K_LOOP && c.targeted) {
+        put(f->b, "L%" PRIu32 ":;\n", c.label);
+        live = true;
+    }
+    f->nts = c.height;
+    for (uint32_t k = 0; k < c.nresults; k++)
+        push(f, c.results ? c.results[k] : c.single);
+    f->dead = !live;
+}
+
+static void begin_block(fx *f, int kind, const rn_insn *in)
+{
+    ctrl c = {.kind = kind, .label = f->nlabels++};
+    blocktype(f, in->i, &c);
+    if (kind == K_IF) {
+        uint32_t p = top(f);
+        f->nts--;
+        /* parameters of an if are needed again by its else: keep a copy */
+        for (uint32_t k = 0; k < c.nparams; k++) {
+            uint32_t q = f->nts - c.nparams + k;
+            put(f->b, "%s P%" PRIu32 "_%" PRIu32 " = " SV ";\n", ctype(f->ts[q]), c.label, k, SVA(f->ts[q], q));
+        }
+        put(f->b, "if (!si%" PRIu32 ") goto E%" PRIu32 ";\n", p, c.label);
+        c.else_live = true;
+    }
+    c.height = f->nts - c.nparams;
+    push_ctrl(f, c);
+    if (kind == K_LOOP)
+        put(f->b, "L%" PRIu32 ":;\n", c.label);
+}
+
+static void else_branch(fx *f)
+{
+    ctrl *c = &f->cs[f->ncs - 1];
+    if (!f->dead) {
+        c->targeted = true;
+        put(f->b, "goto L%" PRIu32 ";\n", c->label);
+    }
+    c->has_else = true;
+    put(f->b, "E%" PRIu32 ":;\n", c->label);
+    f->nts = c->height;
+    for (uint32_t k = 0; k < c->nparams; k++) {
+        push(f, c->params[k]);
+        put(f->b, SV " = P%" PRIu32 "_%" PRIu32 ";\n", SVA(c->params[k], c->height + k), c->label, k);
+    }
+    f->dead = !c->else_live;
+}
+
+static void br_table(fx *f, const rn_insn *in)
+{
+    uint32_t p = top(f);
+    f->nts--;
+    rn_reader rd = {in->p, f->rd.end, f->rd.base};
+    put(f->b, "switch (si%" PRIu32 ") {\n", p);
+    for (uint32_t k = 0; k <= in->n; k++) {
+        uint32_t d = 0;
+        rn_read_u32(&rd, &d);
+        if (k < in->n)
+            put(f->b, "case %" PRIu32 ": ", k);
+        else
+            put(f->b, "default: ");
+        branch(f, d);
+        put(f->b, "\n");
+    }
+    put(f->b, "}\n");
+}
+
+static void global_get(fx *f, uint32_t g)
+{
+    uint8_t t = f->m->global_types[g].type;
+    uint32_t p = f->nts;
+    push(f, t);
+    if (t == RN_V128)
+        put(f->b, SV " = (rnx_v128){GLOBAL(%" PRIu32 ")->value, GLOBAL(%" PRIu32 ")->hi};\n", SVA(t, p), g, g);
+    else
+        put(f->b, SV " = FROM_%c(GLOBAL(%" PRIu32 ")->value);\n", SVA(t, p), letter(t), g);
+}
+
+static void global_set(fx *f, uint32_t g)
+{
+    uint32_t p = top(f);
+    uint8_t t = f->ts[p];
+    f->nts--;
+    if (t == RN_V128)
+        put(f->b, "GLOBAL(%" PRIu32 ")->value = " SV ".lo; GLOBAL(%" PRIu32 ")->hi = " SV ".hi;\n", g, SVA(t, p), g,
+            SVA(t, p));
+    else
+        put(f->b, "GLOBAL(%" PRIu32 ")->value = TO_%c(" SV ");\n", g, letter(t), SVA(t, p));
+}
+
+/* The type of local i (parameters first). */
+static uint8_t local_type(fx *f, uint32_t i)
+{
+    const rn_functype *t = &f->m->types[f->m->func_types[f->idx]];
+    if (i < t->nparams)
+        return t->params[i];
+    return f->m->funcs[f->idx - f->m->nfunc_imports].local_types[i - t->nparams];
+}
+
+static void constant(fx *f, uint8_t t, const char *fmt, uint64_t v)
+{
+    uint32_t p = f->nts;
+    push(f, t);
+    put(f->b, SV " = ", SVA(t, p));
+    put(f->b, fmt, v);
+    put(f->b, ";\n");
+}
+
+/* Bulk memory and table instructions: their operands (i32s and references) on top, into a helper. */
+static void helper(fx *f, const char *name, const char *imms, uint32_t nops, uint8_t result)
+{
+    uint32_t base = f->nts - nops;
+    if (result)
+        put(f->b, SV " = ", SVA(result, base));
+    put(f->b, "c->rt->%s(c%s", name, imms);
+    for (uint32_t k = 0; k < nops; k++)
+        put(f->b, ", " SV, SVA(f->ts[base + k], base + k));
+    put(f->b, ");\n");
+    f->nts = base;
+    if (result)
+        push(f, result);
+}
+
+static bool instruction(fx *f, const rn_insn *in)
+{
+    char imms[48];
+    uint32_t p;
+    switch (in->opc) {
+#define UN(name, opc, out, inp)                                                                                      \
+    case opc: unop(f, #name, TX_VT_##out, false); return true;
+#define UN_TRAP(name, opc, out, inp)                                                                                 \
+    case opc: unop(f, #name, TX_VT_##out, true); return true;
+#define BIN(name, opc, out, inp)                                                                                     \
+    case opc: binop(f, #name, TX_VT_##out, false); return true;
+#define BIN_TRAP(name, opc, out, inp)                                                                                \
+    case opc: binop(f, #name, TX_VT_##out, true); return true;
+#define LD(name, opc, t, mt, align)                                                                                  \
+    case opc: load(f, in, TX_VT_##t, #mt); return true;
+#define ST(name, opc, t, mt, align)                                                                                  \
+    case opc: store(f, in, TX_VT_##t, #mt); return true;
+        RN_UNOPS(UN)
+        RN_UNOPS_TRAP(UN_TRAP) RN_BINOPS(BIN) RN_BINOPS_TRAP(BIN_TRAP) RN_LOADS(LD) RN_STORES(ST)
+#undef UN
+#undef UN_TRAP
+#undef BIN
+#undef BIN_TRAP
+#undef LD
+#undef ST
+    case RN_WASM_unreachable:
+        put(f->b, "TRAP(RUNNEL_TRAP_UNREACHABLE);\n");
+        f->dead = true;
+        return true;
+    case RN_WASM_nop: return true;
+    case RN_WASM_block: begin_block(f, K_BLOCK, in); return true;
+    case RN_WASM_loop: begin_block(f, K_LOOP, in); return true;
+    case RN_WASM_if: begin_block(f, K_IF, in); return true;
+    case RN_WASM_else: else_branch(f); return true;
+    case RN_WASM_end: end_block(f); return true;
+    case RN_WASM_br:
+        branch(f, in->a);
+        put(f->b, "\n");
+        f->dead = true;
+        return true;
+    case RN_WASM_br_if:
+        p = top(f);
+        f->nts--;
+        put(f->b, "if (si%" PRIu32 ") { ", p);
+        branch(f, in->a);
+        put(f->b, " }\n");
+        return true;
+    case RN_WASM_br_table:
+        br_table(f, in);
+        f->dead = true;
+        return true;
+    case RN_WASM_return:
+        branch(f, f->ncs - 1);
+        put(f->b, "\n");
+        f->dead = true;
+        return true;
+    case RN_WASM_call: call(f, in->a); return true;
+    case RN_WASM_call_indirect: call_indirect(f, in->a, in->b); return true;
+    case RN_WASM_drop: f->nts--; return true;
+    case RN_WASM_select:
+    case RN_WASM_select_t: {
+        p = f->nts - 3;
+        uint8_t t = f->ts[p];
+        put(f->b, "if (!si%" PRIu32 ") " SV " = " SV ";\n", p + 2, SVA(t, p), SVA(t, p + 1));
+        f->nts -= 2;
+        return true;
+    }
+    case RN_WASM_local_get: {
+        uint8_t t = local_type(f, in->a);
+        p = f->nts;
+        push(f, t);
+        put(f->b, SV " = l%" PRIu32 ";\n", SVA(t, p), in->a);
+        return true;
+    }
+    case RN_WASM_local_set:
+    case RN_WASM_local_tee:
+        p = top(f);
+        put(f->b, "l%" PRIu32 " = " SV ";\n", in->a, SVA(f->ts[p], p));
+        if (in->opc == RN_WASM_local_set)
+            f->nts--;
+        return true;
+    case RN_WASM_global_get: global_get(f, in->a); return true;
+    case RN_WASM_global_set: global_set(f, in->a); return true;
+    case RN_WASM_table_get:
+        p = top(f);
+        f->nts--;
+        push(f, f->m->tables[in->a].elem);
+        put(f->b,
+            "{ rnx_table *t_ = c->tables[%" PRIu32 "]; if (UNLIKELY(si%" PRIu32 " >= t_->size)) "
+            "TRAP(RUNNEL_TRAP_TABLE_OOB); sr%" PRIu32 " = t_->elems[si%" PRIu32 "]; }\n",
+            in->a, p, p, p);
+        return true;
+    case RN_WASM_table_set:
+        p = f->nts - 2;
+        f->nts -= 2;
+        put(f->b,
+            "{ rnx_table *t_ = c->tables[%" PRIu32 "]; if (UNLIKELY(si%" PRIu32 " >= t_->size)) "
+            "TRAP(RUNNEL_TRAP_TABLE_OOB); t_->elems[si%" PRIu32 "] = sr%" PRIu32 "; }\n",
+            in->a, p, p, p + 1);
+        return true;
+    case RN_WASM_memory_size:
+        p = f->nts;
+        push(f, RN_I32);
+        put(f->b, "si%" PRIu32 " = (uint32_t)(MS >> 16);\n", p);
+        return true;
+    case RN_WASM_memory_grow:
+        p = top(f);
+        put(f->b, "si%" PRIu32 " = c->rt->memory_grow(c, si%" PRIu32 "); RELOAD();\n", p, p);
+        return true;
+    case RN_WASM_i32_const: constant(f, RN_I32, "0x%" PRIx64 "u", (uint32_t)in->i); return true;
+    case RN_WASM_i64_const: constant(f, RN_I64, "0x%" PRIx64 "u", (uint64_t)in->i); return true;
+    case RN_WASM_f32_const: constant(f, RN_F32, "rn_f32_from_bits(0x%" PRIx64 "u)", in->bits); return true;
+    case RN_WASM_f64_const: constant(f, RN_F64, "rn_f64_from_bits(0x%" PRIx64 "u)", in->bits); return true;
+    case RN_WASM_ref_null: constant(f, in->x, "%" PRIu64 "u", 0); return true;
+    case RN_WASM_ref_is_null:
+        p = top(f);
+        f->nts--;
+        push(f, RN_I32);
+        put(f->b, "si%" PRIu32 " = sr%" PRIu32 " == 0;\n", p, p);
+        return true;
+    case RN_WASM_ref_func: constant(f, RN_FUNCREF, "FUNCREF(c->funcs[%" PRIu64 "])", in->a); return true;
+    case RN_WASM_memory_init:
+        snprintf(imms, sizeof imms, ", %" PRIu32 "u", in->a);
+        helper(f, "memory_init", imms, 3, 0);
+        return true;
+    case RN_WASM_data_drop: put(f->b, "c->rt->data_drop(c, %" PRIu32 "u);\n", in->a); return true;
+    case RN_WASM_memory_copy: helper(f, "memory_copy", "", 3, 0); return true;
+    case RN_WASM_memory_fill: helper(f, "memory_fill", "", 3, 0); return true;
+    case RN_WASM_table_init:
+        snprintf(imms, sizeof imms, ", %" PRIu32 "u, %" PRIu32 "u", in->b, in->a);
+        helper(f, "table_init", imms, 3, 0);
+        return true;
+    case RN_WASM_elem_drop: put(f->b, "c->rt->elem_drop(c, %" PRIu32 "u);\n", in->a); return true;
+    case RN_WASM_table_copy:
+        snprintf(imms, sizeof imms, ", %" PRIu32 "u, %" PRIu32 "u", in->a, in->b);
+        helper(f, "table_copy", imms, 3, 0);
+        return true;
+    case RN_WASM_table_grow:
+        snprintf(imms, sizeof imms, ", %" PRIu32 "u", in->a);
+        helper(f, "table_grow", imms, 2, RN_I32);
+        return true;
+    case RN_WASM_table_size:
+        p = f->nts;
+        push(f, RN_I32);
+        put(f->b, "si%" PRIu32 " = c->tables[%" PRIu32 "]->size;\n", p, in->a);
+        return true;
+    case RN_WASM_table_fill:
+        snprintf(imms, sizeof imms, ", %" PRIu32 "u", in->a);
+        helper(f, "table_fill", imms, 3, 0);
+        return true;
+    }
+    if (in->opc >> 8 == RN_WASM_PREFIX_FD) {
+        simd(f, in);
+        return true;
+    }
+    return false;
+}
+
+/* Skip one instruction of unreachable code, keeping count of the blocks it opens and closes. */
+static void skip(fx *f, const rn_insn *in)
+{
+    switch (in->opc) {
+    case RN_WASM_block:
+    case RN_WASM_loop:
+    case RN_WASM_if: f->dead_depth++; return;
+    case RN_WASM_else:
+        if (f->dead_depth == 0)
+            else_branch(f);
+        return;
+    case RN_WASM_end:
+        if (f->dead_depth == 0)
+            end_block(f);
+        else
+            f->dead_depth--;
+        return;
+    }
+}
+
+/* The declaration of function fi: `RET rnx_fN(rnx_inst *c, T l0, ...)`. */
+static void signature(sbuf *b, const rn_module *m, uint32_t fi)
+{
+    uint32_t ti = m->func_types[fi];
+    const rn_functype *t = &m->types[ti];
+    ret_type(b, t, ti);
+    put(b, " rnx_f%" PRIu32 "(rnx_inst *c", fi);
+    for (uint32_t k = 0; k < t->nparams; k++)
+        put(b, ", %s l%" PRIu32, ctype(t->params[k]), k);
+    put(b, ")");
+}
+
+/* Translate defined function di (its body must still be in m) into out. */
+static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel_report *r)
+{
+    const rn_func *fn = &m->funcs[di];
+    uint32_t fi = m->nfunc_imports + di, ti = m->func_types[fi];
+    const rn_functype *t = &m->types[ti];
+    sbuf body = {0};
+    fx f = {.m = m, .b = &body, .idx = fi};
+    f.rd = (rn_reader){fn->body, fn->body + fn->body_len, fn->body};
+    ctrl top_ctrl = {.kind = K_FUNC, .label = f.nlabels++, .nresults = t->nresults, .results = t->results};
+    push_ctrl(&f, top_ctrl);
+    while (f.ncs > 0 && !f.oom && !body.oom) {
+        rn_insn in;
+        if (!rn_insn_read(&f.rd, &in)) {
+            free(body.s);
+            free(f.ts);
+            free(f.cs);
+            return rn_fail(r, RUNNEL_INVALID, fn->body_offset, "function %" PRIu32 ": cannot translate", fi);
+        }
+        if (f.dead)
+            skip(&f, &in);
+        else
+            instruction(&f, &in);
+    }
+    signature(out, m, fi);
+    put(out, "\n{\n");
+    for (uint32_t k = 0; k < fn->nlocals; k++) {
+        uint8_t lt = fn->local_types[k];
+        put(out, "%s l%" PRIu32 " = %s;\n", ctype(lt), t->nparams + k, lt == RN_V128 ? "{0, 0}" : "0");
+    }
+    static const uint8_t order[NLETTERS] = {RN_I32, RN_I64, RN_F32, RN_F64, RN_V128, RN_FUNCREF};
+    for (int li = 0; li < NLETTERS; li++) {
+        if (!f.maxpos[li])
+            continue;
+        put(out, "%s", ctype(order[li]));
+        for (uint32_t p = 0; p < f.maxpos[li]; p++)
+            put(out, "%s " SV, p ? "," : "", SVA(order[li], p));
+        put(out, ";\n");
+    }
+    put(out, "rnx_state *S = c->st;\nuint8_t *M = c->mem->data;\nuint64_t MS = c->mem->size;\n(void)M;\n(void)MS;\n"
+             "ENTER(%" PRIu32 "u);\n",
+        fi);
+    put_bytes(out, body.s ? body.s : "", body.n);
+    put(out, "LEAVE();\n");
+    if (t->nresults == 1)
+        put(out, "return " SV ";\n", SVA(t->results[0], 0));
+    else if (t->nresults > 1) {
+        put(out, "rnx_r%" PRIu32 " r_;", ti);
+        for (uint32_t k = 0; k < t->nresults; k++)
+            put(out, " r_.r%" PRIu32 " = " SV ";", k, SVA(t->results[k], k));
+        put(out, "\nreturn r_;\n");
+    }
+    put(out, "}\n\n");
+    bool oom = f.oom || body.oom;
+    free(body.s);
+    free(f.ts);
+    free(f.cs);
+    return oom ? rn_fail(r, RUNNEL_NOMEM, 0, "out of memory") : RUNNEL_OK;
+}
+
+/* ---------------------------------------------------------------- the module */
+
+/* The head every unit starts with: the preamble, the macros, the function types and prototypes. */
+static void head(sbuf *b, const rn_module *m)
+{
+    put(b, "/* Made by runnel %s from a WebAssembly module (docs/compiling.md). */\n", RUNNEL_VERSION);
+    put_bytes(b, fp_rules, sizeof fp_rules - 1);
+    put_bytes(b, rn_native_preamble, strlen(rn_native_preamble));
+    put_bytes(b, macros, sizeof macros - 1);
+    for (uint32_t ti = 0; ti < m->ntypes; ti++) {
+        const rn_functype *t = &m->types[ti];
+        if (t->nresults > 1) {
+            put(b, "typedef struct {");
+            for (uint32_t k = 0; k < t->nresults; k++)
+                put(b, " %s r%" PRIu32 ";", ctype(t->results[k]), k);
+            put(b, " } rnx_r%" PRIu32 ";\n", ti);
+        }
+        put(b, "typedef ");
+        ret_type(b, t, ti);
+        put(b, " (*rnx_t%" PRIu32 ")(rnx_inst *", ti);
+        for (uint32_t k = 0; k < t->nparams; k++)
+            put(b, ", %s", ctype(t->params[k]));
+        put(b, ");\n");
+    }
+    for (uint32_t fi = m->nfunc_imports; fi < m->nfuncs; fi++) {
+        put(b, "RNX_HIDDEN ");
+        signature(b, m, fi);
+        put(b, ";\n");
+    }
+    put(b, "\n");
+}
+
+/* The uniform entry of function fi: arguments from slots, results back into them. */
+static void entry(sbuf *b, const rn_module *m, uint32_t fi)
+{
+    uint32_t ti = m->func_types[fi];
+    const rn_functype *t = &m->types[ti];
+    put(b, "static void rnx_w%" PRIu32 "(rnx_inst *c, uint64_t *s)\n{\n", fi);
+    if (t->nresults) {
+        ret_type(b, t, ti);
+        put(b, " r = ");
+    }
+    put(b, "rnx_f%" PRIu32 "(c", fi);
+    for (uint32_t k = 0, q = 0; k < t->nparams; k++) {
+        uint8_t ty = t->params[k];
+        if (ty == RN_V128) {
+            put(b, ", (rnx_v128){s[%" PRIu32 "], s[%" PRIu32 "]}", q, q + 1);
+            q += 2;
+        } else
+            put(b, ", FROM_%c(s[%" PRIu32 "])", letter(ty), q++);
+    }
+    put(b, ");\n");
+    for (uint32_t k = 0, q = 0; k < t->nresults; k++) {
+        uint8_t ty = t->results[k];
+        char v[16];
+        if (t->nresults == 1)
+            snprintf(v, sizeof v, "r");
+        else
+            snprintf(v, sizeof v, "r.r%" PRIu32, k);
+        if (ty == RN_V128) {
+            put(b, "s[%" PRIu32 "] = %s.lo; s[%" PRIu32 "] = %s.hi;\n", q, v, q + 1, v);
+            q += 2;
+        } else
+            put(b, "s[%" PRIu32 "] = TO_%c(%s);\n", q++, letter(ty), v);
+    }
+    put(b, "}\n");
+}
+
+static void descriptor(sbuf *b, const rn_module *m, const char *stamp)
+{
+    for (uint32_t fi = m->nfunc_imports; fi < m->nfuncs; fi++)
+        entry(b, m, fi);
+    put(b, "static const rnx_entry_fn rnx_entries[] = {");
+    for (uint32_t fi = m->nfunc_imports; fi < m->nfuncs; fi++)
+        put(b, "%srnx_w%" PRIu32, fi > m->nfunc_imports ? ", " : "", fi);
+    put(b, "%s};\nstatic void *const rnx_natives[] = {", m->nfuncs_defined ? "" : "0");
+    for (uint32_t fi = m->nfunc_imports; fi < m->nfuncs; fi++)
+        put(b, "%s(void *)rnx_f%" PRIu32, fi > m->nfunc_imports ? ", " : "", fi);
+    put(b, "%s};\n", m->nfuncs_defined ? "" : "0");
+    put(b,
+        "__attribute__((visibility(\"default\"), used)) const char rnx_stamp[] = \"%s\";\n"
+        "__attribute__((visibility(\"default\"))) const rnx_module_desc rnx_module = {RNX_ABI_VERSION, rnx_stamp, "
+        "%" PRIu32 "u, rnx_entries, rnx_natives};\n",
+        stamp, m->nfuncs_defined);
+}
+
+void rn_ctext_free(rn_ctext *t)
+{
+    for (uint32_t i = 0; i < t->n; i++)
+        free(t->units[i]);
+    free(t->units);
+    free(t->lens);
+    memset(t, 0, sizeof *t);
+}
+
+/* Start a new unit with the head. */
+static bool new_unit(rn_ctext *out, sbuf *cur, const sbuf *hd)
+{
+    if (cur->s) {
+        char **u = realloc(out->units, (out->n + 1) * sizeof *u);
+        size_t *l = u ? realloc(out->lens, (out->n + 1) * sizeof *l) : NULL;
+        if (u)
+            out->units = u;
+        if (!u || !l)
+            return false;
+        out->lens = l;
+        out->units[out->n] = cur->s;
+        out->lens[out->n++] = cur->n;
+    }
+    *cur = (sbuf){0};
+    put_bytes(cur, hd->s, hd->n);
+    return !cur->oom;
+}
+
+runnel_status rn_translate(const rn_module *m, const char *stamp, size_t unit_bytes, rn_ctext *out, runnel_report *r)
+{
+    memset(out, 0, sizeof *out);
+    sbuf hd = {0}, cur = {0};
+    head(&hd, m);
+    runnel_status st = hd.oom ? RUNNEL_NOMEM : RUNNEL_OK;
+    if (st == RUNNEL_OK && !new_unit(out, &cur, &hd))
+        st = RUNNEL_NOMEM;
+    if (st == RUNNEL_OK)
+        descriptor(&cur, m, stamp);
+    size_t in_unit = 0;
+    for (uint32_t di = 0; st == RUNNEL_OK && di < m->nfuncs_defined; di++) {
+        if (unit_bytes && in_unit >= unit_bytes) {
+            if (!new_unit(out, &cur, &hd)) {
+                st = RUNNEL_NOMEM;
+                break;
+            }
+            in_unit = 0;
+        }
+        st = function(m, di, &cur, r);
+        in_unit += m->funcs[di].body_len;
+        if (st == RUNNEL_OK && cur.oom)
+            st = RUNNEL_NOMEM;
+    }
+    if (st == RUNNEL_OK && !new_unit(out, &cur, &hd))
+        st = RUNNEL_NOMEM;
+    free(cur.s);
+    free(hd.s);
+    if (st != RUNNEL_OK) {
+        rn_ctext_free(out);
+        if (st == RUNNEL_NOMEM)
+            rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
+    }
+    return st;
+}
