@@ -79,6 +79,8 @@ add_custom_command(OUTPUT "${RUNNEL_NATIVE_PREAMBLE}"
                            "-DIDS=${RUNNEL_NATIVE_ID_SOURCES}" -P "${CMAKE_SOURCE_DIR}/cmake/RunnelEmbed.cmake"
                    DEPENDS ${RUNNEL_NATIVE_HEADERS} ${RUNNEL_NATIVE_ID_SOURCES}
                            "${CMAKE_SOURCE_DIR}/cmake/RunnelEmbed.cmake" VERBATIM)
+# for targets in other directories that compile the engine's sources themselves (spec/all-switch)
+add_custom_target(runnel_native_preamble DEPENDS "${RUNNEL_NATIVE_PREAMBLE}")
 
 add_library(runnel_support_objects OBJECT ${RUNNEL_SUPPORT_SOURCES})
 runnel_objects_setup(runnel_support_objects)

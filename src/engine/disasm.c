@@ -16,7 +16,7 @@
  * constant may become an immediate) or was fused into the op above it.
  */
 #include "code.h"
-#include "reader.h"
+#include "insn_read.h"
 #include "simd_insn.h"
 
 #include <inttypes.h>
@@ -85,76 +85,6 @@ void rn_srcmap_add(rn_srcmap *map, uint32_t offset, uint32_t pc)
 
 /* ---------------------------------------------------------------- WebAssembly instructions */
 
-enum imm {
-    NONE,
-    BLOCK,
-    LABEL,
-    BR_TABLE,
-    FUNC,
-    CALL_INDIRECT,
-    SELECT_T,
-    LOCAL,
-    GLOBAL,
-    TABLE,
-    MEM,
-    I32,
-    I64,
-    F32,
-    F64,
-    REFTYPE,
-    DATA_MEM,
-    DATA,
-    MEM_MEM,
-    ELEM_TABLE,
-    ELEM,
-    TABLE_TABLE,
-    MEMARG,
-    LANE,
-    MEMARG_LANE,
-    BYTES16
-};
-
-/* The identifier of the instruction opc in the lists, and what follows its opcode; NULL if none. */
-static const char *insn_ident(uint32_t opc, enum imm *imm)
-{
-    switch (opc) {
-#define PLAIN(name, opc, ...)                                                                                          \
-    case opc:                                                                                                          \
-        *imm = NONE;                                                                                                   \
-        return #name;
-#define MEMORY(name, opc, ...)                                                                                         \
-    case opc:                                                                                                          \
-        *imm = MEMARG;                                                                                                 \
-        return #name;
-#define OTHER(name, opc, what)                                                                                         \
-    case opc: *imm = what; return #name;
-        RN_UNOPS(PLAIN)
-        RN_UNOPS_TRAP(PLAIN) RN_BINOPS(PLAIN) RN_BINOPS_TRAP(PLAIN) RN_LOADS(MEMORY) RN_STORES(MEMORY)
-            RN_OTHER_INSNS(OTHER)
-#undef PLAIN
-#undef MEMORY
-#undef OTHER
-    }
-    if (opc >> 8 != RN_WASM_PREFIX_FD)
-        return NULL;
-    static const enum imm shape_imm[] = {[RN_SIMD_SH_LOAD] = MEMARG,
-                                         [RN_SIMD_SH_STORE] = MEMARG,
-                                         [RN_SIMD_SH_LOAD_LANE] = MEMARG_LANE,
-                                         [RN_SIMD_SH_STORE_LANE] = MEMARG_LANE,
-                                         [RN_SIMD_SH_CONST] = BYTES16,
-                                         [RN_SIMD_SH_SHUFFLE] = BYTES16,
-                                         [RN_SIMD_SH_EXTRACT] = LANE,
-                                         [RN_SIMD_SH_REPLACE] = LANE,
-                                         [RN_SIMD_SH_SHIFT] = NONE};
-    switch (opc & 0xFF) {
-#define SIMD(name, sub, shape, ...)                                                                                    \
-    case sub: *imm = shape_imm[RN_SIMD_SH_##shape]; return #name;
-        RN_SIMD_OPS(SIMD)
-#undef SIMD
-    }
-    return NULL;
-}
-
 /* The text format's spelling of an identifier of the lists: i32_add is i32.add, local_get local.get,
    v128_load8x8_s v128.load8x8_s; br_table and call_indirect stay; select_t is select (with types). */
 static void text_name(char *out, size_t size, const char *ident)
@@ -191,163 +121,94 @@ static const char *func_name(const rn_module *m, uint32_t idx)
     return m->func_names && idx < m->nfuncs ? m->func_names[idx] : NULL;
 }
 
-/* Reads the immediates of one instruction into t. false when the bytes end early (never, for a
-   function that compiled). */
-static bool immediates(rn_reader *rd, const rn_module *m, enum imm imm, text *t)
+/* The immediates of instruction in, as text (the br_table labels are read again from in->p). */
+static void immediates(const rn_insn *in, const rn_module *m, text *t)
 {
-    uint32_t a = 0, b = 0;
-    uint8_t x = 0, y = 0;
-    switch (imm) {
-    case NONE: return true;
-    case BLOCK: {
-        int64_t bt;
-        if (!rn_read_s33(rd, &bt))
-            return false;
-        if (bt >= 0)
-            put(t, " (type %" PRId64 ")", bt);
-        else if (bt != -64)
-            put(t, " (result %s)", rn_valtype_name((uint8_t)(bt & 0x7F)));
-        return true;
-    }
-    case LABEL:
-    case FUNC:
-    case LOCAL:
-    case GLOBAL:
-    case TABLE:
-    case DATA:
-    case ELEM:
-        if (!rn_read_u32(rd, &a))
-            return false;
-        put(t, " %" PRIu32, a);
-        if (imm == FUNC && func_name(m, a))
-            put(t, " <%s>", func_name(m, a));
-        return true;
-    case BR_TABLE:
-        if (!rn_read_u32(rd, &a))
-            return false;
-        for (uint32_t i = 0; i <= a; i++) { /* the labels, then the default */
-            if (!rn_read_u32(rd, &b))
-                return false;
-            put(t, " %" PRIu32, b);
+    switch (in->imm) {
+    case RN_IMM_NONE:
+    case RN_IMM_MEM:
+    case RN_IMM_MEM_MEM: return;
+    case RN_IMM_BLOCK:
+        if (in->i >= 0)
+            put(t, " (type %" PRId64 ")", in->i);
+        else if (in->i != -64)
+            put(t, " (result %s)", rn_valtype_name((uint8_t)(in->i & 0x7F)));
+        return;
+    case RN_IMM_LABEL:
+    case RN_IMM_FUNC:
+    case RN_IMM_LOCAL:
+    case RN_IMM_GLOBAL:
+    case RN_IMM_TABLE:
+    case RN_IMM_DATA:
+    case RN_IMM_ELEM:
+    case RN_IMM_DATA_MEM:
+        put(t, " %" PRIu32, in->a);
+        if (in->imm == RN_IMM_FUNC && func_name(m, in->a))
+            put(t, " <%s>", func_name(m, in->a));
+        return;
+    case RN_IMM_BR_TABLE: {
+        rn_reader rd = {in->p, in->p + 5 * ((size_t)in->n + 1), in->p};
+        for (uint64_t i = 0; i <= in->n; i++) { /* the labels, then the default */
+            uint32_t l = 0;
+            rn_read_u32(&rd, &l);
+            put(t, " %" PRIu32, l);
         }
-        return true;
-    case CALL_INDIRECT:
-        if (!rn_read_u32(rd, &a) || !rn_read_u32(rd, &b))
-            return false;
-        put(t, " (type %" PRIu32 ") table %" PRIu32, a, b);
-        return true;
-    case SELECT_T:
-        if (!rn_read_u32(rd, &a))
-            return false;
+        return;
+    }
+    case RN_IMM_CALL_INDIRECT: put(t, " (type %" PRIu32 ") table %" PRIu32, in->a, in->b); return;
+    case RN_IMM_SELECT_T:
         put(t, " (result");
-        for (uint32_t i = 0; i < a; i++) {
-            if (!rn_read_u8(rd, &x))
-                return false;
-            put(t, " %s", rn_valtype_name(x));
-        }
+        for (uint32_t i = 0; i < in->n; i++)
+            put(t, " %s", rn_valtype_name(in->p[i]));
         put(t, ")");
-        return true;
-    case MEM: return rn_read_u8(rd, &x);
-    case MEM_MEM: return rn_read_u8(rd, &x) && rn_read_u8(rd, &y);
-    case I32: {
-        int32_t v;
-        if (!rn_read_s32(rd, &v))
-            return false;
-        put(t, " %" PRId32, v);
-        return true;
-    }
-    case I64: {
-        int64_t v;
-        if (!rn_read_s64(rd, &v))
-            return false;
-        put(t, " %" PRId64, v);
-        return true;
-    }
-    case F32: {
-        uint32_t bits;
+        return;
+    case RN_IMM_I32:
+    case RN_IMM_I64: put(t, " %" PRId64, in->i); return;
+    case RN_IMM_F32: {
+        uint32_t bits = (uint32_t)in->bits;
         float f;
-        if (!rn_read_fixed32(rd, &bits))
-            return false;
         memcpy(&f, &bits, sizeof f);
         put(t, " %.9g", (double)f);
-        return true;
+        return;
     }
-    case F64: {
-        uint64_t bits;
+    case RN_IMM_F64: {
         double d;
-        if (!rn_read_fixed64(rd, &bits))
-            return false;
-        memcpy(&d, &bits, sizeof d);
+        memcpy(&d, &in->bits, sizeof d);
         put(t, " %.17g", d);
-        return true;
+        return;
     }
-    case REFTYPE:
-        if (!rn_read_u8(rd, &x))
-            return false;
-        put(t, " %s", x == RN_FUNCREF ? "func" : x == RN_EXTERNREF ? "extern" : "?");
-        return true;
-    case DATA_MEM:
-        if (!rn_read_u32(rd, &a) || !rn_read_u8(rd, &x))
-            return false;
-        put(t, " %" PRIu32, a);
-        return true;
-    case ELEM_TABLE:
-    case TABLE_TABLE:
-        if (!rn_read_u32(rd, &a) || !rn_read_u32(rd, &b))
-            return false;
-        put(t, imm == ELEM_TABLE ? " %" PRIu32 " table %" PRIu32 : " %" PRIu32 " %" PRIu32, a, b);
-        return true;
-    case MEMARG:
-    case MEMARG_LANE:
-        if (!rn_read_u32(rd, &a) || !rn_read_u32(rd, &b))
-            return false;
-        if (b)
-            put(t, " offset=%" PRIu32, b);
-        put(t, " align=%" PRIu32, a < 32 ? 1u << a : 0);
-        if (imm == MEMARG)
-            return true;
-        if (!rn_read_u8(rd, &x))
-            return false;
-        put(t, " %u", x);
-        return true;
-    case LANE:
-        if (!rn_read_u8(rd, &x))
-            return false;
-        put(t, " %u", x);
-        return true;
-    case BYTES16: {
-        const uint8_t *p;
-        if (!rn_read_bytes(rd, 16, &p))
-            return false;
+    case RN_IMM_REFTYPE: put(t, " %s", in->x == RN_FUNCREF ? "func" : in->x == RN_EXTERNREF ? "extern" : "?"); return;
+    case RN_IMM_ELEM_TABLE: put(t, " %" PRIu32 " table %" PRIu32, in->a, in->b); return;
+    case RN_IMM_TABLE_TABLE: put(t, " %" PRIu32 " %" PRIu32, in->a, in->b); return;
+    case RN_IMM_MEMARG:
+    case RN_IMM_MEMARG_LANE:
+        if (in->b)
+            put(t, " offset=%" PRIu32, in->b);
+        put(t, " align=%" PRIu32, in->a < 32 ? 1u << in->a : 0);
+        if (in->imm == RN_IMM_MEMARG_LANE)
+            put(t, " %u", in->x);
+        return;
+    case RN_IMM_LANE: put(t, " %u", in->x); return;
+    case RN_IMM_BYTES16:
         for (int i = 0; i < 16; i++)
-            put(t, i ? " %u" : " i8x16 %u", p[i]);
-        return true;
+            put(t, i ? " %u" : " i8x16 %u", in->p[i]);
+        return;
     }
-    }
-    return false;
 }
 
 /* One instruction at rd into t (its text); *opc its opcode. false when it cannot be read. */
 static bool insn_text(rn_reader *rd, const rn_module *m, text *t, uint32_t *opc)
 {
-    uint8_t b;
-    uint32_t sub = 0;
-    if (!rn_read_u8(rd, &b))
-        return false;
-    *opc = b;
-    if (b == RN_WASM_PREFIX_FC || b == RN_WASM_PREFIX_FD) {
-        if (!rn_read_u32(rd, &sub) || sub > 0xFF)
-            return false;
-        *opc = (uint32_t)b << 8 | sub;
-    }
-    enum imm imm;
-    const char *ident = insn_ident(*opc, &imm);
-    if (!ident)
+    rn_insn in;
+    bool ok = rn_insn_read(rd, &in);
+    *opc = in.opc;
+    if (!ok)
         return false;
     char name[64];
-    text_name(name, sizeof name, ident);
+    text_name(name, sizeof name, in.ident);
     put(t, "%s", name);
-    return immediates(rd, m, imm, t);
+    immediates(&in, m, t);
+    return true;
 }
 
 /* ---------------------------------------------------------------- ops */

@@ -197,14 +197,19 @@ const char *rn_func_name(const runnel_func *f)
 
 static void add_frame(runnel_report *r, const runnel_func *f, const uint32_t *ip)
 {
-    if (!f || !f->code || r->nframes >= 64)
+    if (f && f->code)
+        rn_report_frame(r, f->index, rn_func_name(f), rn_code_offset(f->code, (uint32_t)(ip - f->code->words)));
+}
+
+void rn_report_frame(runnel_report *r, uint32_t index, const char *name, uint32_t offset)
+{
+    if (r->nframes >= 64)
         return;
     runnel_frame *fr = realloc(r->frames, (r->nframes + 1) * sizeof *fr);
     if (!fr)
         return;
     r->frames = fr;
-    uint32_t pc = (uint32_t)(ip - f->code->words);
-    fr[r->nframes++] = (runnel_frame){f->index, rn_func_name(f), rn_code_offset(f->code, pc)};
+    fr[r->nframes++] = (runnel_frame){index, name, offset};
 }
 
 /* Fill the report for a trap at (func, ip) with the backtrace of the frames above the entry. */

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -459,25 +460,32 @@ static runnel_status child_fail(runnel_report *r, const char *cc, const char *wh
 
 char *rn_cc_identity(const char *cc)
 {
-    cmdline w = {0};
-    char **argv = NULL, *id = NULL;
-    child *c = malloc(sizeof *c);
-    size_t started;
-    if (c && cc && split_words(cc, &w) && w.n > 0 && (argv = malloc((w.n + 2) * sizeof *argv))) {
-        memcpy(argv, w.v, w.n * sizeof *argv);
-        argv[w.n] = "--version";
-        argv[w.n + 1] = NULL;
-        if (run_all(&argv, 1, 1, false, NULL, NULL, 0, c, &started)) {
-            size_t line = 0;
-            while (line < c->len && c->out[line] != '\n' && c->out[line] != '\r')
-                line++;
-            id = rn_format("%s\n%.*s", cc, (int)line, c->out);
+    if (!cc)
+        return NULL;
+    cc += strspn(cc, " \t");
+    size_t n = strcspn(cc, " \t");
+    char word[PATH_MAX], path[PATH_MAX], real[PATH_MAX];
+    if (n == 0 || n >= sizeof word)
+        return NULL;
+    memcpy(word, cc, n);
+    word[n] = 0;
+    bool found = false;
+    if (strchr(word, '/')) {
+        found = snprintf(path, sizeof path, "%s", word) < (int)sizeof path && access(path, X_OK) == 0;
+    } else {
+        const char *p = getenv("PATH");
+        for (p = p ? p : "/usr/bin:/bin"; !found && *p;) {
+            size_t k = strcspn(p, ":");
+            found = snprintf(path, sizeof path, "%.*s/%s", (int)k, k ? p : ".", word) < (int)sizeof path &&
+                    access(path, X_OK) == 0;
+            p += k + (p[k] == ':');
         }
     }
-    free(argv);
-    cmdline_free(&w);
-    free(c);
-    return id;
+    struct stat st;
+    if (!found || !realpath(path, real) || stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    return rn_format("%s|%s|%lld|%lld.%09ld", cc, real, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                     st.st_mtim.tv_nsec);
 }
 
 /* ---------------------------------------------------------------- building */

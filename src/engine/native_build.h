@@ -53,8 +53,10 @@ void rn_sha256_hex(const void *data, size_t len, char hex[65]);
    of memory. */
 char *rn_native_cache_dir(const char *override, runnel_report *r);
 
-/* "<cc as given>\n<first line of `cc --version`>" (malloc'ed), part of a cache key so that another
-   compiler makes another key; NULL when the compiler cannot be run or exits with a failure. */
+/* The identity of the compiler cc names (its first word, found on PATH): "cc|real path|size|mtime",
+   malloc'ed, part of a cache key so that another or an upgraded compiler makes another key. Nothing is
+   run: a key is computed on every load of a cached artifact, which must stay fast. NULL when there is
+   no such executable. */
 char *rn_cc_identity(const char *cc);
 
 /* Compiles the n C files c_files (each FILE.c to FILE.o next to it, up to jobs compilers at once; 0:

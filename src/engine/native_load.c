@@ -60,34 +60,6 @@ void rn_native_module_free(rn_native_module *nm)
 
 /* ---------------------------------------------------------------- keys and stamps */
 
-/* The compiler's identity: the first word of cc found on PATH, its real path, size and mtime. */
-static char *compiler_identity(const char *cc)
-{
-    size_t n = strcspn(cc, " \t");
-    char word[PATH_MAX], path[PATH_MAX], real[PATH_MAX];
-    if (n == 0 || n >= sizeof word)
-        return NULL;
-    memcpy(word, cc, n);
-    word[n] = 0;
-    bool found = false;
-    if (strchr(word, '/')) {
-        found = snprintf(path, sizeof path, "%s", word) < (int)sizeof path && access(path, X_OK) == 0;
-    } else {
-        const char *p = getenv("PATH");
-        for (p = p ? p : "/usr/bin:/bin"; !found && *p;) {
-            size_t k = strcspn(p, ":");
-            found = snprintf(path, sizeof path, "%.*s/%s", (int)k, k ? p : ".", word) < (int)sizeof path &&
-                    access(path, X_OK) == 0;
-            p += k + (p[k] == ':');
-        }
-    }
-    struct stat st;
-    if (!found || !realpath(path, real) || stat(real, &st) != 0)
-        return NULL;
-    return rn_format("%s|%s|%lld|%lld.%09ld", cc, real, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                     st.st_mtim.tv_nsec);
-}
-
 /* The stamp for these bytes (key: NULL for an artifact made by runnel_module_compile_to with no cache
    key known to the loader; the stamp then still names one). */
 static char *make_stamp(const char *module_hex, const char *key_hex)
@@ -98,7 +70,7 @@ static char *make_stamp(const char *module_hex, const char *key_hex)
 
 static char *make_key(const char *module_hex, const compile_opts *co, runnel_report *r)
 {
-    char *id = compiler_identity(co->cc);
+    char *id = rn_cc_identity(co->cc);
     if (!id) {
         rn_fail(r, RUNNEL_TOOL, 0,
                 "cannot find the C compiler \"%s\" on PATH; set RUNNEL_CC or install one (apt-get install gcc)",

@@ -157,6 +157,8 @@ runnel_status rn_call_host(runnel_store *s, runnel_func *f, rn_slot *base, runne
                            runnel_caller *c);
 /* A wasm function's name for backtraces: the name section's, else an export's, else NULL. */
 const char *rn_func_name(const runnel_func *f);
+/* Append a frame to a trap's backtrace (at most 64 are kept). */
+void rn_report_frame(runnel_report *r, uint32_t index, const char *name, uint32_t offset);
 runnel_val rn_slot_to_val(rn_slot s, uint8_t type);
 
 #endif

@@ -47,8 +47,8 @@ static const char macros[] =
     "#define TRAP(k) (c->rt->trap(c, (k)), __builtin_unreachable())\n"
     "#define RELOAD() (M = c->mem->data, MS = c->mem->size)\n"
     "#define POLL() do { if (UNLIKELY(--S->budget < 0)) { c->rt->poll(c); RELOAD(); } } while (0)\n"
-    "#define ENTER(idx) do { if (UNLIKELY(S->depth >= S->max_depth || (uintptr_t)__builtin_frame_address(0) < "
-    "(uintptr_t)S->stack_limit)) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); S->trace[S->depth].inst = c; "
+    "#define ENTER(idx, frame) do { if (UNLIKELY(S->depth >= S->max_depth || (uintptr_t)__builtin_frame_address(0) < "
+    "(uintptr_t)S->stack_limit + (frame))) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); S->trace[S->depth].inst = c; "
     "S->trace[S->depth].func = (idx); S->depth++; } while (0)\n"
     "#define LEAVE() (S->depth--)\n"
     "#define EA(addr, off, n) uint64_t ea_ = (uint64_t)(addr) + (off); "
@@ -906,9 +906,13 @@ static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel
             put(out, "%s " SV, p ? "," : "", SVA(order[li], p));
         put(out, ";\n");
     }
+    /* ENTER checks that the frame fits: at most 16 bytes for each local and stack value, plus room */
+    uint64_t frame = 1024 + 16 * ((uint64_t)t->nparams + fn->nlocals);
+    for (int li = 0; li < NLETTERS; li++)
+        frame += 16 * (uint64_t)f.maxpos[li];
     put(out, "rnx_state *S = c->st;\nuint8_t *M = c->mem->data;\nuint64_t MS = c->mem->size;\n(void)M;\n(void)MS;\n"
-             "ENTER(%" PRIu32 "u);\n",
-        fi);
+             "ENTER(%" PRIu32 "u, %" PRIu64 "u);\n",
+        fi, frame);
     put_bytes(out, body.s ? body.s : "", body.n);
     put(out, "LEAVE();\n");
     if (t->nresults == 1)
