@@ -51,7 +51,8 @@ set(RUNNEL_actor_DESC "runnel's Reflow actors: messages, state, metadata")
 set(RUNNEL_graph_DESC "runnel's flow-based graphs: formats, validation, scheduler, SQLite state")
 set(RUNNEL_serve_DESC "runnel's FBP Network Protocol server over WebSocket")
 
-set(RUNNEL_SUPPORT_SOURCES "${CMAKE_SOURCE_DIR}/src/engine/util.c" "${CMAKE_SOURCE_DIR}/src/engine/fileio.c")
+set(RUNNEL_SUPPORT_SOURCES "${CMAKE_SOURCE_DIR}/src/engine/util.c" "${CMAKE_SOURCE_DIR}/src/engine/fileio.c"
+                           "${CMAKE_SOURCE_DIR}/src/engine/sha256.c")
 
 # Shared libraries must resolve every symbol when linked (a missing rn_ helper fails the build, not the
 # embedder's program). Not under the sanitizers: their runtime is linked into executables only.

@@ -233,7 +233,12 @@ static RNX_NORETURN void fail(rn_native_store *ns, runnel_status st, int kind, c
     longjmp(*ns->jb, 1);
 }
 
-static RNX_NORETURN void rt_trap(rnx_inst *c, int kind) { fail(store_of(c), RUNNEL_TRAP, kind, NULL); }
+static RNX_NORETURN void rt_trap(rnx_inst *c, int kind)
+{
+    if (kind == RNX_UNDEFINED_ELEMENT)
+        fail(store_of(c), RUNNEL_TRAP, RUNNEL_TRAP_TABLE_OOB, strdup("undefined element"));
+    fail(store_of(c), RUNNEL_TRAP, kind, NULL);
+}
 
 static void add_frame(runnel_report *r, const rnx_trace *t)
 {

@@ -81,8 +81,12 @@ typedef struct rnx_inst {
 #define RNX_NORETURN
 #endif
 
+/* call_indirect's index beyond the table: TABLE_OOB, with the spec's words for it, as exec.c reports it */
+#define RNX_UNDEFINED_ELEMENT 0x100
+
 struct rnx_runtime {
-    /* leave the compiled call with a trap of this kind (runnel_trap_kind); never returns */
+    /* leave the compiled call with a trap of this kind (runnel_trap_kind, or RNX_UNDEFINED_ELEMENT);
+       never returns */
     RNX_NORETURN void (*trap)(rnx_inst *c, int kind);
     /* the budget ran out: charge fuel, look at interrupts and the deadline; may suspend or trap */
     void (*poll)(rnx_inst *c);

@@ -28,22 +28,7 @@
 #include <stdint.h>
 
 #include "runnel/engine.h"
-
-/* ---------------------------------------------------------------- SHA-256 */
-
-typedef struct rn_sha256 {
-    uint32_t state[8];
-    uint64_t total;    /* bytes hashed so far */
-    uint8_t block[64]; /* the partial block not yet compressed */
-    size_t fill;       /* bytes in block */
-} rn_sha256;
-
-void rn_sha256_init(rn_sha256 *h);
-void rn_sha256_update(rn_sha256 *h, const void *data, size_t len);
-/* Writes the digest; h must be initialised again before it is reused. */
-void rn_sha256_final(rn_sha256 *h, uint8_t out[32]);
-/* One shot: the digest of data as 64 lowercase hex digits and a NUL. */
-void rn_sha256_hex(const void *data, size_t len, char hex[65]);
+#include "sha256.h"
 
 /* ---------------------------------------------------------------- the cache and the compiler */
 

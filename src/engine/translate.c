@@ -58,7 +58,7 @@ static const char macros[] =
     "#define STORE(MT, addr, off, val) do { EA(addr, off, sizeof(MT)); MT v_ = (MT)(val); "
     "memcpy(M + ea_, &v_, sizeof(MT)); } while (0)\n"
     "#define TRAPPING(call) do { int k_ = (call); if (UNLIKELY(k_)) TRAP(k_); } while (0)\n"
-    "#define GLOBAL(g) (c->globals[g])\n"
+    "#define GLOBAL(g) G##g\n"
     "#define TO_i(x) ((uint64_t)(x))\n"
     "#define TO_j(x) ((uint64_t)(x))\n"
     "#define TO_f(x) ((uint64_t)rn_f32_bits(x))\n"
@@ -80,53 +80,45 @@ typedef struct sbuf {
     bool oom;
 } sbuf;
 
+/* Room for n more bytes and a NUL; false (and b->oom) when there is none. */
+static bool reserve(sbuf *b, size_t n)
+{
+    if (b->oom)
+        return false;
+    if (b->cap - b->n > n)
+        return true;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->n <= n)
+        cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s)
+        return !(b->oom = true);
+    b->s = s;
+    b->cap = cap;
+    return true;
+}
+
 static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(sbuf *b, const char *fmt, ...)
 {
-    if (b->oom)
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (k < 0 || !reserve(b, (size_t)k)) {
+        b->oom = true;
         return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->s && (size_t)k < b->cap - b->n) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->n <= (size_t)k)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
     }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)k;
 }
 
 static void put_bytes(sbuf *b, const char *s, size_t n)
 {
-    if (b->oom)
+    if (!reserve(b, n))
         return;
-    if (b->cap - b->n <= n) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->n <= n)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
     memcpy(b->s + b->n, s, n);
     b->n += n;
     b->s[b->n] = 0;
@@ -194,6 +186,8 @@ typedef struct fx {
     bool dead;
     uint32_t dead_depth;
     uint32_t maxpos[NLETTERS]; /* positions used per letter, for the declarations */
+    uint32_t *globals;         /* the globals the function uses: their objects are loaded once, at entry */
+    uint32_t nglobals, capglobals;
     bool oom;
 } fx;
 
@@ -399,7 +393,7 @@ static void call_indirect(fx *f, uint32_t ti, uint32_t table)
     f->nts--;
     put(f->b,
         "{ rnx_table *t_ = c->tables[%" PRIu32 "]; if (UNLIKELY(si%" PRIu32 " >= t_->size)) "
-        "TRAP(RUNNEL_TRAP_TABLE_OOB); rnx_func *f_ = (rnx_func *)(uintptr_t)t_->elems[si%" PRIu32 "]; "
+        "TRAP(RNX_UNDEFINED_ELEMENT); rnx_func *f_ = (rnx_func *)(uintptr_t)t_->elems[si%" PRIu32 "]; "
         "if (UNLIKELY(!f_)) TRAP(RUNNEL_TRAP_NULL_FUNC); if (UNLIKELY(f_->key != 0x%" PRIx64 "u",
         table, i, i, t->key);
     if (t->key >> 63)
@@ -621,8 +615,28 @@ static void br_table(fx *f, const rn_insn *in)
     put(f->b, "}\n");
 }
 
+/* Note that the function uses global g (GLOBAL(g) is a local copy of c->globals[g], which never changes). */
+static void use_global(fx *f, uint32_t g)
+{
+    for (uint32_t k = 0; k < f->nglobals; k++)
+        if (f->globals[k] == g)
+            return;
+    if (f->nglobals == f->capglobals) {
+        uint32_t cap = f->capglobals ? 2 * f->capglobals : 8;
+        uint32_t *gs = realloc(f->globals, cap * sizeof *gs);
+        if (!gs) {
+            f->oom = true;
+            return;
+        }
+        f->globals = gs;
+        f->capglobals = cap;
+    }
+    f->globals[f->nglobals++] = g;
+}
+
 static void global_get(fx *f, uint32_t g)
 {
+    use_global(f, g);
     uint8_t t = f->m->global_types[g].type;
     uint32_t p = f->nts;
     push(f, t);
@@ -634,6 +648,7 @@ static void global_get(fx *f, uint32_t g)
 
 static void global_set(fx *f, uint32_t g)
 {
+    use_global(f, g);
     uint32_t p = top(f);
     uint8_t t = f->ts[p];
     f->nts--;
@@ -884,6 +899,7 @@ static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel
             free(body.s);
             free(f.ts);
             free(f.cs);
+            free(f.globals);
             return rn_fail(r, RUNNEL_INVALID, fn->body_offset, "function %" PRIu32 ": cannot translate", fi);
         }
         if (f.dead)
@@ -910,6 +926,8 @@ static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel
     uint64_t frame = 1024 + 16 * ((uint64_t)t->nparams + fn->nlocals);
     for (int li = 0; li < NLETTERS; li++)
         frame += 16 * (uint64_t)f.maxpos[li];
+    for (uint32_t k = 0; k < f.nglobals; k++)
+        put(out, "rnx_global *const G%" PRIu32 " = c->globals[%" PRIu32 "];\n", f.globals[k], f.globals[k]);
     put(out, "rnx_state *S = c->st;\nuint8_t *M = c->mem->data;\nuint64_t MS = c->mem->size;\n(void)M;\n(void)MS;\n"
              "ENTER(%" PRIu32 "u, %" PRIu64 "u);\n",
         fi, frame);
@@ -928,6 +946,7 @@ static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel
     free(body.s);
     free(f.ts);
     free(f.cs);
+    free(f.globals);
     return oom ? rn_fail(r, RUNNEL_NOMEM, 0, "out of memory") : RUNNEL_OK;
 }
 

@@ -22,6 +22,7 @@
  * of the parsing, so what the check accepts is what a load parses.
  */
 #include "plugin_impl.h"
+#include "sha256.h"
 
 #include "fileio.h"
 #include "module.h" /* rn_fail */

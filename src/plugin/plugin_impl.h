@@ -136,7 +136,6 @@ runnel_status rn_manifest_parse(rn_manifest *m, const char *json, size_t len, co
 runnel_status rn_manifest_check(rn_manifest *m, const char *json, size_t len, runnel_report *r);
 void rn_manifest_release(rn_manifest *m);
 
-void rn_sha256(const void *data, size_t len, uint8_t out[32]);
 /* GET (or method) a URL into memory with libcurl, at most the input limit (fileio.h, rn_max_input)
    bytes, within fetch's timeouts (NULL: the defaults). */
 runnel_status rn_fetch_url(const char *url, const char *method, const rn_kv *headers, size_t nheaders,

@@ -9,6 +9,7 @@
 #include "plugin_test.h"
 
 #include "plugin_impl.h"
+#include "sha256.h"
 
 static int grow_calls;
 static bool grow_allow = true;

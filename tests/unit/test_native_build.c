@@ -106,7 +106,7 @@ static void test_sha256_vectors(void **state)
     memset(a, 'a', n);
     const char *want = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
     hex_of(a, n, want);
-    rn_sha256 h;
+    rn_sha256_ctx h;
     uint8_t d[32], d2[32];
     rn_sha256_init(&h);
     for (size_t i = 0; i < n; i += 1000)
@@ -127,7 +127,7 @@ static void test_sha256_splits(void **state)
         msg[i] = (uint8_t)(i * 37 + 11);
     /* every length 0..130 (the padding's edge cases at 55, 56, 63, 64, 119, 120), each split at every point */
     for (size_t len = 0; len <= sizeof msg; len++) {
-        rn_sha256 h;
+        rn_sha256_ctx h;
         rn_sha256_init(&h);
         rn_sha256_update(&h, msg, len);
         rn_sha256_final(&h, whole);
@@ -140,7 +140,7 @@ static void test_sha256_splits(void **state)
         }
     }
     /* and byte by byte */
-    rn_sha256 h;
+    rn_sha256_ctx h;
     rn_sha256_init(&h);
     for (size_t i = 0; i < sizeof msg; i++)
         rn_sha256_update(&h, msg + i, 1);
