@@ -1,9 +1,21 @@
 /*
  * sha256.c - SHA-256 from FIPS 180-4 (sections 4.1.2, 4.2.2, 5.1.1, 5.3.3, 6.2); see sha256.h.
+ *
+ * Two block functions: the portable one (about 250 MB/s), and on x86-64 processors with the SHA
+ * extensions (Intel's SHA-NI, every AMD Zen) one with those instructions, several times faster, chosen
+ * at run time. The speed matters because a compiled module's cache key hashes the whole module each
+ * time it is loaded (native_load.c), and Extism plugins are often megabytes.
  */
 #include "sha256.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define RN_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 /* ---------------------------------------------------------------- SHA-256 (FIPS 180-4, 6.2) */
 
@@ -66,6 +78,70 @@ static void compress(uint32_t s[8], const uint8_t *block)
     s[0] += a, s[1] += b, s[2] += c, s[3] += d, s[4] += e, s[5] += f, s[6] += g, s[7] += h;
 }
 
+#if RN_SHA_NI
+/* The SHA extensions work on the state as (A, B, E, F) and (C, D, G, H) in two registers and four
+   message words at a time: sha256msg1 and sha256msg2 make the schedule (6.2.2 step 1), sha256rnds2 does
+   two rounds (step 3). */
+__attribute__((target("sha,sse4.1,ssse3"))) static void blocks_ni(uint32_t s[8], const uint8_t *p, size_t n)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)s), 0xB1);        /* B A D C */
+    __m128i cdgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + 4)), 0x1B); /* H G F E */
+    __m128i abef = _mm_alignr_epi8(t, cdgh, 8);
+    cdgh = _mm_blend_epi16(cdgh, t, 0xF0);
+    for (; n > 0; n--, p += 64) {
+        __m128i abef0 = abef, cdgh0 = cdgh, m[4];
+        for (int g = 0; g < 16; g++) {
+            if (g < 4)
+                m[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g)), bswap);
+            else
+                m[g & 3] = _mm_sha256msg2_epu32(
+                    _mm_add_epi32(_mm_sha256msg1_epu32(m[g & 3], m[(g + 1) & 3]),
+                                  _mm_alignr_epi8(m[(g + 3) & 3], m[(g + 2) & 3], 4)),
+                    m[(g + 3) & 3]);
+            __m128i wk = _mm_add_epi32(m[g & 3], _mm_loadu_si128((const __m128i *)(const void *)(K + 4 * g)));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abef0);
+        cdgh = _mm_add_epi32(cdgh, cdgh0);
+    }
+    t = _mm_shuffle_epi32(abef, 0x1B);
+    cdgh = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)(void *)s, _mm_blend_epi16(t, cdgh, 0xF0));
+    _mm_storeu_si128((__m128i *)(void *)(s + 4), _mm_alignr_epi8(cdgh, t, 8));
+}
+
+static bool have_sha_ni(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
+        return false;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)); /* CPUID.7.0:EBX.SHA */
+}
+#endif
+
+bool rn_sha256_portable;
+
+/* n whole blocks */
+static void blocks(uint32_t s[8], const uint8_t *p, size_t n)
+{
+#if RN_SHA_NI
+    static int ni = -1; /* unknown yet; races write the same value */
+    int use = __atomic_load_n(&ni, __ATOMIC_RELAXED);
+    if (use < 0) {
+        use = have_sha_ni();
+        __atomic_store_n(&ni, use, __ATOMIC_RELAXED);
+    }
+    if (use && !rn_sha256_portable) {
+        blocks_ni(s, p, n);
+        return;
+    }
+#endif
+    for (; n > 0; n--, p += 64)
+        compress(s, p);
+}
+
 void rn_sha256_init(rn_sha256_ctx *h)
 {
     /* 5.3.3: the first 32 bits of the fractional parts of the square roots of the first 8 primes */
@@ -88,11 +164,12 @@ void rn_sha256_update(rn_sha256_ctx *h, const void *data, size_t len)
         h->fill += take, p += take, len -= take;
         if (h->fill < 64)
             return;
-        compress(h->state, h->block);
+        blocks(h->state, h->block, 1);
         h->fill = 0;
     }
-    for (; len >= 64; p += 64, len -= 64)
-        compress(h->state, p);
+    blocks(h->state, p, len / 64);
+    p += len / 64 * 64;
+    len %= 64;
     if (len)
         memcpy(h->block, p, len);
     h->fill = len;

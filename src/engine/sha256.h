@@ -8,6 +8,7 @@
 #ifndef RN_SHA256_H
 #define RN_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@ void rn_sha256_update(rn_sha256_ctx *h, const void *data, size_t len);
 void rn_sha256_final(rn_sha256_ctx *h, uint8_t out[32]);
 /* One shot: the digest of data as 64 lowercase hex digits and a NUL. */
 void rn_sha256_hex(const void *data, size_t len, char hex[65]);
+/* Tests only: true makes every later block use the portable code even where the SHA extensions are. */
+extern bool rn_sha256_portable;
+
 /* One shot: the digest of data. */
 void rn_sha256(const void *data, size_t len, uint8_t out[32]);
 
