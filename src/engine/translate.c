@@ -47,7 +47,7 @@ static const char macros[] =
     "#define TRAP(k) (c->rt->trap(c, (k)), __builtin_unreachable())\n"
     "#define RELOAD() (M = c->mem->data, MS = c->mem->size)\n"
     "#define POLL() do { if (UNLIKELY(--S->budget < 0)) { c->rt->poll(c); RELOAD(); } } while (0)\n"
-    "#define ENTER(idx, frame) do { if (UNLIKELY(S->depth >= S->max_depth || (uintptr_t)__builtin_frame_address(0) < "
+    "#define ENTER(idx, frame) do { char here_; if (UNLIKELY(S->depth >= S->max_depth || (uintptr_t)&here_ < "
     "(uintptr_t)S->stack_limit + (frame))) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); S->trace[S->depth].inst = c; "
     "S->trace[S->depth].func = (idx); S->depth++; } while (0)\n"
     "#define LEAVE() (S->depth--)\n"
