@@ -21,6 +21,20 @@
  * numbers cannot carry them. A v128 is printed as its 16 bytes; compare.mjs treats NaN lanes.
  * The arguments come from argset() below, which diff_v8.mjs reproduces exactly (splitmix64 over K and
  * the parameter's position), so both sides call with the same bits.
+ *
+ *   diff_runnel --tiers [--cache DIR] [--arg-sets N] [--fuel N] [--show] MODULE.wasm...
+ *
+ * runnel's compiling tier against its interpreter (run.sh --tiers; ctest diff_compiled_short): each
+ * module is loaded both ways (runnel_module_new; runnel_module_compile with its cache in DIR), every
+ * export whose parameters and results are numbers or v128 is called in both with the same arguments,
+ * each call on a fresh instance, and the texts of the two calls must be equal byte for byte: logged
+ * values and results with their NaN payloads and signs, a trap's kind and the function index of every
+ * frame, the fuel left, memory 0 and every exported memory and global after the call. Argument set 0
+ * runs with --fuel N (default 10^8); later sets start with 2K-1 units, so that calls run out, are
+ * suspended where they ran out (compared there too), and are resumed with N more. Only a call that
+ * exhausts the stack on either side is not compared (the tiers' stacks differ in size). Each
+ * disagreement is printed with both texts, marked when it lies in NaN signs alone; the last line has
+ * the figures; exit status 1 when anything disagreed.
  */
 #include "runnel/engine.h"
 
@@ -28,15 +42,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { MAX_PARAMS = 64, MAX_RESULTS = 64 };
 
 typedef struct options {
     int arg_sets;
     uint64_t fuel;
+    bool tiers;            /* --tiers: the compiled tier against the interpreter, nothing printed for V8 */
+    const char *cache_dir; /* --cache DIR: the compile cache of --tiers */
+    bool show;             /* --show: print every call's text (the interpreter's) in --tiers */
 } options;
 
 static options opt = {.arg_sets = 3, .fuel = 100000000};
+
+/* Where the canonical text goes: stdout, or (--tiers) one tier's text of one call. */
+static FILE *out;
 
 /* ---------------------------------------------------------------- values */
 
@@ -49,22 +70,22 @@ static bool is_nan64(uint64_t b)
 static void print_val(runnel_val v)
 {
     switch (v.type) {
-    case RUNNEL_TYPE_I32: printf("i32:%08" PRIx32, (uint32_t)v.of.i32); break;
-    case RUNNEL_TYPE_I64: printf("i64:%016" PRIx64, (uint64_t)v.of.i64); break;
+    case RUNNEL_TYPE_I32: fprintf(out, "i32:%08" PRIx32, (uint32_t)v.of.i32); break;
+    case RUNNEL_TYPE_I64: fprintf(out, "i64:%016" PRIx64, (uint64_t)v.of.i64); break;
     case RUNNEL_TYPE_F32:
-        if (is_nan32(v.of.f32_bits))
-            printf("f32:nan");
+        if (is_nan32(v.of.f32_bits) && !opt.tiers) /* between runnel's tiers NaN payloads must agree too */
+            fprintf(out, "f32:nan");
         else
-            printf("f32:%08" PRIx32, v.of.f32_bits);
+            fprintf(out, "f32:%08" PRIx32, v.of.f32_bits);
         break;
     case RUNNEL_TYPE_F64:
-        if (is_nan64(v.of.f64_bits))
-            printf("f64:nan");
+        if (is_nan64(v.of.f64_bits) && !opt.tiers)
+            fprintf(out, "f64:nan");
         else
-            printf("f64:%016" PRIx64, v.of.f64_bits);
+            fprintf(out, "f64:%016" PRIx64, v.of.f64_bits);
         break;
-    case RUNNEL_TYPE_V128: printf("v128:%016" PRIx64 "%016" PRIx64, v.of.v128.hi, v.of.v128.lo); break;
-    default: printf("ref"); break;
+    case RUNNEL_TYPE_V128: fprintf(out, "v128:%016" PRIx64 "%016" PRIx64, v.of.v128.hi, v.of.v128.lo); break;
+    default: fprintf(out, "ref"); break;
     }
 }
 
@@ -118,6 +139,10 @@ static void argset(int k, const runnel_valtype *params, size_t n, runnel_val *ou
             if (is_nan64(v.of.f64_bits))
                 v.of.f64_bits = UINT64_C(0x7ff8000000000000);
             break;
+        case RUNNEL_TYPE_V128: /* --tiers only: JavaScript cannot pass one */
+            v.of.v128.lo = edge ? (pick & 1 ? UINT64_C(0x7fc000007fc00000) : UINT64_C(0x8000000000000000)) : bits;
+            v.of.v128.hi = splitmix(&st);
+            break;
         default: break; /* not called: such exports are skipped */
         }
         out[i] = v;
@@ -167,9 +192,9 @@ static runnel_status log_value(runnel_caller *c, const runnel_slot *args, runnel
     case RUNNEL_TYPE_F64: v.of.f64 = args[0].f64; break;
     default: v.of.v128.lo = args[0].i64, v.of.v128.hi = args[1].i64; break;
     }
-    printf("log ");
+    fprintf(out, "log ");
     print_val(v);
-    printf("\n");
+    fprintf(out, "\n");
     return RUNNEL_OK;
 }
 
@@ -192,7 +217,7 @@ static runnel_linker *make_linker(const runnel_module *m)
         while (known && j < sizeof logs / sizeof logs[0] && strcmp(d.name, logs[j].name) != 0)
             j++;
         if (!known || j == sizeof logs / sizeof logs[0]) {
-            printf("unsupported import %s.%s\n", d.module, d.name);
+            fprintf(out, "unsupported import %s.%s\n", d.module, d.name);
             return NULL;
         }
     }
@@ -219,10 +244,10 @@ static bool callable(const runnel_func *f)
     if (np > MAX_PARAMS || nr > MAX_RESULTS)
         return false;
     for (size_t i = 0; i < np; i++)
-        if (!numeric(runnel_func_param_type(f, i)))
+        if (!numeric(runnel_func_param_type(f, i)) && !(opt.tiers && runnel_func_param_type(f, i) == RUNNEL_TYPE_V128))
             return false;
     for (size_t i = 0; i < nr; i++)
-        if (!numeric(runnel_func_result_type(f, i)))
+        if (!numeric(runnel_func_result_type(f, i)) && !(opt.tiers && runnel_func_result_type(f, i) == RUNNEL_TYPE_V128))
             return false;
     return true;
 }
@@ -230,7 +255,7 @@ static bool callable(const runnel_func *f)
 /* A memory as its non-zero 16-byte rows: compare.mjs can then allow NaN payloads stored in memory. */
 static void print_memory(const char *name, runnel_memory *mem)
 {
-    printf("memory %s %zu\n", name, runnel_memory_size(mem) / RUNNEL_PAGE_SIZE);
+    fprintf(out, "memory %s %zu\n", name, runnel_memory_size(mem) / RUNNEL_PAGE_SIZE);
     const uint8_t *p = runnel_memory_data(mem);
     for (size_t row = 0; row + 16 <= runnel_memory_size(mem); row += 16) {
         size_t i = 0;
@@ -238,16 +263,18 @@ static void print_memory(const char *name, runnel_memory *mem)
             i++;
         if (i == 16)
             continue;
-        printf("mem %08zx ", row);
+        fprintf(out, "mem %08zx ", row);
         for (i = 0; i < 16; i++)
-            printf("%02x", p[row + i]);
-        printf("\n");
+            fprintf(out, "%02x", p[row + i]);
+        fprintf(out, "\n");
     }
 }
 
 /* After a call: the exported memories and globals (what JavaScript can see too), in export order. */
 static void print_state(const runnel_module *m, runnel_instance *inst)
 {
+    if (opt.tiers && runnel_instance_memory(inst, NULL)) /* memory 0 even when not exported */
+        print_memory("<0>", runnel_instance_memory(inst, NULL));
     for (size_t i = 0; i < runnel_module_export_count(m); i++) {
         runnel_export_desc d = runnel_module_export(m, i);
         if (d.kind == RUNNEL_EXTERN_MEMORY)
@@ -255,11 +282,52 @@ static void print_state(const runnel_module *m, runnel_instance *inst)
         if (d.kind != RUNNEL_EXTERN_GLOBAL)
             continue;
         runnel_val v = runnel_global_get(runnel_instance_global(inst, d.name));
-        if (!numeric(v.type))
+        if (!numeric(v.type) && !(opt.tiers && v.type == RUNNEL_TYPE_V128))
             continue;
-        printf("global %s ", d.name);
+        fprintf(out, "global %s ", d.name);
         print_val(v);
-        printf("\n");
+        fprintf(out, "\n");
+    }
+}
+
+/* --tiers: what a call did, exactly: results bit for bit (NaN payloads too), the trap's kind and the
+   function index of every frame, the fuel it used, and on running out of fuel where it stopped, then the
+   same after more fuel and a resume. */
+static void tiers_outcome(runnel_store *s, const runnel_module *m, runnel_instance *inst, runnel_status st,
+                          runnel_report *r, runnel_val *res, size_t nr)
+{
+    for (int resumes = 0;; resumes++) {
+        if (st == RUNNEL_OK) {
+            fprintf(out, "result ok");
+            for (size_t i = 0; i < nr; i++) {
+                fprintf(out, " ");
+                print_val(res[i]);
+            }
+            fprintf(out, "\n");
+        } else if (st == RUNNEL_TRAP && r->trap == RUNNEL_TRAP_STACK_EXHAUSTED) {
+            fprintf(out, "result exhausted stack\n"); /* each tier has its own depth: not compared */
+        } else if (st == RUNNEL_TRAP) {
+            fprintf(out, "result trap %s frames", runnel_trap_message(r->trap));
+            for (size_t i = 0; i < r->nframes; i++)
+                fprintf(out, " %" PRIu32, r->frames[i].func_index);
+            fprintf(out, "\n");
+        } else if (st == RUNNEL_SUSPENDED) {
+            fprintf(out, "result suspended %s\n", runnel_trap_message(r->trap));
+        } else {
+            fprintf(out, "result error %s\n", runnel_status_name(st));
+        }
+        fprintf(out, "fuel left %" PRIu64 "\n", runnel_store_fuel(s));
+        print_state(m, inst);
+        if (st != RUNNEL_SUSPENDED)
+            return;
+        if (resumes == 1) { /* twice out of fuel: give up */
+            runnel_abandon(s);
+            return;
+        }
+        runnel_store_add_fuel(s, opt.fuel);
+        runnel_report_clear(r);
+        fprintf(out, "resume\n");
+        st = runnel_resume(s, res, nr, r);
     }
 }
 
@@ -271,7 +339,7 @@ static void call_one(const runnel_module *m, const runnel_linker *l, const char 
     runnel_instance *inst = s ? runnel_instantiate(s, m, l, &r) : NULL;
     runnel_func *f = inst ? runnel_instance_func(inst, name) : NULL;
     if (!f) {
-        printf("call %s #%d: no instance (%s)\n", name, k, r.message ? r.message : "out of memory");
+        fprintf(out, "call %s #%d: no instance (%s)\n", name, k, r.message ? r.message : "out of memory");
         goto done;
     }
     size_t np = runnel_func_param_count(f), nr = runnel_func_result_count(f);
@@ -280,29 +348,35 @@ static void call_one(const runnel_module *m, const runnel_linker *l, const char 
     for (size_t i = 0; i < np; i++)
         types[i] = runnel_func_param_type(f, i);
     argset(k, types, np, args);
-    printf("call %s #%d", name, k);
+    fprintf(out, "call %s #%d", name, k);
     for (size_t i = 0; i < np; i++) {
-        printf(" ");
+        fprintf(out, " ");
         print_val(args[i]);
     }
-    printf("\n");
-    runnel_store_set_fuel(s, opt.fuel);
+    fprintf(out, "\n");
+    /* --tiers: argument sets after the first start with little fuel (2k - 1 units: 1, 3, ...), so that calls run
+       out, suspend where they ran out, and are resumed with opt.fuel more */
+    runnel_store_set_fuel(s, opt.tiers && k > 0 ? 2 * (uint64_t)k - 1 : opt.fuel);
     runnel_status st = runnel_call(f, args, np, res, nr, &r);
+    if (opt.tiers) {
+        tiers_outcome(s, m, inst, st, &r, res, nr);
+        goto done;
+    }
     if (st == RUNNEL_OK) {
-        printf("result ok");
+        fprintf(out, "result ok");
         for (size_t i = 0; i < nr; i++) {
-            printf(" ");
+            fprintf(out, " ");
             print_val(res[i]);
         }
-        printf("\n");
+        fprintf(out, "\n");
     } else if (st == RUNNEL_SUSPENDED || (st == RUNNEL_TRAP && r.trap == RUNNEL_TRAP_STACK_EXHAUSTED)) {
         if (st == RUNNEL_SUSPENDED)
             runnel_abandon(s);
-        printf("result exhausted %s\n", st == RUNNEL_SUSPENDED ? "fuel" : "stack");
+        fprintf(out, "result exhausted %s\n", st == RUNNEL_SUSPENDED ? "fuel" : "stack");
     } else if (st == RUNNEL_TRAP) {
-        printf("result trap %s\n", trap_name(&r));
+        fprintf(out, "result trap %s\n", trap_name(&r));
     } else {
-        printf("result error %s: %s\n", runnel_status_name(st), r.message ? r.message : "");
+        fprintf(out, "result error %s: %s\n", runnel_status_name(st), r.message ? r.message : "");
     }
     print_state(m, inst);
 done:
@@ -338,13 +412,13 @@ static uint8_t *read_file(const char *path, size_t *len)
 static void run_module(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    printf("module %s\n", slash ? slash + 1 : path);
+    fprintf(out, "module %s\n", slash ? slash + 1 : path);
     size_t len = 0;
     uint8_t *bytes = read_file(path, &len);
     runnel_report r = {0};
     runnel_module *m = bytes ? runnel_module_new(bytes, len, &r) : NULL;
     if (!m) {
-        printf("compile error\n");
+        fprintf(out, "compile error\n");
         fprintf(stderr, "diff_runnel: %s: %s\n", path, r.message ? r.message : "cannot read it");
         runnel_report_clear(&r);
         free(bytes);
@@ -355,15 +429,15 @@ static void run_module(const char *path)
     runnel_store *s = l ? runnel_store_new(NULL) : NULL;
     runnel_instance *inst = s ? runnel_instantiate(s, m, l, &r) : NULL;
     if (l && s && !inst)
-        printf("instantiate trap %s\n", r.status == RUNNEL_TRAP ? trap_name(&r) : runnel_status_name(r.status));
+        fprintf(out, "instantiate trap %s\n", r.status == RUNNEL_TRAP ? trap_name(&r) : runnel_status_name(r.status));
     if (inst) {
-        printf("instantiate ok\n");
+        fprintf(out, "instantiate ok\n");
         for (size_t i = 0; i < runnel_module_export_count(m); i++) {
             runnel_export_desc d = runnel_module_export(m, i);
             if (d.kind != RUNNEL_EXTERN_FUNC)
                 continue;
             if (!callable(runnel_instance_func(inst, d.name))) {
-                printf("skip %s\n", d.name);
+                fprintf(out, "skip %s\n", d.name);
                 continue;
             }
             for (int k = 0; k < opt.arg_sets; k++)
@@ -378,20 +452,237 @@ static void run_module(const char *path)
     cur_bytes = NULL, cur_len = 0;
 }
 
+/* ---------------------------------------------------------------- --tiers */
+
+/* The figures of a --tiers run. */
+static struct {
+    unsigned long modules, invalid, unsupported, exports, skipped, calls, traps, suspended, exhausted, disagree, nan_sign;
+    double compile_s;
+} tally;
+
+static char *text_of(FILE *f, char **buf)
+{
+    fclose(f);
+    return *buf;
+}
+
+static void show(const char *what, const char *text)
+{
+    size_t n = strlen(text);
+    printf("--- %s%s\n%.*s%s", what, n > 6000 ? " (first 6000 bytes)" : "", (int)(n > 6000 ? 6000 : n), text,
+           n && text[n > 6000 ? 5999 : n - 1] == '\n' ? "" : "\n");
+}
+
+/* Is the hex number h (n digits) a NaN of that width (8: f32, 16: f64)? */
+static bool hex_nan(const char *h, int n)
+{
+    char buf[17];
+    memcpy(buf, h, (size_t)n);
+    buf[n] = 0;
+    uint64_t v = strtoull(buf, NULL, 16);
+    return n == 8 ? is_nan32((uint32_t)v) : is_nan64(v);
+}
+
+/* Do two texts differ only in the signs of NaNs? Line by line, hex digit by hex digit: every difference
+   is the top bit of a 32- or 64-bit value (an f32/f64, an i32/i64 reinterpreted, a v128 lane, a float
+   stored in memory: then any byte differing by 0x80 alone) that is a NaN on both sides. The nature of
+   most disagreements found so far; counted apart so that a new kind stands out. */
+static bool nan_sign_only(const char *a, const char *b)
+{
+    if (strlen(a) != strlen(b))
+        return false;
+    for (size_t i = 0; a[i]; i++) {
+        if (a[i] == b[i])
+            continue;
+        /* the start of the hex run this digit is in, and the line's kind */
+        size_t st = i;
+        while (st > 0 && strchr("0123456789abcdef", a[st - 1]))
+            st--;
+        size_t ln = st;
+        while (ln > 0 && a[ln - 1] != '\n')
+            ln--;
+        size_t run = st;
+        while (a[run] && strchr("0123456789abcdef", a[run]))
+            run++;
+        int x = (strchr("0123456789abcdef", a[i]) - "0123456789abcdef") ^ (strchr("0123456789abcdef", b[i]) - "0123456789abcdef");
+        if (strncmp(a + ln, "mem ", 4) == 0) {
+            if (x != 8 || (i - st) % 2 != 0) /* the top bit of a byte */
+                return false;
+            continue;
+        }
+        size_t len = run - st, off = i - st;
+        int w = len == 8 ? 8 : len == 16 ? 16 : len == 32 ? 0 : -1;
+        if (w < 0 || x != 8)
+            return false;
+        if (w == 0) /* v128: a lane of 32 or 64 bits whose top digit this is */
+            w = off % 16 == 0 && hex_nan(a + i, 16) && hex_nan(b + i, 16) ? 16 : 8;
+        if (off % (size_t)w != 0 || !hex_nan(a + i, w) || !hex_nan(b + i, w))
+            return false;
+    }
+    return true;
+}
+
+/* Run one call (or the instantiation, name NULL) in both tiers and compare their texts. */
+static void tiers_compare(const char *path, const runnel_module *mi, const runnel_module *mc, const runnel_linker *l,
+                          const char *name, int k)
+{
+    char *bi = NULL, *bc = NULL;
+    size_t ni = 0, nc = 0;
+    const runnel_module *ms[2] = {mi, mc};
+    FILE *fs[2] = {open_memstream(&bi, &ni), open_memstream(&bc, &nc)};
+    if (!fs[0] || !fs[1]) {
+        fprintf(stderr, "diff_runnel: out of memory\n");
+        exit(2);
+    }
+    for (int t = 0; t < 2; t++) {
+        out = fs[t];
+        if (name) {
+            call_one(ms[t], l, name, k);
+        } else {
+            runnel_store *s = runnel_store_new(NULL);
+            runnel_report r = {0};
+            runnel_instance *inst = runnel_instantiate(s, ms[t], l, &r);
+            if (inst) {
+                fprintf(out, "instantiate ok\n");
+                print_state(ms[t], inst);
+            } else {
+                fprintf(out, "instantiate %s %s frames", runnel_status_name(r.status), runnel_trap_message(r.trap));
+                for (size_t i = 0; i < r.nframes; i++)
+                    fprintf(out, " %" PRIu32, r.frames[i].func_index);
+                fprintf(out, "\n");
+            }
+            runnel_report_clear(&r);
+            runnel_store_free(s);
+        }
+    }
+    out = stdout;
+    text_of(fs[0], &bi), text_of(fs[1], &bc);
+    if (name) {
+        tally.calls++;
+        tally.traps += strstr(bi, "\nresult trap ") != NULL;
+        tally.suspended += strstr(bi, "\nresult suspended ") != NULL;
+    }
+    if (opt.show)
+        fputs(bi, stdout);
+    if (strstr(bi, "\nresult exhausted stack") || strstr(bc, "\nresult exhausted stack")) {
+        tally.exhausted++; /* each tier has its own depth limit in bytes: not compared */
+    } else if (strcmp(bi, bc) != 0) {
+        tally.disagree++;
+        bool sign = nan_sign_only(bi, bc);
+        tally.nan_sign += sign;
+        printf("DISAGREEMENT %s %s #%d%s\n", path, name ? name : "(instantiation)", k, sign ? " (NaN signs only)" : "");
+        show("interpreter", bi);
+        show("compiled", bc);
+    }
+    free(bi);
+    free(bc);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void tiers_module(const char *path)
+{
+    tally.modules++;
+    size_t len = 0;
+    uint8_t *bytes = read_file(path, &len);
+    runnel_report r = {0}, rc = {0};
+    runnel_module *mi = bytes ? runnel_module_new(bytes, len, &r) : NULL;
+    runnel_compile_options co = RUNNEL_OPTIONS_INIT(runnel_compile_options);
+    co.cache_dir = opt.cache_dir;
+    co.jobs = 1; /* run.sh runs one process per core */
+    double t0 = now_s();
+    runnel_module *mc = bytes ? runnel_module_compile(bytes, len, &co, &rc) : NULL;
+    tally.compile_s += now_s() - t0;
+    if (mc && !runnel_module_is_compiled(mc)) {
+        fprintf(stderr, "diff_runnel: %s: runnel_module_compile gave a module that is not compiled\n", path);
+        exit(2);
+    }
+    if (!mi || !mc) {
+        if (mi || mc || r.status != rc.status) {
+            tally.disagree++;
+            printf("DISAGREEMENT %s: interpreter %s (%s), compiled %s (%s)\n", path, mi ? "ok" : runnel_status_name(r.status),
+                   r.message ? r.message : "", mc ? "ok" : runnel_status_name(rc.status), rc.message ? rc.message : "");
+        } else {
+            tally.invalid++;
+        }
+        goto done;
+    }
+    cur_bytes = bytes, cur_len = len;
+    char *sink = NULL;
+    size_t nsink = 0;
+    out = open_memstream(&sink, &nsink);
+    runnel_linker *l = out ? make_linker(mi) : NULL;
+    if (out)
+        fclose(out);
+    free(sink);
+    out = stdout;
+    if (!l) {
+        tally.unsupported++;
+        goto done;
+    }
+    tiers_compare(path, mi, mc, l, NULL, 0);
+    runnel_store *s = runnel_store_new(NULL);
+    runnel_instance *inst = s ? runnel_instantiate(s, mi, l, &r) : NULL;
+    for (size_t i = 0; inst && i < runnel_module_export_count(mi); i++) {
+        runnel_export_desc d = runnel_module_export(mi, i);
+        if (d.kind != RUNNEL_EXTERN_FUNC)
+            continue;
+        if (!callable(runnel_instance_func(inst, d.name))) {
+            tally.skipped++;
+            continue;
+        }
+        tally.exports++;
+        for (int k = 0; k < opt.arg_sets; k++)
+            tiers_compare(path, mi, mc, l, d.name, k);
+    }
+    runnel_store_free(s);
+    runnel_linker_free(l);
+done:
+    fflush(stdout);
+    runnel_report_clear(&r);
+    runnel_report_clear(&rc);
+    runnel_module_free(mi);
+    runnel_module_free(mc);
+    free(bytes);
+    cur_bytes = NULL, cur_len = 0;
+}
+
 int main(int argc, char **argv)
 {
+    out = stdout;
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--arg-sets") == 0 && i + 1 < argc)
             opt.arg_sets = atoi(argv[++i]);
         else if (strcmp(argv[i], "--fuel") == 0 && i + 1 < argc)
             opt.fuel = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--tiers") == 0)
+            opt.tiers = true;
+        else if (strcmp(argv[i], "--show") == 0)
+            opt.show = true;
+        else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
+            opt.cache_dir = argv[++i];
         else
             break;
     }
     if (i >= argc || opt.arg_sets < 1 || opt.arg_sets > 100 || opt.fuel == 0) {
-        fprintf(stderr, "usage: diff_runnel [--arg-sets N (1..100)] [--fuel N] MODULE.wasm...\n");
+        fprintf(stderr, "usage: diff_runnel [--arg-sets N (1..100)] [--fuel N] [--tiers [--cache DIR]] MODULE.wasm...\n");
         return 2;
+    }
+    if (opt.tiers) {
+        for (; i < argc; i++)
+            tiers_module(argv[i]);
+        printf("tiers: %lu modules (%lu invalid, %lu with other imports), %lu exports called (%lu skipped), "
+               "%lu calls (%lu traps, %lu out of fuel and resumed, %lu stack exhausted, not compared), "
+               "%lu disagreements (%lu of them in NaN signs only); compiling took %.1f s\n",
+               tally.modules, tally.invalid, tally.unsupported, tally.exports, tally.skipped, tally.calls, tally.traps,
+               tally.suspended, tally.exhausted, tally.disagree, tally.nan_sign, tally.compile_s);
+        return tally.disagree ? 1 : 0;
     }
     for (; i < argc; i++) {
         run_module(argv[i]);
