@@ -835,6 +835,116 @@ static void test_thread_timeout(void **state)
     pair_free(&p);
 }
 
+/* Stores on several threads at once, each running compiled code that runs out of fuel, is resumed,
+   traps and is interrupted: every store has its own stack and state (TSan: no race). */
+typedef struct worker {
+    runnel_module *m;
+    int id, ok;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    runnel_store *s = runnel_store_new(NULL);
+    runnel_report r = {0};
+    runnel_instance *i = runnel_instantiate(s, w->m, NULL, &r);
+    runnel_func *f = i ? runnel_instance_func(i, "count") : NULL;
+    int good = f != NULL;
+    for (int round = 0; good && round < 20; round++) {
+        runnel_val a = RUNNEL_I32(2000 + w->id), res[1];
+        runnel_store_set_fuel(s, 100 + (uint64_t)round * 37);
+        good = runnel_call(f, &a, 1, res, 1, &r) == RUNNEL_SUSPENDED && r.trap == RUNNEL_TRAP_OUT_OF_FUEL;
+        runnel_report_clear(&r);
+        runnel_store_add_fuel(s, 100000);
+        good = good && runnel_resume(s, res, 1, &r) == RUNNEL_OK && res[0].of.i32 == 2000 + w->id;
+        runnel_report_clear(&r);
+        good = good && runnel_store_fuel(s) == 100 + (uint64_t)round * 37 + 100000 - 2 * (uint64_t)(2000 + w->id);
+    }
+    runnel_report_clear(&r);
+    runnel_store_free(s);
+    w->ok = good;
+    return NULL;
+}
+
+static void test_thread_stores_in_parallel(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    pair p = pair_of(fuel_wat);
+    for (int t = 0; t < 2; t++) {
+        worker w[4];
+        pthread_t th[4];
+        for (int k = 0; k < 4; k++) {
+            w[k] = (worker){p.m[t], k, 0};
+            assert_int_equal(pthread_create(&th[k], NULL, work, &w[k]), 0);
+        }
+        for (int k = 0; k < 4; k++) {
+            assert_int_equal(pthread_join(th[k], NULL), 0);
+            assert_true(w[k].ok);
+        }
+    }
+    pair_free(&p);
+}
+
+/* A host function that waits until the call is interrupted (runnel_caller_interrupted, by the store's
+   timeout): the call is suspended at the next poll after the host function returns, in both tiers at
+   the same point (the global written just after the host call, before the loop). */
+static runnel_status host_wait(runnel_caller *c, const runnel_slot *args, runnel_slot *res, void *user)
+{
+    (void)args, (void)user;
+    double t0 = now_ms();
+    while (!runnel_caller_interrupted(c) && now_ms() - t0 < 5000) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    res[0].i32 = runnel_caller_interrupted(c);
+    return RUNNEL_OK;
+}
+
+static void test_thread_host_waits_for_timeout(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    pair p = pair_of("(module (import \"env\" \"wait\" (func $wait (param i32) (result i32)))\n"
+                     "  (global $g (export \"g\") (mut i32) (i32.const 0))\n"
+                     "  (global $n (export \"n\") (mut i32) (i32.const 0))\n"
+                     "  (func (export \"go\") (result i32)\n"
+                     "    (global.set $g (call $wait (i32.const 0)))\n"
+                     "    (loop $l (global.set $n (i32.add (global.get $n) (i32.const 1)))\n"
+                     "      (br_if $l (i32.lt_u (global.get $n) (i32.const 1000))))\n"
+                     "    (global.get $n)))");
+    int32_t g[2], n[2];
+    for (int t = 0; t < 2; t++) {
+        runnel_linker *l = runnel_linker_new();
+        assert_int_equal(runnel_linker_define_func(l, "env", "wait", "i", "i", host_wait, NULL, NULL), RUNNEL_OK);
+        runnel_store *s = runnel_store_new(NULL);
+        runnel_instance *i = inst_of(s, p.m[t], l);
+        runnel_store_set_timeout(s, 50);
+        double t0 = now_ms();
+        outcome o = call(i, "go", NULL, 0);
+        double took = now_ms() - t0;
+        g[t] = runnel_global_get(runnel_instance_global(i, "g")).of.i32;
+        n[t] = runnel_global_get(runnel_instance_global(i, "n")).of.i32;
+        print_message("%s: %s %s after %.0f ms, g %d, n %d\n", t ? "compiled" : "interpreted", runnel_status_name(o.st),
+                      runnel_trap_message(o.trap), took, g[t], n[t]);
+        assert_int_equal(o.st, RUNNEL_SUSPENDED);
+        assert_int_equal(o.trap, RUNNEL_TRAP_INTERRUPTED);
+        assert_true(took < 2000);
+        runnel_store_set_timeout(s, 0);
+        runnel_val res[1];
+        runnel_report r = {0};
+        assert_int_equal(runnel_resume(s, res, 1, &r), RUNNEL_OK);
+        assert_int_equal(res[0].of.i32, 1000);
+        runnel_report_clear(&r);
+        runnel_store_free(s);
+        runnel_linker_free(l);
+    }
+    assert_int_equal(g[0], 1);
+    assert_int_equal(g[1], 1);
+    assert_int_equal(n[0], n[1]);
+    pair_free(&p);
+}
+
 /* ---------------------------------------------------------------- host functions */
 
 static const char *host_wat =
@@ -1103,6 +1213,151 @@ static void test_host_table_and_thread_interrupt_nested(void **state)
         runnel_linker_free(l);
     }
     pair_free(&p);
+}
+
+/* An interpreted instance's host function calls a compiled instance's export (compiled code entered
+   under the interpreter, not suspendable): results, fuel, out of fuel as a trap; afterwards a top-level
+   compiled call suspends and resumes as usual. Compared with the same run all interpreted. */
+typedef struct cross_ctx {
+    runnel_instance *callee;
+    runnel_status st;
+    runnel_trap_kind trap;
+} cross_ctx;
+
+static runnel_status host_cross(runnel_caller *c, const runnel_slot *args, runnel_slot *res, void *user)
+{
+    cross_ctx *x = user;
+    runnel_val a = RUNNEL_I32(args[0].i32), out[1] = {{0}};
+    runnel_report r = {0};
+    x->st = runnel_call(fn(x->callee, "count"), &a, 1, out, 1, &r);
+    x->trap = r.trap;
+    runnel_report_clear(&r);
+    if (x->st != RUNNEL_OK)
+        return runnel_caller_trap(c, "callee: %s", runnel_status_name(x->st));
+    res[0].i32 = (uint32_t)out[0].of.i32;
+    return RUNNEL_OK;
+}
+
+/* ENGINE BUG (known): fuel wraps around when a host function's nested call uses fuel and the outer
+   call then runs out: caller go(3000) (its own loop: 2999 units) calls through a host function the
+   callee count(3000) (6000 units) with 7000 units of fuel. It should be suspended out of fuel; it
+   completes and leaves 18446744073709549617 units (7000 - 8999, wrapped: unlimited from then on).
+   With the caller interpreted (exec.c), whatever the callee's tier; with the caller compiled the call
+   is suspended with 0 left, as it should be. */
+static uint64_t nested_fuel_left(const runnel_module *caller_m, const runnel_module *callee_m, runnel_status *st)
+{
+    runnel_store *s = runnel_store_new(NULL);
+    cross_ctx x = {0};
+    x.callee = inst_of(s, callee_m, NULL);
+    runnel_linker *l = runnel_linker_new();
+    assert_int_equal(runnel_linker_define_func(l, "env", "cross", "i", "i", host_cross, &x, NULL), RUNNEL_OK);
+    runnel_instance *ci = inst_of(s, caller_m, l);
+    runnel_store_set_fuel(s, 7000);
+    runnel_val a = RUNNEL_I32(3000), res[1];
+    runnel_report r = {0};
+    *st = runnel_call(fn(ci, "go"), &a, 1, res, 1, &r);
+    runnel_report_clear(&r);
+    uint64_t left = runnel_store_fuel(s);
+    if (*st == RUNNEL_SUSPENDED)
+        runnel_abandon(s);
+    runnel_store_free(s);
+    runnel_linker_free(l);
+    return left;
+}
+
+static const char *cross_caller_wat =
+    "(module (import \"env\" \"cross\" (func $x (param i32) (result i32)))\n"
+    "  (func (export \"go\") (param i32) (result i32) (local i32)\n"
+    "    (local.set 1 (call $x (local.get 0)))\n"
+    "    (loop $l (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if $l (local.get 0)))\n"
+    "    (local.get 1)))";
+
+static void test_bug_fuel_wraps_after_nested_call(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    pair callee = pair_of(fuel_wat), caller = pair_of(cross_caller_wat);
+    bool bad = false;
+    for (int tc = 0; tc < 2; tc++)
+        for (int te = 0; te < 2; te++) {
+            runnel_status st;
+            uint64_t left = nested_fuel_left(caller.m[tc], callee.m[te], &st);
+            print_message("caller %s, callee %s: %s, %" PRIu64 " left\n", tc ? "compiled" : "interpreted",
+                          te ? "compiled" : "interpreted", runnel_status_name(st), left);
+            bad |= st != RUNNEL_SUSPENDED || left != 0;
+        }
+    assert_false(bad);
+    pair_free(&callee);
+    pair_free(&caller);
+}
+
+static void test_fuel_compiled_under_interpreter(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    pair callee = pair_of(fuel_wat);
+    pair caller = pair_of("(module (import \"env\" \"cross\" (func $x (param i32) (result i32)))\n"
+                          "  (func (export \"go\") (param i32) (result i32) (local i32)\n"
+                          "    (local.set 1 (call $x (local.get 0)))\n"
+                          "    (loop $l (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if $l (local.get 0)))\n"
+                          "    (local.get 1))\n"
+                          "  (func (export \"go2\") (param i32) (result i32) (local i32)\n"
+                          "    (local.set 1 (local.get 0))\n"
+                          "    (loop $l (local.set 1 (i32.sub (local.get 1) (i32.const 1))) (br_if $l (local.get 1)))\n"
+                          "    (call $x (local.get 0))))");
+    uint64_t used[2], suspended_at[2];
+    for (int t = 0; t < 2; t++) {
+        runnel_store *s = runnel_store_new(NULL);
+        cross_ctx x = {0};
+        x.callee = inst_of(s, callee.m[t], NULL);
+        runnel_linker *l = runnel_linker_new();
+        assert_int_equal(runnel_linker_define_func(l, "env", "cross", "i", "i", host_cross, &x, NULL), RUNNEL_OK);
+        runnel_instance *ci = inst_of(s, caller.m[0], l); /* the caller: always interpreted */
+        runnel_store_set_fuel(s, 100000);
+        runnel_val a = RUNNEL_I32(3000);
+        outcome o = call(ci, "go", &a, 1);
+        assert_int_equal(o.st, RUNNEL_OK);
+        assert_int_equal(o.res[0].of.i32, 3000);
+        used[t] = 100000 - runnel_store_fuel(s);
+        print_message("%s callee: go(3000) used %" PRIu64 "\n", t ? "compiled" : "interpreted", used[t]);
+        /* out of fuel inside the callee: a trap there, a host trap here, nothing suspended */
+        runnel_store_set_fuel(s, 1000);
+        o = call(ci, "go", &a, 1);
+        assert_int_equal(x.st, RUNNEL_TRAP);
+        assert_int_equal(x.trap, RUNNEL_TRAP_OUT_OF_FUEL);
+        assert_int_equal(o.st, RUNNEL_TRAP);
+        assert_int_equal(o.trap, RUNNEL_TRAP_HOST);
+        assert_false(runnel_store_suspended(s));
+        /* out of fuel in the caller's loop before it calls: suspended (the caller is top level), and
+           after the resume the callee runs under it */
+        runnel_store_set_fuel(s, 2000);
+        runnel_val res[1];
+        runnel_report r = {0};
+        assert_int_equal(runnel_global_set(runnel_instance_global(x.callee, "iters"), RUNNEL_I32(-1)), RUNNEL_OK);
+        assert_int_equal(runnel_call(fn(ci, "go2"), &a, 1, res, 1, &r), RUNNEL_SUSPENDED);
+        runnel_report_clear(&r);
+        assert_int_equal(runnel_global_get(runnel_instance_global(x.callee, "iters")).of.i32, -1); /* not called yet */
+        runnel_store_add_fuel(s, 100000);
+        assert_int_equal(runnel_resume(s, res, 1, &r), RUNNEL_OK);
+        assert_int_equal(res[0].of.i32, 3000);
+        runnel_report_clear(&r);
+        suspended_at[t] = runnel_store_fuel(s);
+        /* then the compiled instance at top level: suspends and resumes */
+        runnel_store_set_fuel(s, 10);
+        assert_int_equal(runnel_call(fn(x.callee, "count"), &a, 1, res, 1, &r), RUNNEL_SUSPENDED);
+        runnel_report_clear(&r);
+        runnel_store_add_fuel(s, 10000);
+        assert_int_equal(runnel_resume(s, res, 1, &r), RUNNEL_OK);
+        assert_int_equal(res[0].of.i32, 3000);
+        runnel_report_clear(&r);
+        runnel_store_free(s);
+        runnel_linker_free(l);
+    }
+    print_message("fuel used %" PRIu64 " / %" PRIu64 "\n", used[0], used[1]);
+    assert_int_equal(used[0], used[1]);
+    assert_int_equal(suspended_at[0], suspended_at[1]);
+    pair_free(&callee);
+    pair_free(&caller);
 }
 
 /* ---------------------------------------------------------------- memories and tables */
@@ -1965,7 +2220,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stack_exhaustion_deep),
         cmocka_unit_test(test_start_trap),
         cmocka_unit_test(test_host_recursion_compiled),
-        cmocka_unit_test(test_bug_host_recursion_interpreted),
         cmocka_unit_test(test_fuel_exact),
         cmocka_unit_test(test_fuel_suspend_resume),
         cmocka_unit_test(test_fuel_abandon),
@@ -1973,9 +2227,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_thread_interrupt),
         cmocka_unit_test(test_thread_interrupt_before_call),
         cmocka_unit_test(test_thread_timeout),
+        cmocka_unit_test(test_thread_stores_in_parallel),
+        cmocka_unit_test(test_thread_host_waits_for_timeout),
         cmocka_unit_test(test_host_nested),
         cmocka_unit_test(test_host_trap_and_exit),
         cmocka_unit_test(test_fuel_nested_traps),
+        cmocka_unit_test(test_fuel_compiled_under_interpreter),
+        cmocka_unit_test(test_bug_fuel_wraps_after_nested_call),
         cmocka_unit_test(test_host_table_and_thread_interrupt_nested),
         cmocka_unit_test(test_memory_grow_limits),
         cmocka_unit_test(test_memory_grow_midway),
@@ -1992,6 +2250,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_artifact_round_trip),
         cmocka_unit_test(test_no_such_compiler),
         cmocka_unit_test(test_translate_compiles),
+        cmocka_unit_test(test_bug_host_recursion_interpreted), /* last: it crashes the process */
     };
     /* the arguments, if any, are glob patterns: only the tests that match one of them run */
     struct CMUnitTest tests[sizeof all / sizeof all[0]];
@@ -1999,7 +2258,7 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
         bool take = argc < 2 && !strstr(all[k].name, "_bug_"); /* known engine bugs: native_known_bugs */
         for (int a = 1; a < argc && !take; a++)
-            take = fnmatch(argv[a], all[k].name, 0) == 0;
+            take = fnmatch(argv[a], all[k].name, 0) == 0 && (strstr(argv[a], "_bug_") || !strstr(all[k].name, "_bug_"));
         if (take)
             tests[n++] = all[k];
     }
