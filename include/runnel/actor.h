@@ -200,6 +200,11 @@ typedef struct runnel_actor_options {
                                 outputs must always use declared ports. */
     bool skip_config_check;  /* do not check config against config_schema (for inspection) */
     bool no_config_defaults; /* do not fill in config_schema defaults the config lacks */
+    /* The compiling tier: runnel_plugin_options' compiled and compile, passed to the actor's plugin
+       (docs/compiling.md). Like stack_bytes they belong to the compiled plugin: runnel_actor_spawn keeps
+       the proto's and ignores these. compile is used only during runnel_actor_new, never kept. */
+    bool compiled;
+    const runnel_compile_options *compile;
 } runnel_actor_options;
 
 /* An actor is used by one thread at a time (as an actor processes one message at a time); different

@@ -272,6 +272,12 @@ typedef struct runnel_network_options {
     runnel_network_edge_fn on_edge;   /* optional: every delivery */
     void *user;
     FILE *log;               /* where reloads and other notices go; NULL = stderr */
+    /* The compiling tier: every .wasm component is compiled to native code (runnel_actor_options'
+       compiled and compile; docs/compiling.md), when the network is made and when --watch reloads one.
+       compile (NULL = the defaults) is copied, its strings too; its progress callback may be called from
+       the thread that reloads components, so it must stay callable until runnel_network_free. */
+    bool compiled;
+    const runnel_compile_options *compile;
 } runnel_network_options;
 
 #define RUNNEL_NETWORK_DEFAULT_QUEUE 64u

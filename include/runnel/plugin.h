@@ -145,6 +145,13 @@ typedef struct runnel_plugin_options {
     uint64_t fetch_timeout_ms;       /* ... and the whole fetch this long; 0 = 60,000 */
     uint32_t stack_bytes;            /* the engine's value stack per instance (runnel_config); 0 = 1 MiB */
     uint32_t max_call_depth;         /* nested wasm calls before "call stack exhausted"; 0 = 10,000 */
+    /* The compiling tier (runnel/engine.h, docs/compiling.md): with compiled, every module of the plugin
+       is made by runnel_module_compile (native code, from the compile cache or built by the system C
+       compiler) instead of runnel_module_new; a compiler that cannot be run fails the plugin
+       (RUNNEL_TOOL). compile: the compiler, flags, cache and progress callback; NULL = the defaults. It
+       is used only while the plugin is compiled (runnel_compiled_plugin_new), never kept. */
+    bool compiled;
+    const runnel_compile_options *compile;
 } runnel_plugin_options;
 
 /* Compiles a plugin from a JSON manifest (see docs/plugins.md) or, when the bytes start with the wasm

@@ -318,6 +318,8 @@ runnel_actor *runnel_actor_new(const void *wasm, size_t len, const runnel_actor_
     po.fuel = o->fuel == RUNNEL_ACTOR_UNLIMITED ? 0 : o->fuel;
     po.stack_bytes = o->stack_bytes;
     po.max_call_depth = o->max_call_depth;
+    po.compiled = o->compiled;
+    po.compile = o->compile;
     po.functions = rn_actor_host_functions(a->abi, &po.nfunctions);
     a->compiled = runnel_compiled_plugin_new(wasm, len, &po, r);
     if (!a->compiled || fresh_plugin(a, o, r) != RUNNEL_OK)

@@ -116,6 +116,82 @@ void rn_cli_module_error(const char *path, const uint8_t *bytes, size_t len, con
         fprintf(stderr, "%s: this looks like the text format; convert it first (wat2wasm %s)\n", path, path);
 }
 
+bool rn_cli_compile_env(bool *on)
+{
+    const char *v = getenv("RUNNEL_COMPILE");
+    if (!v || !*v || strcmp(v, "0") == 0) {
+        *on = false;
+        return true;
+    }
+    if (strcmp(v, "1") == 0) {
+        *on = true;
+        return true;
+    }
+    rn_cli_error("RUNNEL_COMPILE must be 1 (compile to native code) or 0 (interpret), not '%s'", v);
+    return false;
+}
+
+bool rn_cli_tier_begin(rn_cli_tier *t, const char *what, bool quiet)
+{
+    bool env;
+    if (!rn_cli_compile_env(&env))
+        return false;
+    t->compiled = t->compiled || env;
+    t->progress = (rn_cli_progress){.what = runnel_text_escape(what), .start_ns = rn_now_ns(),
+                                    .tty = !quiet && isatty(STDERR_FILENO)};
+    t->opts = (runnel_compile_options){.size = sizeof(runnel_compile_options), .progress = rn_cli_progress_fn,
+                                       .progress_user = &t->progress};
+    return true;
+}
+
+void rn_cli_tier_end(rn_cli_tier *t)
+{
+    if (t->progress.shown)
+        fputs("\r\x1b[K", stderr);
+    t->progress.shown = false;
+    free(t->progress.what);
+    t->progress.what = NULL;
+}
+
+void rn_cli_progress_fn(void *user, uint32_t done, uint32_t total)
+{
+    rn_cli_progress *p = user;
+    if (!p->tty)
+        return;
+    if (done >= total) { /* the module is done: its line goes */
+        if (p->shown)
+            fputs("\r\x1b[K", stderr);
+        p->shown = false;
+        return;
+    }
+    if (!p->shown && rn_now_ns() - p->start_ns < (uint64_t)RN_CLI_PROGRESS_AFTER_MS * 1000000u)
+        return;
+    fprintf(stderr, "\rrunnel: compiling %s: %u of %u units done\x1b[K", p->what ? p->what : "a module", done,
+            total);
+    fflush(stderr);
+    p->shown = true;
+}
+
+runnel_module *rn_cli_load_module_tier(const char *path, rn_cli_tier *t, runnel_report *r)
+{
+    if (!t->native && !t->compiled)
+        return rn_cli_load_module(path, r);
+    uint8_t *bytes;
+    size_t len;
+    if (!rn_cli_read_file(path, &bytes, &len)) {
+        r->status = RUNNEL_BADARG;
+        return NULL;
+    }
+    runnel_module *m = t->native ? runnel_module_load_artifact(bytes, len, t->native, r)
+                                 : runnel_module_compile(bytes, len, &t->opts, r);
+    if (!m && t->native && r->status != RUNNEL_MALFORMED && r->status != RUNNEL_INVALID)
+        rn_cli_error("%s: --native: %s", path, r->message ? r->message : runnel_status_name(r->status));
+    else if (!m)
+        rn_cli_module_error(path, bytes, len, r);
+    free(bytes);
+    return m;
+}
+
 runnel_actor *rn_cli_load_actor(const char *path, const runnel_actor_options *opts)
 {
     uint8_t *bytes;

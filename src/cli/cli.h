@@ -57,6 +57,40 @@ runnel_module *rn_cli_load_module(const char *path, runnel_report *r);
 /* Prints why the module in bytes (read from path) did not load, as rn_cli_load_module does. */
 void rn_cli_module_error(const char *path, const uint8_t *bytes, size_t len, const runnel_report *r);
 
+/* The compiling tier on the command line (docs/compiling.md). Every command that runs wasm (run, call,
+   send, run GRAPH) takes --compiled, and RUNNEL_COMPILE=1 in the environment does the same for all of
+   them; `runnel run` also takes --native FILE (an artifact of runnel compile -o, loaded explicitly). */
+typedef struct rn_cli_progress {
+    char *what;        /* "FILE" or "the components of GRAPH", escaped for the terminal (malloc'ed) */
+    uint64_t start_ns; /* when compiling began: the line shows only once it takes a while */
+    bool tty;          /* stderr is a terminal (and not --quiet): else nothing is ever shown */
+    bool shown;        /* a progress line is on the screen */
+} rn_cli_progress;
+typedef struct rn_cli_tier {
+    bool compiled;          /* --compiled, or RUNNEL_COMPILE=1 */
+    const char *native;     /* --native FILE (run only) */
+    runnel_compile_options opts; /* made by rn_cli_tier_begin: defaults and the progress line */
+    rn_cli_progress progress;
+} rn_cli_tier;
+/* RUNNEL_COMPILE: unset, empty or "0" false, "1" true. Anything else: prints why and returns false
+   (the command then exits 2). */
+bool rn_cli_compile_env(bool *on);
+/* Before a command compiles: RUNNEL_COMPILE read into t->compiled (unless --compiled set it already;
+   false after printing why when its value is wrong) and t->opts set up with the progress line about
+   `what` (a file name; quiet: never show it). */
+bool rn_cli_tier_begin(rn_cli_tier *t, const char *what, bool quiet);
+/* After it: a progress line left on the screen (a failed compile) is erased; t->progress freed. */
+void rn_cli_tier_end(rn_cli_tier *t);
+/* The progress callback rn_cli_tier_begin installs (user: an rn_cli_progress). On a terminal, once
+   compiling has taken RN_CLI_PROGRESS_AFTER_MS, one line "runnel: compiling FILE: D of T units done" is
+   redrawn in place (\r) after each unit and erased when the module is done; off a terminal, nothing:
+   output stays the same whatever the machine's speed. */
+#define RN_CLI_PROGRESS_AFTER_MS 1000u
+void rn_cli_progress_fn(void *user, uint32_t done, uint32_t total);
+/* rn_cli_load_module on the tier t asks for: --native (runnel_module_load_artifact), --compiled
+   (runnel_module_compile, with the progress line), else the interpreter's. */
+runnel_module *rn_cli_load_module_tier(const char *path, rn_cli_tier *t, runnel_report *r);
+
 /* Reads an actor plugin and makes the actor (runnel_actor_new). On failure prints "PATH: MESSAGE"
    (or why the file cannot be read) and returns NULL. */
 runnel_actor *rn_cli_load_actor(const char *path, const runnel_actor_options *opts);

@@ -48,7 +48,10 @@ void rn_cli_help_call(FILE *out)
             "                              else error)\n"
             "  --fetch-timeout MS          a wasm `url` of the manifest must arrive within MS\n"
             "                              milliseconds (default 60000)\n"
-            "  --fetch-connect-timeout MS  ... and its server connect within MS (default 10000)\n");
+            "  --fetch-connect-timeout MS  ... and its server connect within MS (default 10000)\n"
+            "  --compiled                  compile the plugin's modules to native code with the system C\n"
+            "                              compiler first (cached: see runnel compile; RUNNEL_COMPILE=1\n"
+            "                              does the same)\n");
     rn_cli_limits_help(out, "memory-max");
     fprintf(out,
             "                              (0 removes a manifest's own timeout_ms or max_pages)\n"
@@ -66,6 +69,7 @@ typedef struct call_opts {
     int64_t var_max, http_max; /* -1: not given */
     const char **paths, **hosts, **config, **links;
     size_t npaths, nhosts, nconfig, nlinks;
+    rn_cli_tier tier; /* --compiled */
 } call_opts;
 
 static bool push(const char ***list, size_t *n, const char *v)
@@ -131,6 +135,7 @@ static int parse_args(int argc, char **argv, call_opts *o)
         FLAG("wasi", wasi)
         FLAG("manifest", manifest)
         FLAG("enable-http-response-headers", http_headers)
+        FLAG("compiled", tier.compiled)
 #undef FLAG
         if ((got = rn_cli_limit_option(&o->limits, "call", "memory-max", argc, argv, &i)) != 0) {
             if (got < 0)
@@ -353,7 +358,7 @@ static json_t *build_manifest(const call_opts *o)
     return m;
 }
 
-static int run(const call_opts *o)
+static int run(call_opts *o)
 {
     runnel_log_level level = RUNNEL_LOG_ERROR;
     if (o->log_level) {
@@ -387,9 +392,12 @@ static int run(const call_opts *o)
         .has_log_level = true,
         .log_level = level,
         .allow_network_sources = true,
+        .compiled = o->tier.compiled,
+        .compile = &o->tier.opts,
     };
     runnel_report r = {0};
     runnel_plugin *p = text ? runnel_plugin_new(text, strlen(text), &opts, &r) : NULL;
+    rn_cli_tier_end(&o->tier);
     free(text);
     int rc = RN_CLI_OK;
     if (!p) {
@@ -441,8 +449,11 @@ int rn_cli_cmd_call(int argc, char **argv)
 {
     call_opts o = {0};
     int rc = parse_args(argc, argv, &o);
+    if (rc < 0 && !rn_cli_tier_begin(&o.tier, o.file, false))
+        rc = RN_CLI_USAGE;
     if (rc < 0)
         rc = run(&o);
+    rn_cli_tier_end(&o.tier);
     free(o.paths);
     free(o.hosts);
     free(o.config);

@@ -17,6 +17,11 @@
  * When fuel runs out or the deadline passes the engine suspends the call (RUNNEL_SUSPENDED); the
  * command has no use for resuming it, so it abandons the call and reports "out of fuel" or
  * "timeout" with the backtrace.
+ *
+ * --compiled (or RUNNEL_COMPILE=1) makes the module with the compiling tier (runnel_module_compile: the
+ * compile cache, else the system C compiler), --native FILE from an artifact of `runnel compile -o`
+ * (runnel_module_load_artifact); everything after that is the same code for all three
+ * (rn_cli_load_module_tier, cli.c).
  */
 #include "cli.h"
 #include "graph_cli.h"
@@ -34,7 +39,11 @@ void rn_cli_help_run(FILE *out)
             "ARGS, printing each result on its own line. Without --invoke it calls _start (a WASI\n"
             "command's entry point). Options may come before or after FILE; \"--\" ends them.\n\n"
             "options:\n"
-            "  --invoke NAME        the exported function to call (default: _start)\n");
+            "  --invoke NAME        the exported function to call (default: _start)\n"
+            "  --compiled           compile the module to native code with the system C compiler first\n"
+            "                       (cached: see runnel compile; RUNNEL_COMPILE=1 does the same)\n"
+            "  --native FILE        run the native code of FILE, an artifact runnel compile -o made\n"
+            "                       from this very module (loading it runs it: only a file you trust)\n");
     rn_cli_limits_help(out, "max-memory");
     fprintf(out, "                       (out of fuel or time prints \"out of fuel\" or \"timeout\", exits 1)\n");
     rn_cli_wasi_help(out);
@@ -58,6 +67,7 @@ typedef struct run_opts {
     const char *invoke; /* NULL: _start */
     rn_cli_limits limits;
     rn_cli_wasi_opts wasi;
+    rn_cli_tier tier; /* --compiled, --native */
 } run_opts;
 
 /* One option of `runnel run` (rn_cli_syntax's option). */
@@ -66,8 +76,14 @@ static int run_option(void *opts, int argc, char **argv, int *i)
     run_opts *o = opts;
     const char *v;
     int got = 0;
+    if (strcmp(argv[*i], "--compiled") == 0) {
+        o->tier.compiled = true;
+        return 1;
+    }
     if (rn_cli_next_option(argc, argv, i, "invoke", &v, &got))
         o->invoke = v;
+    if (rn_cli_next_option(argc, argv, i, "native", &v, &got))
+        o->tier.native = v;
     if (!got)
         got = rn_cli_limit_option(&o->limits, "run", "max-memory", argc, argv, i);
     return got ? got : rn_cli_wasi_option(&o->wasi, argc, argv, i);
@@ -232,10 +248,11 @@ static int call_and_print(const run_opts *o, runnel_store *s, runnel_func *f, co
     return rc;
 }
 
-static int run(const run_opts *o)
+static int run(run_opts *o)
 {
     runnel_report r = {0};
-    runnel_module *m = rn_cli_load_module(o->pos.file, &r);
+    runnel_module *m = rn_cli_load_module_tier(o->pos.file, &o->tier, &r);
+    rn_cli_tier_end(&o->tier);
     runnel_store *s = NULL;
     runnel_linker *linker = NULL;
     const char *name = o->invoke ? o->invoke : "_start";
@@ -301,12 +318,15 @@ int rn_cli_cmd_run(int argc, char **argv)
         return rn_cli_run_graph(argc, argv);
     run_opts o = {0};
     int rc = rn_cli_parse_args(&run_syntax, argc, argv, &o, &o.pos);
+    if (rc < 0 && !rn_cli_tier_begin(&o.tier, o.pos.file, false)) /* RUNNEL_COMPILE; the progress line */
+        rc = RN_CLI_USAGE;
     /* A command's arguments are its WASI argv, not arguments of _start. */
     if (rc < 0 && (rc = rn_cli_wasi_setup(&o.wasi, o.pos.file, o.invoke ? 0 : o.pos.nrest, o.pos.rest)) < 0) {
         if (!o.invoke)
             o.pos.nrest = 0;
         rc = run(&o);
     }
+    rn_cli_tier_end(&o.tier);
     rn_cli_wasi_free(&o.wasi);
     free(o.pos.rest);
     return rc;

@@ -50,7 +50,9 @@ void rn_cli_help_send(FILE *out)
             "                       does (0 = no limit; default 64 MiB)\n"
             "  --strict-ports       refuse __send_output to ports the metadata does not declare\n"
             "  --wasi-stdio         let the plugin write to this process's stdout and stderr\n"
-            "  --json               print one JSON object per line instead\n");
+            "  --json               print one JSON object per line instead\n"
+            "  --compiled           compile the plugin to native code with the system C compiler first\n"
+            "                       (cached: see runnel compile; RUNNEL_COMPILE=1 does the same)\n");
     rn_cli_limits_help(out, "max-memory");
     fprintf(out,
             "                       (not given: a timeout of %u ms and %u pages, no fuel limit)\n"
@@ -68,6 +70,7 @@ typedef struct send_opts {
     rn_cli_limits limits;
     uint64_t max_state_bytes; /* runnel_actor_options' */
     bool strict_ports, wasi_stdio, json_out;
+    rn_cli_tier tier; /* --compiled */
 } send_opts;
 
 /* A budget of the command line as the actor API takes it: not given 0 (the actor layer's default),
@@ -89,6 +92,8 @@ static int send_option(void *opts, int argc, char **argv, int *i)
         o->strict_ports = true;
     else if (strcmp(a, "--wasi-stdio") == 0)
         o->wasi_stdio = true;
+    else if (strcmp(a, "--compiled") == 0)
+        o->tier.compiled = true;
     else
         got = 0; /* not a flag: the options with a value are tried next */
     if (rn_cli_next_option(argc, argv, i, "config", &v, &got))
@@ -257,6 +262,8 @@ static int run(send_opts *o)
         .max_call_depth = o->limits.max_depth,
         .strict_ports = o->strict_ports,
         .inherit_stdio = o->wasi_stdio,
+        .compiled = o->tier.compiled,
+        .compile = &o->tier.opts,
     };
     json_t *config = NULL, *state = NULL;
     runnel_port_msg *in = calloc((size_t)o->pos.nrest + 1, sizeof *in);
@@ -284,7 +291,9 @@ static int run(send_opts *o)
     if (o->state_file && !(state = read_state(o->state_file)))
         goto done;
 
-    if (!(a = rn_cli_load_actor(o->pos.file, &ao)))
+    a = rn_cli_load_actor(o->pos.file, &ao);
+    rn_cli_tier_end(&o->tier);
+    if (!a)
         goto done;
     runnel_report r = {0};
     if (state && runnel_actor_set_state(a, state, &r) != RUNNEL_OK) {
@@ -337,8 +346,11 @@ int rn_cli_cmd_send(int argc, char **argv)
         rc = RN_CLI_FAIL;
     } else
         rc = rn_cli_parse_args(&send_syntax, argc, argv, &o, &o.pos);
+    if (rc < 0 && !rn_cli_tier_begin(&o.tier, o.pos.file, false))
+        rc = RN_CLI_USAGE;
     if (rc < 0)
         rc = run(&o);
+    rn_cli_tier_end(&o.tier);
     free(o.pos.rest);
     json_decref(o.env);
     return rc;

@@ -109,7 +109,7 @@ bool rn_cli_run_names_graph(int argc, char **argv)
     static const char *const with_value[] = {"invoke", "fuel",   "timeout", "max-memory", "stack",
                                              "dir",    "dir-ro", "env",     "components", "workers",
                                              "queue",  "state",  "trace",   "input",      "max-depth",
-                                             "state-max"};
+                                             "state-max", "native"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0)
@@ -150,6 +150,9 @@ void rn_cli_help_run_graph(FILE *out)
             "  --input FILE         read the inports' messages from FILE instead of stdin\n"
             "  --quiet              no progress display (it is shown only when stderr is a terminal)\n"
             "  --cold               a fresh plugin instance for every message (Reflow's way)\n"
+            "  --compiled           compile every .wasm component to native code with the system C\n"
+            "                       compiler first (cached: see runnel compile; RUNNEL_COMPILE=1 does\n"
+            "                       the same)\n"
             "  --wasi-stdio         let plugins write to this process's stdout and stderr\n"
             "  --state-max BYTES    the state each node may keep, counted as runnel_actor_state_bytes\n"
             "                       does (0 = no limit; default %u, 64 MiB)\n",
@@ -170,6 +173,7 @@ typedef struct graph_opts {
     const char *input; /* the inports' messages: a file instead of stdin */
     runnel_network_options net;
     rn_cli_limits limits; /* as given; copied into net */
+    rn_cli_tier tier;     /* --compiled; into net */
     bool quiet;
 } graph_opts;
 
@@ -199,6 +203,8 @@ static int graph_option(graph_opts *o, int argc, char **argv, int *i)
         o->quiet = true;
     else if (strcmp(a, "--cold") == 0)
         o->net.cold = true;
+    else if (strcmp(a, "--compiled") == 0)
+        o->tier.compiled = true;
     else if (strcmp(a, "--wasi-stdio") == 0)
         o->net.inherit_stdio = true;
     else {
@@ -549,6 +555,16 @@ int rn_cli_run_graph(int argc, char **argv)
         rn_cli_graph_sources_free(&o.sources);
         return rc;
     }
+    char *what = rn_format("the components of %s", o.file);
+    bool tier_ok = what && rn_cli_tier_begin(&o.tier, what, o.quiet);
+    free(what);
+    if (!tier_ok) {
+        rn_cli_tier_end(&o.tier);
+        rn_cli_graph_sources_free(&o.sources);
+        return RN_CLI_USAGE;
+    }
+    o.net.compiled = o.tier.compiled;
+    o.net.compile = &o.tier.opts;
     rc = RN_CLI_USAGE;
     runnel_graph *g = rn_cli_load_graph(o.file);
     runnel_components *c = g ? rn_cli_graph_components(&o.sources) : NULL;
@@ -556,6 +572,9 @@ int rn_cli_run_graph(int argc, char **argv)
     if (c) {
         runnel_diags d = {0};
         net = runnel_network_new(g, c, &o.net, &d);
+        if (o.tier.progress.shown) /* a compile failed with its progress line on the screen */
+            fputs("\r\x1b[K", stderr);
+        o.tier.progress.shown = false;
         /* the cycles' notes are for `runnel graph check`; a run shows errors and warnings */
         for (size_t i = 0; i < d.count; i++)
             if (d.items[i].level != RUNNEL_DIAG_INFO)
@@ -581,5 +600,6 @@ int rn_cli_run_graph(int argc, char **argv)
     runnel_components_free(c);
     runnel_graph_free(g);
     rn_cli_graph_sources_free(&o.sources);
+    rn_cli_tier_end(&o.tier); /* after the network: a reload (--watch) compiles with it */
     return rc;
 }

@@ -16,6 +16,7 @@
     X(validate, "check that modules decode, validate and compile")                                                   \
     X(disasm, "list how a module compiles: each instruction and the interpreter ops made from it")              \
     X(run, "run a graph (.json, .fbp), or call a module's function (--invoke) or its _start")                       \
+    X(compile, "compile a module to native code with the system C compiler (cached, or -o FILE)")                    \
     X(inspect, "show an actor plugin's metadata: component, ports, config schema")                                   \
     X(send, "send messages to an actor plugin: one process call, its outputs, its new state")                        \
     X(call, "call a function of an Extism plugin (the flags of `extism call`)")                                      \

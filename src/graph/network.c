@@ -246,7 +246,8 @@ static rn_wasm *wasm_for(builder *b, const char *path, rn_node *node)
     runnel_report r = {0};
     /* the engine's sizes belong to the compiled plugin, which every node of this .wasm shares */
     runnel_actor_options po = {.size = sizeof(runnel_actor_options), .skip_config_check = true, .keep_warm = true,
-                               .stack_bytes = b->net->opts.stack_bytes, .max_call_depth = b->net->opts.max_call_depth};
+                               .stack_bytes = b->net->opts.stack_bytes, .max_call_depth = b->net->opts.max_call_depth,
+                               .compiled = b->net->opts.compiled, .compile = b->net->opts.compile};
     w->proto = runnel_actor_load(w->path, &po, &r);
     if (!w->proto)
         rn_diag_add(b->diags, RUNNEL_DIAG_ERROR, node->file, node->line, node->id, NULL,
@@ -929,8 +930,34 @@ void rn_node_free_component(rn_node *node)
     node->actor = node->pending_actor = NULL;
 }
 
+/* The network keeps its own copy of the compile options (components are compiled again on a hot
+   reload, long after runnel_network_new returned). */
+static bool copy_compile_options(runnel_network *n)
+{
+    if (!n->opts.compile)
+        return true;
+    if (!rn_options_read(&n->compile, sizeof n->compile, n->opts.compile,
+                         RN_OPTIONS_V1(runnel_compile_options, progress_user)))
+        return false;
+    n->opts.compile = &n->compile;
+    const char **field[3] = {&n->compile.cc, &n->compile.cflags, &n->compile.cache_dir};
+    for (size_t i = 0; i < 3; i++) {
+        if (*field[i] && !(n->compile_text[i] = strdup(*field[i])))
+            return false;
+        *field[i] = n->compile_text[i];
+    }
+    return true;
+}
+
+static void free_compile_options(runnel_network *n)
+{
+    for (size_t i = 0; i < 3; i++)
+        free(n->compile_text[i]);
+}
+
 static void free_parts(runnel_network *n)
 {
+    free_compile_options(n);
     for (size_t i = 0; i < n->nnodes; i++) {
         rn_node *node = n->nodes[i];
         rn_node_free_component(node);
@@ -1032,6 +1059,14 @@ runnel_network *runnel_network_new(const runnel_graph *g, runnel_components *c, 
         runnel_diags_clear(&local);
         return NULL;
     }
+    if (!copy_compile_options(n)) {
+        rn_diag_add(diags, RUNNEL_DIAG_ERROR, NULL, 0, NULL, NULL,
+                    "runnel_network_options: compile: a size this library cannot read, or out of memory");
+        free_compile_options(n);
+        free(n);
+        runnel_diags_clear(&local);
+        return NULL;
+    }
     n->components = c;
     n->queue_cap = n->opts.queue ? n->opts.queue : RUNNEL_NETWORK_DEFAULT_QUEUE;
     n->log = n->opts.log ? n->opts.log : stderr;
@@ -1124,7 +1159,8 @@ static void reload(runnel_network *n, rn_wasm *w)
 {
     runnel_report r = {0};
     runnel_actor_options po = {.size = sizeof(runnel_actor_options), .skip_config_check = true, .keep_warm = true,
-                               .stack_bytes = n->opts.stack_bytes, .max_call_depth = n->opts.max_call_depth};
+                               .stack_bytes = n->opts.stack_bytes, .max_call_depth = n->opts.max_call_depth,
+                               .compiled = n->opts.compiled, .compile = n->opts.compile};
     runnel_actor *proto = runnel_actor_load(w->path, &po, &r);
     char *why = proto ? ports_missing(n, w, proto) : NULL;
     size_t count = 0;

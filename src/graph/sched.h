@@ -87,6 +87,8 @@ struct rn_node {
 
 struct runnel_network {
     runnel_network_options opts;
+    runnel_compile_options compile; /* a copy of *opts.compile, which then points here */
+    char *compile_text[3];          /* its strings, owned: cc, cflags, cache_dir */
     runnel_components *components;
     runnel_graph *graph;
     rn_node **nodes;

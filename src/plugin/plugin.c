@@ -182,11 +182,17 @@ static runnel_status compile_module(runnel_compiled_plugin *c, const char *name,
         if (strcmp(c->modules[i].name, name) == 0)
             return rn_fail(r, RUNNEL_BADARG, 0, "Duplicate module name found in Extism manifest: %s", name);
     runnel_report mr = {0};
-    runnel_module *m = runnel_module_new(bytes, len, &mr);
+    /* the compiling tier when asked (docs/compiling.md): the same module, its functions native code */
+    runnel_module *m = c->opts.compiled ? runnel_module_compile(bytes, len, c->opts.compile, &mr)
+                                        : runnel_module_new(bytes, len, &mr);
     if (!m) {
-        runnel_status st = rn_fail(r, mr.status == RUNNEL_NOMEM ? RUNNEL_NOMEM : mr.status, mr.offset,
-                                   "module %s: %s: %s (at offset 0x%zx)", name, runnel_status_name(mr.status),
-                                   mr.message ? mr.message : "?", mr.offset);
+        runnel_status st;
+        if (mr.status == RUNNEL_MALFORMED || mr.status == RUNNEL_INVALID)
+            st = rn_fail(r, mr.status, mr.offset, "module %s: %s: %s (at offset 0x%zx)", name,
+                         runnel_status_name(mr.status), mr.message ? mr.message : "?", mr.offset);
+        else /* the compiler or the cache (RUNNEL_TOOL), memory: no place in the bytes to name */
+            st = rn_fail(r, mr.status, 0, "module %s: %s: %s", name, runnel_status_name(mr.status),
+                         mr.message ? mr.message : "?");
         runnel_report_clear(&mr);
         return st;
     }
@@ -381,6 +387,7 @@ runnel_compiled_plugin *runnel_compiled_plugin_new(const void *data, size_t len,
         for (size_t k = 0; st == RUNNEL_OK && k < runnel_module_import_count(me->module); k++)
             st = check_import(c, me, runnel_module_import(me->module, k), r);
     }
+    c->opts.compile = NULL; /* the caller's, used only while the modules were made */
     if (st != RUNNEL_OK) {
         compiled_release(c);
         return NULL;

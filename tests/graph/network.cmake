@@ -99,6 +99,20 @@ add_test(NAME graph_examples_three_formats
          COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/examples_agree.sh" "$<TARGET_FILE:runnel_cli>" "${examples}" "${ex}")
 set_tests_properties(graph_examples_three_formats PROPERTIES LABELS graph TIMEOUT 120)
 
+# --compiled (and RUNNEL_COMPILE=1): every component compiled to native code, the same output (as a
+# multiset of lines: the fan-in interleaves), errors and exit code (tests/cli/compiled_same.sh; a
+# compile cache of its own under the build directory); picky.fbp's node traps on a third of its input.
+add_test(NAME graph_cli_compiled_pipeline
+         COMMAND bash "${CMAKE_SOURCE_DIR}/tests/cli/compiled_same.sh" "$<TARGET_FILE:runnel_cli>"
+                 "${CMAKE_CURRENT_BINARY_DIR}/compiled/pipeline" --sort --stdin "${examples}/input.jsonl" --
+                 run --quiet --components "${ex}" "${examples}/pipeline.fbp")
+add_test(NAME graph_cli_compiled_picky
+         COMMAND bash "${CMAKE_SOURCE_DIR}/tests/cli/compiled_same.sh" "$<TARGET_FILE:runnel_cli>"
+                 "${CMAKE_CURRENT_BINARY_DIR}/compiled/picky" --stdin "${graphs}/one_to_thirty.jsonl" --
+                 run --quiet ${comps} "${graphs}/picky.fbp")
+set_tests_properties(graph_cli_compiled_pipeline graph_cli_compiled_picky
+                     PROPERTIES LABELS graph TIMEOUT 600 PASS_REGULAR_EXPRESSION "PASS")
+
 # A node that traps on some inputs: the rest flow on, the failures are counted, exit status 1.
 # The sums: 1, 3, 7, ... up to 300, the sum of 1..30 without the multiples of 3 (each trapped).
 graph_cli_test(run_picky 1

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# compile_cache.sh RUNNEL MODULE DIR - `runnel compile` into the compile cache ($XDG_CACHE_HOME, here
+# DIR/xdg): one artifact, its path printed; a second compile (and `run --compiled`) finds it and builds
+# nothing (the file keeps its inode and times: the engine writes an artifact by renaming a new file over
+# it); other flags are another artifact; --no-cache leaves the cache as it is; a compiler that cannot be
+# found fails clearly. MODULE exports fib (examples/fib.c). Prints PASS at the end.
+set -euo pipefail
+runnel=$1 module=$2 dir=$3
+rm -rf "$dir"
+mkdir -p "$dir"
+export XDG_CACHE_HOME="$dir/xdg"
+unset RUNNEL_CC RUNNEL_COMPILE
+native="$XDG_CACHE_HOME/runnel/native"
+fail() { echo "FAIL: $*"; exit 1; }
+entries() { find "$native" -mindepth 1 | wc -l; }
+stamp() { stat -c '%i %y %z' "$1"; }
+
+path=$("$runnel" compile "$module")
+[ "$(dirname "$path")" = "$native" ] || fail "the artifact $path is not in the cache $native"
+case $path in *.so) ;; *) fail "the artifact $path is not a .so" ;; esac
+[ -f "$path" ] || fail "$path does not exist"
+[ "$(entries)" = 1 ] || { find "$native"; fail "the cache holds more than the one artifact"; }
+first=$(stamp "$path")
+echo "compiled into the cache: $path"
+
+again=$("$runnel" compile "$module" 2> "$dir/again.err")
+[ "$again" = "$path" ] || fail "the second compile printed $again, not $path"
+[ "$(stamp "$path")" = "$first" ] || fail "the second compile built the artifact again"
+[ "$(entries)" = 1 ] || fail "the second compile added to the cache"
+[ ! -s "$dir/again.err" ] || { cat "$dir/again.err"; fail "the second compile wrote to stderr (not a terminal)"; }
+echo "compiled again: nothing built, the same file"
+
+out=$("$runnel" run --compiled --invoke fib "$module" 20)
+[ "$out" = 6765 ] || fail "run --compiled gave $out"
+[ "$(stamp "$path")" = "$first" ] && [ "$(entries)" = 1 ] || fail "run --compiled did not use the cached artifact"
+echo "run --compiled: from the cache"
+
+other=$("$runnel" compile --cflags -O1 --jobs 1 "$module")
+[ "$other" != "$path" ] && [ -f "$other" ] && [ "$(entries)" = 2 ] ||
+  fail "--cflags -O1 did not make a second artifact ($other)"
+echo "--cflags -O1: a second artifact"
+
+nocache=$("$runnel" compile --no-cache "$module")
+[ -z "$nocache" ] && [ "$(entries)" = 2 ] || fail "--no-cache printed '$nocache' or touched the cache"
+echo "--no-cache: compiled, nothing kept"
+
+rc=0
+"$runnel" compile --cc /nonexistent/cc "$module" > "$dir/nocc.out" 2> "$dir/nocc.err" || rc=$?
+[ "$rc" = 1 ] && grep -q 'cannot find the C compiler "/nonexistent/cc"' "$dir/nocc.err" ||
+  { cat "$dir/nocc.err"; fail "--cc /nonexistent/cc: exit $rc"; }
+[ ! -s "$dir/nocc.out" ] || fail "--cc /nonexistent/cc printed a path"
+echo "--cc /nonexistent/cc: fails, exit 1"
+echo PASS
