@@ -17,8 +17,8 @@ pid=$!
 exec 3> "$work/in"
 trap 'exec 3>&- 2>/dev/null || true; kill "$pid" 2>/dev/null || true' EXIT
 
-wait_for() { # FILE PATTERN: up to 20 s
-  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+wait_for() { # FILE PATTERN: up to 20 s (RELOAD_WAIT_S: more, for a reload that compiles)
+  for _ in $(seq $((${RELOAD_WAIT_S:-20} * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   echo "FAIL: no '$2' in $1:"; cat "$1"; echo "--- stderr:"; cat "$work/err"; exit 1
 }
 replace() { # an atomic replacement, as a build or a deploy would do it

@@ -150,3 +150,8 @@ add_test(NAME graph_hot_reload
          COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/hot_reload.sh" "$<TARGET_FILE:runnel_cli>" "${graphs}" "${tp}"
                  "${CMAKE_CURRENT_BINARY_DIR}/hot_reload")
 set_tests_properties(graph_hot_reload PROPERTIES LABELS graph TIMEOUT 120)
+# ... the same with every component compiled (RUNNEL_COMPILE=1), the reloaded one too
+add_test(NAME graph_hot_reload_compiled
+         COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/hot_reload_compiled.sh" "$<TARGET_FILE:runnel_cli>" "${graphs}"
+                 "${tp}" "${CMAKE_CURRENT_BINARY_DIR}/hot_reload_compiled")
+set_tests_properties(graph_hot_reload_compiled PROPERTIES LABELS graph TIMEOUT 600 PASS_REGULAR_EXPRESSION "PASS")
