@@ -59,7 +59,10 @@ static void usage(FILE *out)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nexit status: 0 success; 1 the module or the run failed (malformed, invalid, unlinkable,\n"
                  "trap, out of fuel, timeout, unreadable file); 2 wrong command line. A module that calls\n"
-                 "WASI proc_exit exits with its own code.\n");
+                 "WASI proc_exit exits with its own code.\n\n"
+                 "environment: RUNNEL_COMPILE=1 compiles modules to native code with the system C compiler\n"
+                 "(--compiled on run, call, send and graph runs; 0 or unset: interpreted); RUNNEL_CC the C\n"
+                 "compiler (default cc); XDG_CACHE_HOME the place of the compile cache (runnel compile).\n");
 }
 
 int main(int argc, char **argv)
