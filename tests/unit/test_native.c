@@ -1721,6 +1721,27 @@ static void test_mixed_tiers_fuel_and_frames(void **state)
         assert_int_equal(o.st, RUNNEL_OK);
         assert_int_equal(o.res[0].of.i32, 2);
         used[c] = 100000 - runnel_store_fuel(s);
+        /* out of fuel inside lib's loop, called from app: suspended there, resumed to the same end */
+        runnel_store_set_fuel(s, 1500);
+        runnel_val res[1];
+        runnel_report r = {0};
+        runnel_status sst = runnel_call(fn(ai, "go"), &a, 1, res, 1, &r);
+        print_message("lib %s, app %s: 1500 fuel: %s %s %s\n", tiers[c][0] ? "compiled" : "interp",
+                      tiers[c][1] ? "compiled" : "interp", runnel_status_name(sst), runnel_trap_message(r.trap),
+                      r.message ? r.message : "");
+        runnel_report_clear(&r);
+        if (c != 3) { /* lib interpreted, app compiled: test_bug_fuel_in_interpreted_callee_traps */
+            assert_int_equal(sst, RUNNEL_SUSPENDED);
+            runnel_store_add_fuel(s, 1000);
+            assert_int_equal(runnel_resume(s, res, 1, &r), RUNNEL_SUSPENDED); /* 2500 of 6000 */
+            runnel_report_clear(&r);
+            runnel_store_add_fuel(s, 10000);
+            assert_int_equal(runnel_resume(s, res, 1, &r), RUNNEL_OK);
+            assert_int_equal(res[0].of.i32, 2);
+            assert_int_equal(runnel_store_fuel(s), 1500 + 1000 + 10000 - used[c]);
+            runnel_report_clear(&r);
+        }
+        runnel_store_set_fuel(s, 100000);
         a = RUNNEL_I32(77);
         trapped[c] = call(ai, "go", &a, 1);
         print_message("lib %s, app %s: fuel %" PRIu64 ", trap %s with %zu frames\n", tiers[c][0] ? "compiled" : "interp",
@@ -1743,6 +1764,44 @@ static void test_mixed_tiers_fuel_and_frames(void **state)
     assert_int_equal(trapped[0].nframes, 2);
     assert_int_equal(trapped[0].frames[0], 0); /* lib's work */
     assert_int_equal(trapped[0].frames[1], 1); /* app's go */
+    pair_free(&lib);
+    pair_free(&app);
+}
+
+/* ENGINE BUG (known): in a store with a compiled and an interpreted instance, a compiled function that
+   calls an interpreted one (an import) cannot be suspended while the callee runs: running out of fuel
+   there (or an interrupt) is a trap, RUNNEL_TRAP / OUT_OF_FUEL, where the interpreter alone, the
+   compiled tier alone and an interpreted caller of a compiled callee all suspend (and resume to the
+   right result). rt_call (native.c) runs the callee with runnel_call, a nested interpreter run. */
+static void test_bug_fuel_in_interpreted_callee_traps(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    pair lib = pair_of("(module (func (export \"work\") (param i32) (result i32) (local i32)\n"
+                       "  (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))\n"
+                       "    (br_if $l (i32.lt_u (local.get 1) (local.get 0))))\n"
+                       "  (local.get 1)))");
+    pair app = pair_of("(module (import \"lib\" \"work\" (func $work (param i32) (result i32)))\n"
+                       "  (func (export \"go\") (param i32) (result i32) (call $work (local.get 0))))");
+    runnel_store *s = runnel_store_new(NULL);
+    runnel_instance *li = inst_of(s, lib.m[0], NULL); /* interpreted */
+    runnel_linker *l = runnel_linker_new();
+    assert_int_equal(runnel_linker_define_instance(l, "lib", li), RUNNEL_OK);
+    runnel_instance *ai = inst_of(s, app.m[1], l); /* compiled */
+    runnel_store_set_fuel(s, 100);
+    runnel_val a = RUNNEL_I32(1000), res[1];
+    runnel_report r = {0};
+    runnel_status st = runnel_call(fn(ai, "go"), &a, 1, res, 1, &r);
+    print_message("compiled go -> interpreted work, out of fuel: %s %s\n", runnel_status_name(st),
+                  runnel_trap_message(r.trap));
+    runnel_report_clear(&r);
+    assert_int_equal(st, RUNNEL_SUSPENDED); /* fails: RUNNEL_TRAP, out of fuel */
+    runnel_store_add_fuel(s, 10000);
+    assert_int_equal(runnel_resume(s, res, 1, &r), RUNNEL_OK);
+    assert_int_equal(res[0].of.i32, 1000);
+    runnel_report_clear(&r);
+    runnel_store_free(s);
+    runnel_linker_free(l);
     pair_free(&lib);
     pair_free(&app);
 }
@@ -1843,6 +1902,110 @@ static void test_bug_nan_payload_of_constant_operand(void **state)
     assert_int_equal(o[1][0].res[0].of.i64, o[0][0].res[0].of.i64); /* fails */
     assert_int_equal(o[1][1].res[0].of.i64, o[0][1].res[0].of.i64);
     pair_free(&p);
+}
+
+/* Calls across the tiers and to the host with many parameters and results of every type (more than the
+   16 values rt_call keeps on its stack), v128, funcref and externref among them: the same values in all
+   four combinations of tiers, and through a host function. */
+static const char *wide_sig = "(param i32 i64 f32 f64 v128 i32 i64 f32 f64 v128 i32 i64 f32 f64 v128 i32 i64 f32 f64 v128 externref)"
+                              " (result v128 f64 f32 i64 i32 v128 f64 f32 i64 i32 v128 f64 f32 i64 i32 v128 f64 f32 i64 i32 externref)";
+
+static runnel_status host_wide(runnel_caller *c, const runnel_slot *args, runnel_slot *res, void *user)
+{
+    (void)c, (void)user;
+    /* slots: i32 i64 f32 f64 v128(2) = 6 per group of five, four groups, then the externref */
+    for (int g = 0; g < 4; g++) {
+        const runnel_slot *a = args + 6 * g;
+        runnel_slot *r = res + 6 * (3 - g);
+        r[0] = a[4], r[1] = a[5]; /* v128 */
+        r[2] = a[3];              /* f64 */
+        r[3] = a[2];              /* f32 */
+        r[4] = a[1];              /* i64 */
+        r[5] = a[0];              /* i32 */
+    }
+    res[24] = args[24];
+    return RUNNEL_OK;
+}
+
+static void test_mixed_tiers_wide_signatures(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    char lib_wat[4000], app_wat[4000];
+    /* lib's wide reverses the groups: each group of five values comes back reversed, last group first */
+    snprintf(lib_wat, sizeof lib_wat,
+             "(module (func (export \"wide\") %s\n"
+             "  (local.get 19) (local.get 18) (local.get 17) (local.get 16) (local.get 15)\n"
+             "  (local.get 14) (local.get 13) (local.get 12) (local.get 11) (local.get 10)\n"
+             "  (local.get 9) (local.get 8) (local.get 7) (local.get 6) (local.get 5)\n"
+             "  (local.get 4) (local.get 3) (local.get 2) (local.get 1) (local.get 0) (local.get 20)))",
+             wide_sig);
+    snprintf(app_wat, sizeof app_wat,
+             "(module (import \"lib\" \"wide\" (func $w %s)) (import \"env\" \"wide\" (func $h %s))\n"
+             "  (elem declare func $w)\n"
+             "  (func (export \"via\") %s\n"
+             "    (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)\n"
+             "    (local.get 5) (local.get 6) (local.get 7) (local.get 8) (local.get 9)\n"
+             "    (local.get 10) (local.get 11) (local.get 12) (local.get 13) (local.get 14)\n"
+             "    (local.get 15) (local.get 16) (local.get 17) (local.get 18) (local.get 19) (local.get 20)\n"
+             "    (call $w))\n"
+             "  (func (export \"host\") %s\n"
+             "    (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)\n"
+             "    (local.get 5) (local.get 6) (local.get 7) (local.get 8) (local.get 9)\n"
+             "    (local.get 10) (local.get 11) (local.get 12) (local.get 13) (local.get 14)\n"
+             "    (local.get 15) (local.get 16) (local.get 17) (local.get 18) (local.get 19) (local.get 20)\n"
+             "    (call $h))\n"
+             "  (func (export \"fref\") (result funcref) (ref.func $w)))",
+             wide_sig, wide_sig, wide_sig, wide_sig);
+    pair lib = pair_of(lib_wat), app = pair_of(app_wat);
+    runnel_val args[21];
+    for (int g = 0; g < 4; g++) {
+        args[5 * g + 0] = RUNNEL_I32(0x11111111 * (g + 1));
+        args[5 * g + 1] = RUNNEL_I64(INT64_C(0x0123456789abcdef) + g);
+        args[5 * g + 2] = (runnel_val){.type = RUNNEL_TYPE_F32, .of.f32_bits = 0x7fa00000u + (uint32_t)g}; /* sNaN */
+        args[5 * g + 3] = (runnel_val){.type = RUNNEL_TYPE_F64, .of.f64_bits = UINT64_C(0xfff4000000000000) + (uint64_t)g};
+        args[5 * g + 4] = RUNNEL_V128(UINT64_C(0x0102030405060708) * (uint64_t)(g + 1), UINT64_C(0xa0b0c0d0e0f00010) + (uint64_t)g);
+    }
+    args[20] = (runnel_val){.type = RUNNEL_TYPE_EXTERNREF, .of.externref = (void *)&args};
+    static const int tiers[4][2] = {{0, 0}, {1, 1}, {1, 0}, {0, 1}};
+    for (int c = 0; c < 4; c++) {
+        runnel_store *s = runnel_store_new(NULL);
+        runnel_instance *li = inst_of(s, lib.m[tiers[c][0]], NULL);
+        runnel_linker *l = runnel_linker_new();
+        assert_int_equal(runnel_linker_define_instance(l, "lib", li), RUNNEL_OK);
+        assert_int_equal(runnel_linker_define_func(l, "env", "wide", "iIfFViIfFViIfFViIfFVx", "VFfIiVFfIiVFfIiVFfIix",
+                                                   host_wide, NULL, NULL),
+                         RUNNEL_OK);
+        runnel_instance *ai = inst_of(s, app.m[tiers[c][1]], l);
+        for (int way = 0; way < 2; way++) {
+            runnel_val res[21];
+            memset(res, 0, sizeof res);
+            runnel_report r = {0};
+            runnel_status st = runnel_call(fn(ai, way ? "host" : "via"), args, 21, res, 21, &r);
+            if (st != RUNNEL_OK)
+                fail_msg("lib %d app %d %s: %s", tiers[c][0], tiers[c][1], way ? "host" : "via", r.message);
+            for (int g = 0; g < 4; g++)
+                for (int k = 0; k < 5; k++)
+                    assert_same_val(res[5 * (3 - g) + (4 - k)], args[5 * g + k]);
+            assert_int_equal(res[20].type, RUNNEL_TYPE_EXTERNREF);
+            assert_ptr_equal(res[20].of.externref, &args);
+            runnel_report_clear(&r);
+        }
+        /* a funcref out of compiled code, called by the embedder */
+        outcome o = call(ai, "fref", NULL, 0);
+        assert_int_equal(o.st, RUNNEL_OK);
+        assert_int_equal(o.res[0].type, RUNNEL_TYPE_FUNCREF);
+        assert_non_null(o.res[0].of.funcref);
+        runnel_val res[21];
+        runnel_report r = {0};
+        assert_int_equal(runnel_call(o.res[0].of.funcref, args, 21, res, 21, &r), RUNNEL_OK);
+        assert_same_val(res[0], args[19]);
+        runnel_report_clear(&r);
+        runnel_store_free(s);
+        runnel_linker_free(l);
+    }
+    pair_free(&lib);
+    pair_free(&app);
 }
 
 /* ---------------------------------------------------------------- globals, multi-value, v128 */
@@ -2273,8 +2436,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_shared_table_mixed_tiers),
         cmocka_unit_test(test_mixed_tiers_fuel_and_frames),
         cmocka_unit_test(test_bug_frames_compiled_to_interpreted),
+        cmocka_unit_test(test_bug_fuel_in_interpreted_callee_traps),
         cmocka_unit_test(test_bug_nan_sign_of_constant_operand),
         cmocka_unit_test(test_bug_nan_payload_of_constant_operand),
+        cmocka_unit_test(test_mixed_tiers_wide_signatures),
         cmocka_unit_test(test_globals_multivalue),
         cmocka_unit_test(test_v128),
         cmocka_unit_test(test_cache_once),
