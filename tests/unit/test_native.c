@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -707,9 +708,13 @@ static const char *spin_wat =
     "  (func (export \"forever\") (loop $l (br $l)))\n"
     ")\n";
 
+/* Interrupts the store after ms milliseconds, then again every 5 ms until done is set (the caller sets it
+   once its call has come back, then joins): an interrupt that arrives before the call has started is
+   dropped when it starts (engine.h), which a loaded machine (sanitizers, parallel builds) can make happen. */
 typedef struct interrupter {
     runnel_store *s;
     unsigned ms;
+    atomic_int done;
 } interrupter;
 
 static void *interrupt_later(void *arg)
@@ -717,8 +722,18 @@ static void *interrupt_later(void *arg)
     interrupter *it = arg;
     struct timespec ts = {.tv_sec = it->ms / 1000, .tv_nsec = (long)(it->ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-    runnel_store_interrupt(it->s);
+    while (!atomic_load(&it->done)) {
+        runnel_store_interrupt(it->s);
+        struct timespec again = {0, 5000000L};
+        nanosleep(&again, NULL);
+    }
     return NULL;
+}
+
+static void interrupter_stop(interrupter *it, pthread_t th)
+{
+    atomic_store(&it->done, 1);
+    assert_int_equal(pthread_join(th, NULL), 0);
 }
 
 static double now_ms(void)
@@ -737,13 +752,13 @@ static void test_thread_interrupt(void **state)
         runnel_store *s = runnel_store_new(NULL);
         runnel_instance *i = inst_of(s, p.m[t], NULL);
         for (int round = 0; round < 3; round++) {
-            interrupter it = {s, 30};
+            interrupter it = {s, 30, 0};
             pthread_t th;
             assert_int_equal(pthread_create(&th, NULL, interrupt_later, &it), 0);
             runnel_val res[1];
             runnel_report r = {0};
             runnel_status st = runnel_call(fn(i, "spin"), NULL, 0, res, 1, &r);
-            assert_int_equal(pthread_join(th, NULL), 0);
+            interrupter_stop(&it, th);
             assert_int_equal(st, RUNNEL_SUSPENDED);
             assert_int_equal(r.trap, RUNNEL_TRAP_INTERRUPTED);
             runnel_report_clear(&r);
@@ -760,11 +775,11 @@ static void test_thread_interrupt(void **state)
             print_message("%s: interrupted after %" PRId64 " ticks\n", t ? "compiled" : "interpreted", at);
         }
         /* interrupted then abandoned: the next call runs */
-        interrupter it = {s, 20};
+        interrupter it = {s, 20, 0};
         pthread_t th;
         assert_int_equal(pthread_create(&th, NULL, interrupt_later, &it), 0);
         outcome o = call(i, "forever", NULL, 0);
-        assert_int_equal(pthread_join(th, NULL), 0);
+        interrupter_stop(&it, th);
         assert_int_equal(o.st, RUNNEL_SUSPENDED);
         assert_int_equal(o.trap, RUNNEL_TRAP_INTERRUPTED);
         runnel_abandon(s);
@@ -1187,12 +1202,12 @@ static void test_host_table_and_thread_interrupt_nested(void **state)
         assert_int_equal(o.st, RUNNEL_OK);
         assert_int_equal(o.res[0].of.i32, 42);
         /* the nested call of forever, interrupted from another thread */
-        interrupter it = {s, 30};
+        interrupter it = {s, 30, 0};
         pthread_t th;
         assert_int_equal(pthread_create(&th, NULL, interrupt_later, &it), 0);
         a[1] = RUNNEL_I32(1);
         o = call(i, "ind", a, 2);
-        assert_int_equal(pthread_join(th, NULL), 0);
+        interrupter_stop(&it, th);
         print_message("%s: %s %s, nested %s\n", t ? "compiled" : "interpreted", runnel_status_name(o.st), o.message,
                       runnel_trap_message((runnel_trap_kind)sc.nested_trap));
         assert_int_equal(sc.nested_trap, RUNNEL_TRAP_INTERRUPTED);
@@ -1729,8 +1744,12 @@ static void test_mixed_tiers_fuel_and_frames(void **state)
         print_message("lib %s, app %s: 1500 fuel: %s %s %s\n", tiers[c][0] ? "compiled" : "interp",
                       tiers[c][1] ? "compiled" : "interp", runnel_status_name(sst), runnel_trap_message(r.trap),
                       r.message ? r.message : "");
+        runnel_trap_kind stk = r.trap;
         runnel_report_clear(&r);
-        if (c != 3) { /* lib interpreted, app compiled: test_bug_fuel_in_interpreted_callee_traps */
+        /* lib interpreted, app compiled may trap: test_bug_fuel_in_interpreted_callee_traps */
+        if (c == 3 && sst == RUNNEL_TRAP) {
+            assert_int_equal(stk, RUNNEL_TRAP_OUT_OF_FUEL);
+        } else {
             assert_int_equal(sst, RUNNEL_SUSPENDED);
             runnel_store_add_fuel(s, 1000);
             assert_int_equal(runnel_resume(s, res, 1, &r), RUNNEL_SUSPENDED); /* 2500 of 6000 */
