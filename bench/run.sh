@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# bench/run.sh - the engine benchmark in one command: build the workloads, run each on runnel, natively,
-# on Node.js's WebAssembly (V8) and on wabt's wasm-interp, and print a table of times and ratios.
+# bench/run.sh - the engine benchmark in one command: build the workloads, run each on runnel (the
+# interpreter and the compiling tier), natively, on Node.js's WebAssembly (V8) and on wabt's wasm-interp,
+# and print a table of times and ratios, then one of the compiling tier's compile times.
 #
 # Why this shape: the same C source of each workload (bench/workloads/) is compiled by the same clang at
-# the same -O2 both to wasm32 and to native code, so "runnel/native" measures the engine alone; V8 (via
-# bench/node_run.mjs) is the reference point for a JIT and wasm-interp (a plain stack interpreter) the
-# one for an interpreter. Each time is wall-clock, best of 3 (the minimum is the least disturbed by other
-# load on the machine), and includes process start-up and, for the engines, decoding and compiling the
-# module, as a user would see it.
+# the same -O2 both to wasm32 and to native code, so "runnel/native" and "compiled/native" measure the
+# engine alone; V8 (via bench/node_run.mjs) is the reference point for a JIT and wasm-interp (a plain
+# stack interpreter) the one for an interpreter. Each time is wall-clock, best of 3 (the minimum is the
+# least disturbed by other load on the machine), and includes process start-up and, for the engines,
+# decoding and compiling the module, as a user would see it; the "v8" column is Node's own time without
+# its start-up (instantiate + call, measured inside the process by node_run.mjs). The compiled tier is
+# timed with a warm cache (its artifact built once before, by a first run whose time is the second
+# table's "cold run"), as a module is run after its first time.
 # Results are reported, never asserted: no test depends on them.
 #
 # usage: bench/run.sh [--quick] [WORKLOAD...]   (workloads: fib matmul sort hash coremix json; default all)
@@ -17,6 +21,10 @@
 #                    configured and built there if runnel is missing)
 #   RUNNEL           the runnel binary to measure (default: $BUILD_DIR/runnel)
 #   RUNS             runs per measurement (default 3)
+#   COMPILED         the command of the "compiled" column, the module's path appended; it must print
+#                    run()'s result as the last number of its output (default: $RUNNEL run --compiled
+#                    --invoke run). Its compile cache is $BUILD_DIR/bench/cache (XDG_CACHE_HOME), emptied
+#                    before each workload's cold run. RUNNEL_CC and the cc it names apply as usual.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,8 +61,17 @@ interp=$(command -v wasm-interp || true)
 [ -n "$interp" ] || echo "run.sh: wasm-interp not found (Debian: wabt); its column stays empty" >&2
 node=$(command -v node || true)
 [ -n "$node" ] || echo "run.sh: node not found (Debian: nodejs); its column stays empty" >&2
+compiled=()
+if [ -n "${COMPILED:-}" ]; then
+    read -ra compiled <<<"$COMPILED"
+elif "$runnel" run --help 2>&1 | grep -q -- --compiled; then
+    compiled=("$runnel" run --compiled --invoke run)
+else
+    echo "run.sh: $runnel has no run --compiled (set COMPILED); the compiled column stays empty" >&2
+fi
 
 out=$build/bench
+cache=$out/cache
 mkdir -p "$out"
 
 # A Debug or sanitizer build of runnel measures the instrumentation, not the engine: say so.
@@ -74,11 +91,13 @@ fi
 now_ns() { date +%s%N; }
 
 # measure OUTFILE CMD...: runs CMD $runs times; prints the best wall time in seconds; keeps the output
-# of the last run in OUTFILE. A failing command prints "fail". A run longer than 5 s is not repeated:
-# its noise is small against its length, and wasm-interp would otherwise take minutes.
+# of the last run in OUTFILE and the standard error of every run in OUTFILE.errs. A failing command
+# prints "fail". A run longer than 5 s is not repeated: its noise is small against its length, and
+# wasm-interp would otherwise take minutes.
 measure() {
     local outfile=$1 best=
     shift
+    : >"$outfile.errs"
     for ((i = 0; i < runs && (i == 0 || best < 5000000000); i++)); do
         local t0 t1
         t0=$(now_ns)
@@ -87,6 +106,7 @@ measure() {
             return
         fi
         t1=$(now_ns)
+        cat "$outfile.err" >>"$outfile.errs"
         local dt=$((t1 - t0))
         if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
     done
@@ -107,17 +127,29 @@ ratio() { # ratio A B: A/B with one decimal (two below 1), or "-" if either is m
         if (a + 0 > 0 && b + 0 > 0) printf(a / b < 1 ? "%.2fx" : "%.1fx", a / b); else printf "-" }'
 }
 
-# The header says where each number comes from; runnel/native and runnel/node are "how many times
-# slower than compiled code" (lower is better), wasm-interp/runnel "how many times faster than another
-# interpreter" (higher is better), so each normally reads as a factor above 1.
-printf 'runnel %s | native: %s | node: %s | wasm-interp: %s\n' \
-    "$("$runnel" --version 2>/dev/null | awk 'NR == 1 {print $2}')" "$("$cc" --version | head -n 1)" \
+# V8's own time in a node run, without Node's start-up: the best of node_run.mjs's in-process
+# "v8_compile" (instantiate) + "v8_run" (the call) over the runs.
+v8_time() {
+    awk '/^v8_compile / { c = $2 } /^v8_run / { t = c + $2; if (best == "" || t < best) best = t }
+         END { if (best == "") print "-"; else printf "%.3f", best }' "$1"
+}
+
+# The header says where each number comes from; X/native and X/node are "how many times slower than
+# compiled code" (lower is better), wasm-interp/runnel "how many times faster than another interpreter"
+# (higher is better), so each normally reads as a factor above 1.
+rcc=${RUNNEL_CC:-cc}
+printf 'runnel %s | compiled by %s: %s | native: %s | node: %s | wasm-interp: %s\n' \
+    "$("$runnel" --version 2>/dev/null | awk 'NR == 1 {print $2}')" "$rcc" \
+    "$("${rcc%% *}" --version 2>/dev/null | head -n 1 || echo '?')" "$("$cc" --version | head -n 1)" \
     "$([ -n "$node" ] && "$node" --version || echo none)" "$([ -n "$interp" ] && "$interp" --version || echo none)"
-printf 'best of %d, wall clock in seconds, process start-up included; ratios: runnel/native and runnel/node\n' "$runs"
-printf 'lower is better, wasm-interp/runnel higher is better\n\n'
-row='%-8s %8s %11s %7s %7s %7s %11s %13s %11s %18s%s\n'
+printf 'best of %d, wall clock in seconds, process start-up included (v8: inside node, without it);\n' "$runs"
+printf 'runnel = the interpreter, compiled = runnel run --compiled with a warm cache; ratios: lower is\n'
+printf 'better, but wasm-interp/runnel: higher is better\n\n'
+row='%-8s %8s %11s %7s %7s %8s %7s %7s %11s %15s %11s %13s %11s %18s%s\n'
 # shellcheck disable=SC2059 # the format is the one above, shared by the header and the rows
-printf "$row" workload N result native runnel node wasm-interp runnel/native runnel/node wasm-interp/runnel ""
+printf "$row" workload N result native runnel compiled node v8 wasm-interp compiled/native compiled/v8 \
+    runnel/native runnel/node wasm-interp/runnel ""
+ctable=()
 for w in "${workloads[@]}"; do
     n=${size[$w]}
     [ $quick = 1 ] && n=${quick_size[$w]}
@@ -130,8 +162,23 @@ for w in "${workloads[@]}"; do
 
     t_native=$(measure "$out/$w.native.out" "$out/$w.native")
     t_runnel=$(measure "$out/$w.runnel.out" "$runnel" run --invoke run "$out/$w.wasm")
-    t_node=-
-    [ -n "$node" ] && t_node=$(measure "$out/$w.node.out" "$node" "$here/node_run.mjs" "$out/$w.wasm")
+    t_comp=- t_cold=-
+    if [ ${#compiled[@]} -gt 0 ]; then
+        # The first run compiles (an empty cache), the measured ones find the artifact.
+        rm -rf "$cache"
+        t_cold=$(runs=1 measure "$out/$w.compiled.out" env XDG_CACHE_HOME="$cache" "${compiled[@]}" "$out/$w.wasm")
+        t_comp=$t_cold
+        [ "$t_cold" = fail ] ||
+            t_comp=$(measure "$out/$w.compiled.out" env XDG_CACHE_HOME="$cache" "${compiled[@]}" "$out/$w.wasm")
+        so=$(find "$cache" -name '*.so' -printf '%s\n' 2>/dev/null | head -n 1)
+        ctable+=("$(printf '%-8s %10s %10s %10s %10s %12s' "$w" "$(stat -c %s "$out/$w.wasm")" "${so:--}" "$t_cold" \
+            "$t_comp" "$(awk -v a="$t_cold" -v b="$t_comp" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a - b; else printf "-" }')")")
+    fi
+    t_node=- t_v8=-
+    if [ -n "$node" ]; then
+        t_node=$(measure "$out/$w.node.out" "$node" "$here/node_run.mjs" "$out/$w.wasm")
+        [ "$t_node" = fail ] || t_v8=$(v8_time "$out/$w.node.out.errs")
+    fi
     t_interp=-
     [ -n "$interp" ] && t_interp=$(measure "$out/$w.interp.out" "$interp" "$out/$w.wasm" --run-all-exports)
 
@@ -140,9 +187,10 @@ for w in "${workloads[@]}"; do
     expect=$(result_of "$out/$w.native.out")
     note=
     [ "$t_native" != fail ] || note+=" native failed;"
-    for e in runnel node interp; do
+    for e in runnel compiled node interp; do
         case $e in
         runnel) t=$t_runnel name=runnel ;;
+        compiled) t=$t_comp name=compiled ;;
         node) t=$t_node name=node ;;
         interp) t=$t_interp name=wasm-interp ;;
         esac
@@ -154,7 +202,14 @@ for w in "${workloads[@]}"; do
         fi
     done
     # shellcheck disable=SC2059
-    printf "$row" "$w" "$n" "$expect" "$t_native" "$t_runnel" "$t_node" "$t_interp" \
-        "$(ratio "$t_runnel" "$t_native")" "$(ratio "$t_runnel" "$t_node")" "$(ratio "$t_interp" "$t_runnel")" \
-        "${note:+  !!$note}"
+    printf "$row" "$w" "$n" "$expect" "$t_native" "$t_runnel" "$t_comp" "$t_node" "$t_v8" "$t_interp" \
+        "$(ratio "$t_comp" "$t_native")" "$(ratio "$t_comp" "$t_v8")" "$(ratio "$t_runnel" "$t_native")" \
+        "$(ratio "$t_runnel" "$t_node")" "$(ratio "$t_interp" "$t_runnel")" "${note:+  !!$note}"
 done
+
+if [ ${#ctable[@]} -gt 0 ]; then
+    printf '\ncompiling tier, %s: a cold run (empty cache: translate, compile, link, load, run) against\n' "$rcc"
+    printf 'the warm one above; compile = the difference; wasm and artifact (.so) sizes in bytes\n'
+    printf '%-8s %10s %10s %10s %10s %12s\n' workload wasm artifact "cold run" "warm run" compile
+    printf '%s\n' "${ctable[@]}"
+fi

@@ -6,7 +6,10 @@
 # so the same figures from it say where runnel stands: plugin creation (compile + instantiate) and
 # calls per second with a short and a 1 MiB input. bench_plugin.c (linked against the build's
 # librunnel.a) and bench_extism.mjs measure the same way (best of several rounds) and print
-# "name value unit" lines, which this script puts in one table. Nothing is asserted.
+# "name value unit" lines, which this script puts in one table. runnel is measured twice: with the
+# interpreter, and with the compiling tier ("compiled": its cache emptied first, so the first compile,
+# "compile, cold", builds the native code with the system C compiler and the measured ones load it from
+# the cache; NO_COMPILED=1 leaves the column out). Nothing is asserted.
 #
 # usage: bench/plugin/run.sh [SECONDS_PER_FIGURE]      (default 3)
 # environment:
@@ -14,6 +17,7 @@
 #   SHARED      the shared material (default: ../shared next to the repository)
 #   NODE_DIR    where @extism/extism is installed (default: $BUILD_DIR/bench/plugin-node; installed with
 #               npm there on first use)
+#   NO_COMPILED set to 1 to skip the compiled column; RUNNEL_CC picks its compiler (default cc)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -63,22 +67,34 @@ else
     echo "run.sh: node not found; the Extism column stays empty" >&2
 fi
 rn=$("$out/bench_plugin" "$code" "$secs")
+rc=""
+if [ "${NO_COMPILED:-0}" != 1 ]; then
+    rm -rf "$out/cache"
+    rc=$("$out/bench_plugin" "$code" "$secs" "$out/cache") || echo "run.sh: the compiled run failed" >&2
+fi
 
 value() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
-printf '%-34s %14s %14s %10s\n' "code.wasm count_vowels" "runnel" "Extism JS SDK" "ratio"
-row() { # label key unit better(higher|lower)
-    local a b ratio=""
-    a=$(value "$rn" "$2")
-    b=$(value "$js" "$2")
-    if [ -n "$a" ] && [ -n "$b" ]; then
-        if [ "$4" = higher ]; then ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2fx", a / b }')
-        else ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2fx", b / a }'); fi
-    fi
-    printf '%-34s %14s %14s %10s\n' "$1 ($3)" "${a:--}" "${b:--}" "$ratio"
+fmt='%-34s %10s %10s %14s %10s %10s\n'
+# shellcheck disable=SC2059 # one format for the header and the rows
+printf "$fmt" "code.wasm count_vowels" "runnel" "compiled" "Extism JS SDK" "ratio" "compiled"
+ratio() { # a b better(higher|lower): how many times better a is than b
+    [ -n "$1" ] && [ -n "$2" ] || return 0
+    if [ "$3" = higher ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'
+    else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", b / a }'; fi
 }
+row() { # label key unit better(higher|lower)
+    local a b c
+    a=$(value "$rn" "$2")
+    c=$(value "$rc" "$2")
+    b=$(value "$js" "$2")
+    # shellcheck disable=SC2059
+    printf "$fmt" "$1 ($3)" "${a:--}" "${c:--}" "${b:--}" "$(ratio "$a" "$b" "$4")" "$(ratio "$c" "$b" "$4")"
+}
+row "compile, cold (empty cache)" compile_cold_ms ms lower
 row "compile" compile_ms ms lower
 row "instantiate + first call" instantiate_ms ms lower
 row "create (compile + instantiate)" create_ms ms lower
 row "calls, short input" calls_short calls/s higher
 row "calls, 1 MiB input" calls_1mib calls/s higher
-echo "(ratio: how many times better runnel is; below 1x, Extism's JS SDK is better)"
+echo "(ratio, compiled: how many times better runnel's interpreter, its compiling tier, is than Extism's"
+echo "JS SDK; below 1x, the JS SDK is better. compiled: compile = loading the cached native code)"
