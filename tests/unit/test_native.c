@@ -2027,6 +2027,38 @@ static void test_mixed_tiers_wide_signatures(void **state)
     pair_free(&app);
 }
 
+/* ENGINE BUG (known), still there with the NaN constants made opaque (rnx_nan_f64 in the engine's
+   working tree at 17:05): with two NaN operands the result depends on the order the C compiler gives
+   the operands of rn_f64_min's a + b (x86 passes the first operand's NaN on), which it may commute.
+   f64.min(-nan:0xfffffffffffc1, x) where x is the NaN 0xffffb00c7f7fffff out of a loop's result (an
+   i64x2.extract_lane: the SIMD helper's frame): interpreter 0xffffffffffffffc1, compiled
+   0xffffb00c7f7fffff. Reduced from diff_runnel --tiers, seed 2517645350, module 8, func_18. Choosing
+   the NaN explicitly (a's if a is one, else b's, quieted) would make it independent of the compiler. */
+static void test_bug_nan_operand_order(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    pair p = pair_of("(module (global $g (mut i32) (i32.const 100))\n"
+                     "  (func (export \"f\") (result i64)\n"
+                     "    (i64.reinterpret_f64 (f64.min (f64.const -nan:0xfffffffffffc1)\n"
+                     "      (f64.reinterpret_i64 (loop (result i64)\n"
+                     "        (if (i32.eqz (global.get $g)) (then (return (i64.const 0))))\n"
+                     "        (global.set $g (i32.sub (global.get $g) (i32.const 1)))\n"
+                     "        (i64x2.extract_lane 1 (v128.const i32x4 0xd6000000 0xffb16b12 0x7f7fffff 0xffffb00c))))))))");
+    int64_t got[2];
+    for (int t = 0; t < 2; t++) {
+        runnel_store *s = runnel_store_new(NULL);
+        runnel_instance *i = inst_of(s, p.m[t], NULL);
+        outcome o = call(i, "f", NULL, 0);
+        assert_int_equal(o.st, RUNNEL_OK);
+        got[t] = o.res[0].of.i64;
+        print_message("%s: %016" PRIx64 "\n", t ? "compiled" : "interpreted", (uint64_t)got[t]);
+        runnel_store_free(s);
+    }
+    assert_int_equal(got[1], got[0]); /* fails: 0xffffb00c7f7fffff != 0xffffffffffffffc1 */
+    pair_free(&p);
+}
+
 /* ---------------------------------------------------------------- globals, multi-value, v128 */
 
 static void test_globals_multivalue(void **state)
@@ -2263,6 +2295,45 @@ static void test_cache_once(void **state)
     free(b);
 }
 
+/* Several compiled modules alive at once, each loaded from the cache, from a fresh build and from an
+   artifact: each runs its own code (an artifact loaded under a name another one was loaded under, a
+   reused /proc/self/fd/N say, would get the other's: dlopen returns an object already loaded by name). */
+static void test_cache_modules_alive_together(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    char dir[4200], art[4200];
+    path_of(dir, sizeof dir, "cache-together");
+    path_of(art, sizeof art, "together-b.so");
+    rm_rf(dir);
+    unlink(art);
+    size_t na, nb;
+    uint8_t *a = wasm_of(cache_a, &na), *b = wasm_of(cache_b, &nb);
+    int n = 0;
+    runnel_module *m[6];
+    for (int round = 0; round < 2; round++) { /* built, then from the cache */
+        m[2 * round] = compile_counting(a, na, dir, &n);
+        m[2 * round + 1] = compile_counting(b, nb, dir, &n);
+    }
+    runnel_compile_options o = copts(dir);
+    runnel_report r = {0};
+    assert_int_equal(runnel_module_compile_to(b, nb, art, &o, &r), RUNNEL_OK);
+    m[4] = runnel_module_load_artifact(b, nb, art, &r);
+    if (!m[4])
+        fail_msg("load_artifact: %s", r.message);
+    o.no_cache = true;
+    m[5] = runnel_module_compile(a, na, &o, &r);
+    if (!m[5])
+        fail_msg("no_cache: %s", r.message);
+    static const int32_t want[6] = {11, 30, 11, 30, 30, 11}; /* a: x + 1, b: x * 3, of 10 */
+    for (int k = 0; k < 6; k++)
+        assert_int_equal(call_f(m[k], 10), want[k]);
+    for (int k = 0; k < 6; k++)
+        runnel_module_free(m[k]);
+    free(a);
+    free(b);
+}
+
 /* A cache entry overwritten (another module's artifact, garbage, empty) is rebuilt, never loaded. */
 static void test_cache_damaged_entry(void **state)
 {
@@ -2458,10 +2529,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bug_fuel_in_interpreted_callee_traps),
         cmocka_unit_test(test_bug_nan_sign_of_constant_operand),
         cmocka_unit_test(test_bug_nan_payload_of_constant_operand),
+        cmocka_unit_test(test_bug_nan_operand_order),
         cmocka_unit_test(test_mixed_tiers_wide_signatures),
         cmocka_unit_test(test_globals_multivalue),
         cmocka_unit_test(test_v128),
         cmocka_unit_test(test_cache_once),
+        cmocka_unit_test(test_cache_modules_alive_together),
         cmocka_unit_test(test_cache_damaged_entry),
         cmocka_unit_test(test_artifact_round_trip),
         cmocka_unit_test(test_no_such_compiler),
