@@ -212,8 +212,11 @@ RUNNEL_API runnel_status runnel_module_disasm(const uint8_t *bytes, size_t len, 
 
 /* The compiling tier (docs/compiling.md): a module's functions translated to C, built by the system C
    compiler into a shared object and loaded, so they run as native code. Everything else is as for
-   runnel_module_new: the same validation, instances, limits, fuel, interrupts, traps (with a
-   function-level backtrace: frames carry function indices and names, offset 0), suspension and resume.
+   runnel_module_new: the same validation, instances, limits, fuel (counted alike), interrupts, traps
+   (with a function-level backtrace: frames carry function indices and names, and for offset the start
+   of the function's body, not the instruction's), suspension and resume. A compiled function called by
+   interpreted code (another instance's) is interpreted; compiled code calls host and interpreted
+   functions as usual.
    The compiler is needed only where a module is compiled: artifacts are content-addressed in a cache
    (the module's SHA-256, runnel's version, the compiler's identity and flags) so a module is compiled
    once, and a cached artifact is checked against its key before it is loaded.
@@ -248,6 +251,10 @@ RUNNEL_API runnel_module *runnel_module_load_artifact(const uint8_t *bytes, size
 RUNNEL_API runnel_status runnel_module_translate(const uint8_t *bytes, size_t len, FILE *out, runnel_report *r);
 /* true for modules made by the three functions above */
 RUNNEL_API bool runnel_module_is_compiled(const runnel_module *m);
+/* The file a compiled module's native code was loaded from (the cache entry, or the artifact given),
+   absolute; NULL for an interpreted module or one compiled with no_cache (its file is gone). Owned by
+   the module. */
+RUNNEL_API const char *runnel_module_artifact(const runnel_module *m);
 
 /* Introspection: imports and exports, in module order. Strings are owned by the module.
    `type` is a signature string for functions (see runnel_linker_define_func), else NULL. */

@@ -7,15 +7,10 @@
  * find it, and the artifact's path is printed; a module already in the cache is not compiled again.
  * With -o the artifact is written there (runnel_module_compile_to), for `runnel run --native FILE`.
  * --emit-c writes the C translation instead (runnel_module_translate), to -o or stdout.
- *
- * The engine does not say where in the cache an artifact went (its name is a key the engine makes), so
- * the path printed is the file the engine loaded: the one shared object that appears among the
- * process's loaded objects (dl_iterate_phdr) while the module is compiled.
+ * The path printed is the cache entry the engine loaded (runnel_module_artifact).
  */
-#define _GNU_SOURCE /* dl_iterate_phdr */
 #include "cli.h"
 
-#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,53 +127,6 @@ static int parse_args(int argc, char **argv, compile_opts *o)
     return -1;
 }
 
-/* ---------------------------------------------------------------- where the artifact went */
-
-typedef struct loaded {
-    char **names;
-    size_t n;
-    bool failed;
-} loaded;
-
-static int note_object(struct dl_phdr_info *info, size_t size, void *user)
-{
-    (void)size;
-    loaded *l = user;
-    if (!info->dlpi_name || !info->dlpi_name[0])
-        return 0;
-    char **names = realloc(l->names, (l->n + 1) * sizeof *names);
-    if (!names || !(names[l->n] = strdup(info->dlpi_name))) {
-        l->failed = true;
-        if (names)
-            l->names = names;
-        return 1;
-    }
-    l->names = names;
-    l->n++;
-    return 0;
-}
-
-static void loaded_free(loaded *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->names[i]);
-    free(l->names);
-    *l = (loaded){0};
-}
-
-/* The object in after that is not in before (malloc'ed), or NULL. */
-static char *new_object(const loaded *before, const loaded *after)
-{
-    for (size_t i = 0; i < after->n; i++) {
-        bool old = false;
-        for (size_t k = 0; !old && k < before->n; k++)
-            old = strcmp(after->names[i], before->names[k]) == 0;
-        if (!old)
-            return strdup(after->names[i]);
-    }
-    return NULL;
-}
-
 /* ---------------------------------------------------------------- the command */
 
 static int emit_c(const compile_opts *o, const uint8_t *bytes, size_t len)
@@ -219,17 +167,11 @@ static int compile(const compile_opts *o, rn_cli_tier *t, const uint8_t *bytes, 
     if (o->output) {
         ok = runnel_module_compile_to(bytes, len, o->output, &t->opts, &r) == RUNNEL_OK;
     } else {
-        loaded before = {0}, after = {0};
-        dl_iterate_phdr(note_object, &before);
         runnel_module *m = runnel_module_compile(bytes, len, &t->opts, &r);
         ok = m != NULL;
-        if (m && !o->no_cache) {
-            dl_iterate_phdr(note_object, &after);
-            path = before.failed || after.failed ? NULL : new_object(&before, &after);
-        }
+        if (m && runnel_module_artifact(m))
+            path = strdup(runnel_module_artifact(m));
         runnel_module_free(m);
-        loaded_free(&before);
-        loaded_free(&after);
     }
     rn_cli_tier_end(t); /* the progress line goes before anything else is printed */
     int rc = ok ? RN_CLI_OK : RN_CLI_FAIL;

@@ -193,6 +193,9 @@ static runnel_status run(runnel_store *s, bool nested, runnel_val *results, size
     return st;
 }
 
+static runnel_status call_wasm(runnel_func *f, const runnel_val *args, size_t nargs, runnel_val *results,
+                               size_t nresults, runnel_report *r);
+
 runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, runnel_val *results, size_t nresults,
                           runnel_report *r)
 {
@@ -208,9 +211,29 @@ runnel_status runnel_call(runnel_func *f, const runnel_val *args, size_t nargs, 
             return rn_fail(r, RUNNEL_BADARG, 0, "argument %zu has the wrong type", i);
     if (s->suspended && !s->running)
         return rn_fail(r, RUNNEL_BADARG, 0, "the store has a suspended call: resume or abandon it first");
-    if (f->entry)
-        return rn_native_call(f, args, results, nresults, r);
+    if (!s->running)
+        return f->entry ? rn_native_call(f, args, results, nresults, r) : call_wasm(f, args, nargs, results, nresults, r);
+    /* from a host function: each level holds C stack (the host's frames, and the interpreter's), which
+       nothing else bounds */
+    if (s->reentry >= RN_MAX_REENTRY) {
+        rn_fail(r, RUNNEL_TRAP, 0, "call stack exhausted (host functions calling wasm %u deep)", RN_MAX_REENTRY);
+        if (r)
+            r->trap = RUNNEL_TRAP_STACK_EXHAUSTED;
+        return RUNNEL_TRAP;
+    }
+    s->reentry++;
+    runnel_status st =
+        f->entry ? rn_native_call(f, args, results, nresults, r) : call_wasm(f, args, nargs, results, nresults, r);
+    s->reentry--;
+    return st;
+}
 
+/* runnel_call of a wasm function run by the interpreter, or of a host function directly (f checked). */
+static runnel_status call_wasm(runnel_func *f, const runnel_val *args, size_t nargs, runnel_val *results,
+                               size_t nresults, runnel_report *r)
+{
+    runnel_store *s = f->store;
+    const rn_functype *t = f->type;
     bool nested = s->running;
     saved_state saved = {s->ip, s->fp, s->entry_fp, s->entry_func, s->entry_depth, s->depth, s->sp, s->suspended};
     size_t base = nested ? s->sp : 0;

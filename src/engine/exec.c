@@ -19,7 +19,7 @@
  * overflow for 32-bit addresses and offsets (spec 4.4.7: the effective address is 33 bits).
  */
 #include "numeric.h"
-#include "runtime.h"
+#include "native.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -282,6 +282,7 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r)
     }
     int64_t granted = metered && s->fuel < RN_FUEL_CHUNK ? (int64_t)s->fuel : RN_FUEL_CHUNK;
     int64_t budget = granted;
+    int64_t left; /* of the chunk, across a host call */
     runnel_trap_kind tk = RUNNEL_TRAP_NONE;
     const char *trap_text = NULL; /* a message other than the kind's own, for the report */
     runnel_caller caller;
@@ -922,6 +923,10 @@ do_call:
     s->sp = (size_t)(nfp - s->stack) + callee->type->pslots + callee->type->rslots;
     if (UNLIKELY(s->sp > s->stack_slots))
         TRAP(RUNNEL_TRAP_STACK_EXHAUSTED);
+    /* the host may call wasm on this store, which spends the store's fuel itself: settle this chunk
+       first and take a new one after, or the two would both spend the same units */
+    left = budget < 0 ? 0 : budget; /* what is left of this chunk continues after the call */
+    ACCOUNT_FUEL();
     st = rn_call_host(s, callee, nfp, inst, &caller);
     if (UNLIKELY(st != RUNNEL_OK)) {
         if (st == RUNNEL_EXIT) {
@@ -944,10 +949,9 @@ do_call:
         return st;
     }
     LOAD_MEM();
-    if (UNLIKELY(caller.stop)) { /* make the next poll take the slow path, charging only what was used */
-        granted -= budget;
-        budget = 0;
-    }
+    if (metered && (uint64_t)left > s->fuel)
+        left = (int64_t)s->fuel;
+    granted = budget = caller.stop ? 0 : left; /* stop: the next poll takes the slow path */
     ip = ret_ip;
     goto dispatch;
 
@@ -973,6 +977,11 @@ poll_slow:
     goto dispatch;
 
 suspend:
+    if (UNLIKELY(s->native != NULL) && rn_native_park(s, tk)) { /* called by compiled code: parked and resumed */
+        granted = metered && s->fuel < RN_FUEL_CHUNK ? (int64_t)s->fuel : RN_FUEL_CHUNK;
+        budget = granted;
+        goto dispatch;
+    }
     s->poll_pending = true;
     s->ip = ip;
     s->fp = fp;

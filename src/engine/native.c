@@ -108,6 +108,21 @@ typedef struct rn_native_store {
     runnel_status fail_status;
     int fail_kind, exit_code;
     char *fail_message;
+    runnel_frame *fail_frames; /* an interpreted callee's frames, innermost first, before compiled ones */
+    size_t fail_nframes;
+    /* what a call out of compiled code (rt_call) left */
+    runnel_trap_kind call_trap;
+    char *call_message;
+    bool stop; /* the host saw an interrupt */
+    bool in_interpreted; /* rt_call is running an interpreted function: it may park this stack */
+    /* the interpreter's state when the top-level call began, for runnel_abandon */
+    struct {
+        const uint32_t *ip;
+        rn_slot *fp, *entry_fp;
+        runnel_func *func, *entry_func;
+        uint32_t depth, entry_depth, reentry;
+        size_t sp;
+    } interp;
     /* the top-level call */
     runnel_func *top;
     uint64_t *slots;
@@ -216,6 +231,8 @@ void rn_native_store_free(runnel_store *s)
         __tsan_destroy_fiber(ns->tsan_coro);
 #endif
     free(ns->fail_message);
+    free(ns->fail_frames);
+    free(ns->call_message);
     rn_free(ns->slots);
     rn_free(ns->st.trace);
     rn_free(ns);
@@ -260,6 +277,8 @@ static void report_failure(rn_native_store *ns, uint32_t depth0, runnel_report *
     rn_fail(r, ns->fail_status, 0, "%s",
             ns->fail_message ? ns->fail_message : runnel_trap_message((runnel_trap_kind)ns->fail_kind));
     r->trap = (runnel_trap_kind)ns->fail_kind;
+    for (size_t k = 0; k < ns->fail_nframes; k++)
+        rn_report_frame(r, ns->fail_frames[k].func_index, ns->fail_frames[k].func_name, ns->fail_frames[k].offset);
     for (uint32_t d = ns->st.depth; d-- > depth0;)
         add_frame(r, &ns->st.trace[d]);
 }
@@ -281,6 +300,9 @@ static runnel_status run_entry(rn_native_store *ns, runnel_func *f, uint64_t *sl
         report_failure(ns, depth0, *rp);
         free(ns->fail_message);
         ns->fail_message = NULL;
+        free(ns->fail_frames);
+        ns->fail_frames = NULL;
+        ns->fail_nframes = 0;
     }
     ns->st.depth = depth0;
     ns->jb = prev;
@@ -319,6 +341,29 @@ static void account(rn_native_store *ns)
     ns->granted = ns->st.budget = 0;
 }
 
+/* Suspend the call here (switch back to the embedder) until it is resumed, then charge the poll's own
+   unit, as exec.c's poll_pending does: with no fuel left, suspended again. */
+static void park(rn_native_store *ns, int tk)
+{
+    runnel_store *s = ns->s;
+    for (;;) {
+        ns->suspended = true;
+        ns->suspend_kind = tk;
+        s->poll_pending = true;
+        s->running = false;
+        switch_out(ns, false);
+        s->running = true;
+        s->poll_pending = false;
+        if (s->fuel == UINT64_MAX)
+            return;
+        if (s->fuel > 0) {
+            s->fuel--;
+            return;
+        }
+        tk = RUNNEL_TRAP_OUT_OF_FUEL;
+    }
+}
+
 static void rt_poll(rnx_inst *c)
 {
     rn_native_store *ns = store_of(c);
@@ -342,78 +387,99 @@ static void rt_poll(rnx_inst *c)
         }
         if (!ns->can_suspend || ns->nest != 1)
             fail(ns, RUNNEL_TRAP, tk, NULL);
-        /* suspend here; the resume charges this poll's unit, as exec.c's poll_pending does */
-        for (;;) {
-            ns->suspended = true;
-            ns->suspend_kind = tk;
-            s->poll_pending = true;
-            switch_out(ns, false);
-            s->poll_pending = false;
-            if (s->fuel == UINT64_MAX)
-                break;
-            if (s->fuel > 0) {
-                s->fuel--;
-                break;
-            }
-            tk = RUNNEL_TRAP_OUT_OF_FUEL;
-        }
+        park(ns, tk);
         grant(ns);
         return;
     }
 }
 
+bool rn_native_park(runnel_store *s, runnel_trap_kind tk)
+{
+    rn_native_store *ns = s->native;
+    /* only an interpreted function that compiled code called directly (no host function's frames on
+       this stack, which an abandon would drop) */
+    if (!ns || !ns->can_suspend || ns->nest != 1 || !ns->in_interpreted || s->reentry != 1)
+        return false;
+    park(ns, (int)tk);
+    return true;
+}
+
 /* ---------------------------------------------------------------- helpers for compiled code */
+
+/* A call to an interpreted function from compiled code, through runnel_call (nested). On failure the
+   callee's trap kind, message and frames are kept in ns for the report. */
+static runnel_status call_interpreted(rn_native_store *ns, runnel_func *f, uint64_t *slots)
+{
+    const rn_functype *t = f->type;
+    runnel_val small[16], *vals = small;
+    size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+    if (n > 16 && !(vals = rn_malloc(n * sizeof *vals)))
+        return RUNNEL_NOMEM;
+    for (size_t i = 0, k = 0; i < t->nparams; i++)
+        k += runnel_slots_to_val((const runnel_slot *)slots + k, (runnel_valtype)t->params[i], &vals[i]);
+    runnel_report r = {0};
+    bool was_in = ns->in_interpreted;
+    ns->in_interpreted = true;
+    runnel_status st = runnel_call(f, vals, t->nparams, vals, t->nresults, &r);
+    ns->in_interpreted = was_in;
+    if (st == RUNNEL_OK)
+        for (size_t i = 0, k = 0; i < t->nresults; i++)
+            k += runnel_val_to_slots(vals[i], (runnel_slot *)slots + k);
+    if (vals != small)
+        rn_free(vals);
+    if (st != RUNNEL_OK) {
+        ns->exit_code = r.exit_code;
+        ns->call_trap = r.trap;
+        ns->call_message = r.message ? strdup(r.message) : NULL;
+        free(ns->fail_frames);
+        ns->fail_frames = r.frames; /* the callee's frames come first in the backtrace */
+        ns->fail_nframes = r.nframes;
+        r.frames = NULL;
+        r.nframes = 0;
+    }
+    runnel_report_clear(&r);
+    return st;
+}
+
+/* A call to a host function from compiled code. */
+static runnel_status call_host(rn_native_store *ns, rnx_inst *c, runnel_func *f, uint64_t *slots)
+{
+    runnel_caller caller;
+    runnel_status st = rn_call_host(ns->s, f, slots, inst_of(c), &caller);
+    if (st == RUNNEL_OK) {
+        if (caller.stop) /* the host saw an interrupt: the next poll takes the slow path */
+            ns->stop = true;
+        rn_free(caller.message);
+        return st;
+    }
+    ns->exit_code = caller.exit_code;
+    ns->call_trap = st == RUNNEL_TRAP ? RUNNEL_TRAP_HOST : RUNNEL_TRAP_NONE;
+    ns->call_message = caller.message ? strdup(caller.message) : st == RUNNEL_EXIT ? NULL : strdup(runnel_status_name(st));
+    rn_free(caller.message);
+    return st;
+}
 
 /* A call to a host or interpreted function, arguments in slots, results over them. */
 static void rt_call(rnx_inst *c, rnx_func *fh, uint64_t *slots)
 {
     rn_native_store *ns = store_of(c);
     runnel_func *f = (runnel_func *)fh;
-    runnel_store *s = ns->s;
-    if (f->code) {
-        if (--ns->st.budget < 0)
-            rt_poll(c);
-        const rn_functype *t = f->type;
-        runnel_val small[16], *vals = small;
-        size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
-        if (n > 16 && !(vals = rn_malloc(n * sizeof *vals)))
-            fail(ns, RUNNEL_NOMEM, 0, NULL);
-        for (size_t i = 0, k = 0; i < t->nparams; i++)
-            k += runnel_slots_to_val((const runnel_slot *)slots + k, (runnel_valtype)t->params[i], &vals[i]);
-        runnel_report r = {0};
-        runnel_status st = runnel_call(f, vals, t->nparams, vals, t->nresults, &r);
-        if (st == RUNNEL_OK)
-            for (size_t i = 0, k = 0; i < t->nresults; i++)
-                k += runnel_val_to_slots(vals[i], (runnel_slot *)slots + k);
-        if (vals != small)
-            rn_free(vals);
-        if (st == RUNNEL_OK)
-            return;
-        ns->exit_code = r.exit_code;
-        char *msg = r.message ? strdup(r.message) : NULL;
-        runnel_trap_kind tk = r.trap;
-        runnel_report_clear(&r);
-        fail(ns, st, tk, msg);
-    }
-    runnel_caller caller;
-    runnel_status st = rn_call_host(s, f, slots, inst_of(c), &caller);
-    if (st == RUNNEL_OK) {
-        if (caller.stop) { /* the host saw an interrupt: poll at the next chance */
-            ns->granted -= ns->st.budget > 0 ? ns->st.budget : 0;
-            ns->st.budget = 0;
-        }
-        rn_free(caller.message);
+    if (f->code && --ns->st.budget < 0) /* an interpreted callee's entry polls, as in exec.c */
+        rt_poll(c);
+    /* the callee may spend the store's fuel itself: settle this chunk first, and go on after the call
+       with what was left of it (so that the slow poll still comes at least once a chunk) */
+    int64_t left = ns->st.budget > 0 ? ns->st.budget : 0;
+    account(ns);
+    runnel_status st = f->code ? call_interpreted(ns, f, slots) : call_host(ns, c, f, slots);
+    if (ns->s->fuel != UINT64_MAX && (uint64_t)left > ns->s->fuel)
+        left = (int64_t)ns->s->fuel;
+    ns->granted = ns->st.budget = ns->stop ? 0 : left; /* stop: the next poll takes the slow path */
+    ns->stop = false;
+    if (st == RUNNEL_OK)
         return;
-    }
-    char *msg = caller.message ? strdup(caller.message) : NULL;
-    rn_free(caller.message);
-    if (st == RUNNEL_EXIT) {
-        ns->exit_code = caller.exit_code;
-        fail(ns, RUNNEL_EXIT, 0, msg);
-    }
-    if (!msg)
-        msg = strdup(runnel_status_name(st));
-    fail(ns, st, st == RUNNEL_TRAP ? RUNNEL_TRAP_HOST : RUNNEL_TRAP_NONE, msg);
+    char *msg = ns->call_message;
+    ns->call_message = NULL;
+    fail(ns, st, ns->call_trap, msg);
 }
 
 static int rt_same_type(rnx_inst *c, rnx_func *f, uint32_t ti)
@@ -595,6 +661,16 @@ runnel_status rn_native_call(runnel_func *f, const runnel_val *args, runnel_val 
         s->deadline_ns = s->timeout_ns ? rn_now_ns() + s->timeout_ns : 0;
     }
     ns->can_suspend = !was_running; /* under the interpreter (a host function's call) it cannot */
+    ns->in_interpreted = false;
+    ns->interp.ip = s->ip;
+    ns->interp.fp = s->fp;
+    ns->interp.entry_fp = s->entry_fp;
+    ns->interp.func = s->func;
+    ns->interp.entry_func = s->entry_func;
+    ns->interp.depth = s->depth;
+    ns->interp.entry_depth = s->entry_depth;
+    ns->interp.reentry = s->reentry;
+    ns->interp.sp = s->sp;
     ns->top = f;
     ns->report = r;
     ns->finished = false;
@@ -634,6 +710,17 @@ runnel_status rn_native_resume(runnel_store *s, runnel_val *results, size_t nres
 void rn_native_abandon(runnel_store *s)
 {
     rn_native_store *ns = s->native;
+    /* an interpreted call parked on the stack (rn_native_park) left the interpreter's state nested */
+    s->ip = ns->interp.ip;
+    s->fp = ns->interp.fp;
+    s->entry_fp = ns->interp.entry_fp;
+    s->func = ns->interp.func;
+    s->entry_func = ns->interp.entry_func;
+    s->depth = ns->interp.depth;
+    s->entry_depth = ns->interp.entry_depth;
+    s->reentry = ns->interp.reentry;
+    s->sp = ns->interp.sp;
+    ns->in_interpreted = false;
     ns->suspended = false;
     ns->nest = 0;
     ns->jb = NULL;

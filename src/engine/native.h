@@ -42,6 +42,7 @@ runnel_module *rn_module_new_hooked(const uint8_t *bytes, size_t len, rn_module_
 typedef struct rn_native_module {
     void *dl; /* dlopen's handle */
     const rnx_module_desc *desc;
+    char *path; /* the file loaded, absolute (malloc'ed); NULL once removed (no_cache) */
 } rn_native_module;
 void rn_native_module_free(rn_native_module *nm);
 
@@ -53,6 +54,11 @@ runnel_status rn_native_call(runnel_func *f, const runnel_val *args, runnel_val 
 runnel_status rn_native_resume(runnel_store *s, runnel_val *results, size_t nresults, runnel_report *r);
 void rn_native_abandon(runnel_store *s);
 bool rn_native_suspended(const runnel_store *s); /* the store's suspended call is a compiled one */
+/* exec.c: an interpreted call that compiled code made ran out of fuel or was interrupted: suspend the
+   whole call where it stands (this stack is the compiled call's own) and return when it is resumed,
+   with the poll's unit charged. false when that cannot be done (not under a suspendable compiled call,
+   or host functions' frames in between): the interpreter then traps as for any nested call. */
+bool rn_native_park(runnel_store *s, runnel_trap_kind tk);
 /* native.c: the store's native state, freed with the store */
 void rn_native_store_free(runnel_store *s);
 

@@ -23,6 +23,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -55,6 +56,7 @@ void rn_native_module_free(rn_native_module *nm)
         return;
     if (nm->dl)
         dlclose(nm->dl);
+    free(nm->path);
     rn_free(nm);
 }
 
@@ -89,53 +91,78 @@ static char *make_key(const char *module_hex, const compile_opts *co, runnel_rep
     return hex;
 }
 
-/* Is the stamp in the file at path `want` (whole), or, with `prefix`, does it begin with it? */
-static runnel_status check_stamp(const char *path, const char *want, bool prefix, runnel_report *r)
+/* Is the stamp in data `want` (whole), or, with `prefix`, does it begin with it? */
+static bool has_stamp(const uint8_t *data, size_t len, const char *want, bool prefix)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int err = rn_read_file(path, &data, &len);
-    if (err) {
-        char buf[128];
-        return rn_fail(r, err == ENOENT ? RUNNEL_BADARG : RUNNEL_TOOL, 0, "%s: cannot read: %s", path,
-                       rn_io_strerror(err, buf, sizeof buf));
-    }
-    bool ok = false;
     size_t wl = strlen(want);
-    for (const uint8_t *p = data, *end = data + len; !ok && p < end;) {
+    for (const uint8_t *p = data, *end = data + len; p < end;) {
         const uint8_t *at = memmem(p, (size_t)(end - p), STAMP_HEAD, sizeof STAMP_HEAD - 1);
         if (!at)
-            break;
-        size_t room = (size_t)(end - at);
-        ok = room > wl && memcmp(at, want, wl) == 0 && (prefix || at[wl] == 0);
+            return false;
+        if ((size_t)(end - at) > wl && memcmp(at, want, wl) == 0 && (prefix || at[wl] == 0))
+            return true;
         p = at + 1;
     }
-    free(data);
-    return ok ? RUNNEL_OK
-              : rn_fail(r, RUNNEL_BADARG, 0, "%s: not an artifact of this module for runnel %s (ABI %d)", path,
-                        RUNNEL_VERSION, RNX_ABI_VERSION);
+    return false;
 }
 
-/* Load the artifact at path (its stamp already checked) into m. */
-static runnel_status load(runnel_module *m, const char *path, runnel_report *r)
+/* Load the artifact at path into m if its stamp is `want` (or begins with it). The stamp is read
+   from an open descriptor, and dlopen is given the file's real path (absolute: never a search of the
+   library path) once it is checked to be that same file (device and inode); the loaded object's own
+   stamp is compared again. (Not /proc/self/fd/N: the loader would take a reused N for the object it
+   loaded by that name before.) */
+static runnel_status load_checked(runnel_module *m, const char *path, const char *want, bool prefix,
+                                  runnel_report *r)
 {
-    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    char buf[128];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    struct stat st;
+    int err = fd < 0 ? errno : fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : rn_read_fd(fd, &data, &len);
+    if (err) {
+        if (fd >= 0)
+            close(fd);
+        return rn_fail(r, err == ENOENT ? RUNNEL_BADARG : RUNNEL_TOOL, 0, "%s: cannot read: %s", path,
+                       err == EINVAL ? "not a regular file" : rn_io_strerror(err, buf, sizeof buf));
+    }
+    bool ok = has_stamp(data, len, want, prefix);
+    free(data);
+    if (!ok) {
+        close(fd);
+        return rn_fail(r, RUNNEL_BADARG, 0, "%s: not an artifact of this module for runnel %s (ABI %d)", path,
+                       RUNNEL_VERSION, RNX_ABI_VERSION);
+    }
+    char *real = realpath(path, NULL);
+    struct stat now;
+    bool same = real && stat(real, &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino;
+    close(fd);
+    if (!same) {
+        free(real);
+        return rn_fail(r, RUNNEL_TOOL, 0, "%s: changed while it was being loaded", path);
+    }
+    void *dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
+        free(real);
         const char *e = dlerror();
         return rn_fail(r, RUNNEL_TOOL, 0, "cannot load %s: %s", path, e ? e : "dlopen failed");
     }
     const rnx_module_desc *d = dlsym(dl, "rnx_module");
-    if (!d || d->abi != RNX_ABI_VERSION || d->nfuncs != m->mod.nfuncs_defined) {
+    if (!d || d->abi != RNX_ABI_VERSION || d->nfuncs != m->mod.nfuncs_defined || !has_stamp((const uint8_t *)d->stamp,
+                                                                                             strlen(d->stamp) + 1, want, prefix)) {
         dlclose(dl);
+        free(real);
         return rn_fail(r, RUNNEL_BADARG, 0, "%s: not an artifact of this module", path);
     }
     rn_native_module *nm = rn_calloc(1, sizeof *nm);
     if (!nm) {
         dlclose(dl);
+        free(real);
         return rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
     }
     nm->dl = dl;
     nm->desc = d;
+    nm->path = real;
     m->native = nm;
     return RUNNEL_OK;
 }
@@ -229,17 +256,21 @@ static runnel_status compile_cached(runnel_module *m, job *j, const char *module
     }
     if (st == RUNNEL_OK && (!stamp || !path))
         st = rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
+    /* a cache entry is loaded only if its stamp is this key's; any other is rebuilt over */
     bool cached = st == RUNNEL_OK && !j->co.o.no_cache && access(path, F_OK) == 0 &&
-                  check_stamp(path, stamp, false, NULL) == RUNNEL_OK;
-    if (st == RUNNEL_OK && !cached)
+                  load_checked(m, path, stamp, false, NULL) == RUNNEL_OK;
+    if (st == RUNNEL_OK && !cached) {
         st = build(m, stamp, path, &j->co, r);
-    if (st == RUNNEL_OK)
-        st = check_stamp(path, stamp, false, r);
-    if (st == RUNNEL_OK)
-        st = load(m, path, r);
+        if (st == RUNNEL_OK)
+            st = load_checked(m, path, stamp, false, r);
+    }
     if (j->co.o.no_cache && path) {
         unlink(path); /* loaded: the mapping stays */
         rmdir(dir);
+        if (m->native) {
+            free(m->native->path);
+            m->native->path = NULL;
+        }
     }
     free(key);
     free(stamp);
@@ -267,9 +298,9 @@ static runnel_status hook(runnel_module *m, void *user, runnel_report *r)
     }
     case LOAD: {
         char *want = make_stamp(module_hex, "");
-        runnel_status st = want ? check_stamp(j->path, want, true, r) : rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
+        runnel_status st = want ? load_checked(m, j->path, want, true, r) : rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
         free(want);
-        return st == RUNNEL_OK ? load(m, j->path, r) : st;
+        return st;
     }
     case TRANSLATE: {
         char *stamp = make_stamp(module_hex, "none");
@@ -340,3 +371,4 @@ runnel_status runnel_module_translate(const uint8_t *bytes, size_t len, FILE *ou
 }
 
 bool runnel_module_is_compiled(const runnel_module *m) { return m && m->native; }
+const char *runnel_module_artifact(const runnel_module *m) { return m && m->native ? m->native->path : NULL; }

@@ -16,6 +16,11 @@
 #include <stdatomic.h>
 
 typedef uint64_t rn_slot;
+
+/* Host functions calling back into wasm, nested: each level holds the C stack of a host function and of
+   the interpreter (some KiB), so this many deep is where such recursion traps (call stack exhausted),
+   well within a thread's stack. */
+#define RN_MAX_REENTRY 256u
 _Static_assert(sizeof(rn_slot) == RUNNEL_TABLE_ELEM_BYTES, "a table element is one slot");
 
 struct rn_native_module;
@@ -120,6 +125,7 @@ struct runnel_store {
     bool suspended;
     bool running;
     bool poll_pending; /* suspended at a poll that is charged when the call resumes */
+    uint32_t reentry;  /* calls made by host functions, running now (at most RN_MAX_REENTRY) */
 
     uint64_t fuel; /* remaining; UINT64_MAX = unlimited */
     atomic_int interrupt;

@@ -121,22 +121,16 @@ static bool have_sha_ni(void)
 }
 #endif
 
-bool rn_sha256_portable;
-
-/* n whole blocks */
-static void blocks(uint32_t s[8], const uint8_t *p, size_t n)
+/* n whole blocks (no state kept here: this file is linked into every shared library, util.h) */
+static void blocks(const rn_sha256_ctx *h, uint32_t s[8], const uint8_t *p, size_t n)
 {
 #if RN_SHA_NI
-    static int ni = -1; /* unknown yet; races write the same value */
-    int use = __atomic_load_n(&ni, __ATOMIC_RELAXED);
-    if (use < 0) {
-        use = have_sha_ni();
-        __atomic_store_n(&ni, use, __ATOMIC_RELAXED);
-    }
-    if (use && !rn_sha256_portable) {
+    if (!h->portable && n > 0 && have_sha_ni()) {
         blocks_ni(s, p, n);
         return;
     }
+#else
+    (void)h;
 #endif
     for (; n > 0; n--, p += 64)
         compress(s, p);
@@ -150,6 +144,7 @@ void rn_sha256_init(rn_sha256_ctx *h)
     memcpy(h->state, iv, sizeof iv);
     h->total = 0;
     h->fill = 0;
+    h->portable = false;
 }
 
 void rn_sha256_update(rn_sha256_ctx *h, const void *data, size_t len)
@@ -164,10 +159,10 @@ void rn_sha256_update(rn_sha256_ctx *h, const void *data, size_t len)
         h->fill += take, p += take, len -= take;
         if (h->fill < 64)
             return;
-        blocks(h->state, h->block, 1);
+        blocks(h, h->state, h->block, 1);
         h->fill = 0;
     }
-    blocks(h->state, p, len / 64);
+    blocks(h, h->state, p, len / 64);
     p += len / 64 * 64;
     len %= 64;
     if (len)

@@ -18,6 +18,7 @@ typedef struct rn_sha256_ctx {
     uint64_t total;    /* bytes hashed so far */
     uint8_t block[64]; /* the partial block not yet compressed */
     size_t fill;       /* bytes in block */
+    bool portable;     /* the portable code even where the SHA extensions are (for tests; init clears it) */
 } rn_sha256_ctx;
 
 void rn_sha256_init(rn_sha256_ctx *h);
@@ -26,9 +27,6 @@ void rn_sha256_update(rn_sha256_ctx *h, const void *data, size_t len);
 void rn_sha256_final(rn_sha256_ctx *h, uint8_t out[32]);
 /* One shot: the digest of data as 64 lowercase hex digits and a NUL. */
 void rn_sha256_hex(const void *data, size_t len, char hex[65]);
-/* Tests only: true makes every later block use the portable code even where the SHA extensions are. */
-extern bool rn_sha256_portable;
-
 /* One shot: the digest of data. */
 void rn_sha256(const void *data, size_t len, uint8_t out[32]);
 

@@ -70,7 +70,11 @@ static const char macros[] =
     "#define FROM_d(s) rn_f64_from_bits(s)\n"
     "#define FROM_r(s) ((uint64_t)(s))\n"
     "#define FUNCREF(f) ((uint64_t)(uintptr_t)(f))\n"
-    "#define RNX_HIDDEN __attribute__((visibility(\"hidden\")))\n";
+    "#define RNX_HIDDEN __attribute__((visibility(\"hidden\")))\n"
+    /* A NaN constant is hidden from the optimiser, which would turn x + (-NaN) into x - NaN and so
+       change the sign of the NaN that comes out (the interpreter adds the constant as it is). */
+    "static inline float rnx_nan_f32(uint32_t b) { __asm__(\"\" : \"+r\"(b)); return rn_f32_from_bits(b); }\n"
+    "static inline double rnx_nan_f64(uint64_t b) { __asm__(\"\" : \"+r\"(b)); return rn_f64_from_bits(b); }\n";
 
 /* ---------------------------------------------------------------- text buffers */
 
@@ -803,8 +807,15 @@ static bool instruction(fx *f, const rn_insn *in)
         return true;
     case RN_WASM_i32_const: constant(f, RN_I32, "0x%" PRIx64 "u", (uint32_t)in->i); return true;
     case RN_WASM_i64_const: constant(f, RN_I64, "0x%" PRIx64 "u", (uint64_t)in->i); return true;
-    case RN_WASM_f32_const: constant(f, RN_F32, "rn_f32_from_bits(0x%" PRIx64 "u)", in->bits); return true;
-    case RN_WASM_f64_const: constant(f, RN_F64, "rn_f64_from_bits(0x%" PRIx64 "u)", in->bits); return true;
+    case RN_WASM_f32_const:
+        constant(f, RN_F32, (in->bits & 0x7FFFFFFFu) > 0x7F800000u ? "rnx_nan_f32(0x%" PRIx64 "u)"
+                                                                     : "rn_f32_from_bits(0x%" PRIx64 "u)", in->bits);
+        return true;
+    case RN_WASM_f64_const:
+        constant(f, RN_F64, (in->bits & 0x7FFFFFFFFFFFFFFFu) > 0x7FF0000000000000u ? "rnx_nan_f64(0x%" PRIx64 "u)"
+                                                                              : "rn_f64_from_bits(0x%" PRIx64 "u)",
+                 in->bits);
+        return true;
     case RN_WASM_ref_null: constant(f, in->x, "%" PRIu64 "u", 0); return true;
     case RN_WASM_ref_is_null:
         p = top(f);
