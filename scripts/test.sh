@@ -5,8 +5,9 @@
 #      all its tests again, because memory errors often pass unnoticed in a normal build;
 #   3. a ThreadSanitizer build (build-tsan/) of what runs threads: the graph scheduler's tests, the
 #      runnel command running graphs (kill -9 and restart, hot reload, the examples) and runnel serve
-#      (its handler running networks, and the server seen from a client), and a plugin cancelled from
-#      another thread while it is freed;
+#      (its handler running networks, and the server seen from a client), a plugin cancelled from
+#      another thread while it is freed, and compiled code on its own stacks interrupted from other
+#      threads (native_threads);
 #   4. when tests/fuzz exists, a clang libFuzzer build (build-fuzz/) and 147 s of fuzzing: 40 s of the engine
 #      target (fuzz_run), 20 s of the fused-against-unfused target (fuzz_diff_run), 20 s of graph files
 #      (fuzz_graph_run), 15 s of the FBP protocol handler of runnel serve (fuzz_serve_run), and 52 s of
@@ -77,10 +78,10 @@ if [ "${RUNNEL_SKIP_TSAN:-0}" != 1 ]; then
   # only what runs threads (the whole test suite under TSan would double CI's time for nothing new)
   cmake --build build-tsan -j"$jobs" --target test_network runnel_cli wasm_actor_my_actor wasm_actor_counter \
         wasm_actor_tally wasm_actor_tally_x10 wasm_actor_tally_renamed wasm_actor_picky wasm_actor_misbehave test_protocol \
-        test_plugin_bounds
+        test_plugin_bounds test_native
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   if ! (cd build-tsan && ctest --output-on-failure -j"$jobs" \
-          -R '^(graph_(test_network|kill_restart|hot_reload|examples_three_formats|cli_run_picky)|serve_(test_protocol|security)|plugin_bounds_cancel)$'); then
+          -R '^(graph_(test_network|kill_restart|hot_reload|examples_three_formats|cli_run_picky)|serve_(test_protocol|security)|plugin_bounds_cancel|native_threads)$'); then
     failed+=("tests (build-tsan/)")
   fi
 fi

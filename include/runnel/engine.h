@@ -327,7 +327,8 @@ typedef struct runnel_global runnel_global;
 RUNNEL_API runnel_store *runnel_store_new(const runnel_config *config);
 RUNNEL_API void runnel_store_free(runnel_store *s);
 
-/* Fuel: every function entry and every loop back-edge costs one unit. Unlimited unless set.
+/* Fuel: every function entry (but that of the embedder's own call) and every loop back-edge costs one
+   unit, in both tiers alike. Unlimited unless set.
    When it runs out the call is suspended (RUNNEL_SUSPENDED, trap kind OUT_OF_FUEL). */
 RUNNEL_API void runnel_store_set_fuel(runnel_store *s, uint64_t fuel);
 RUNNEL_API void runnel_store_add_fuel(runnel_store *s, uint64_t fuel);

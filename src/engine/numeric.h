@@ -354,7 +354,12 @@ static inline double rn_f64_nearest(double a)
     return t;
 }
 
-/* ---- float arithmetic: IEEE 754 operations, NaN propagation by the hardware ---- */
+/* ---- float arithmetic: IEEE 754 operations, NaN propagation by the hardware ----
+   With two NaN operands the hardware passes on one of them by their order in the instruction, and a
+   compiler may swap the operands of + and *; so which NaN comes out of such an operation may differ
+   between the interpreter and compiled code. Spec 4.3.3 allows either; fixing it here would cost a
+   branch on every operation and stop compilers from vectorising (matmul compiled: 6x slower), so the
+   tiers are compared with that one freedom (tests/diff, docs/compiling.md). */
 
 static inline float rn_f32_add(float a, float b) { return a + b; }
 static inline float rn_f32_sub(float a, float b) { return a - b; }
@@ -366,11 +371,13 @@ static inline double rn_f64_mul(double a, double b) { return a * b; }
 static inline double rn_f64_div(double a, double b) { return a / b; }
 
 /* fmin/fmax (spec 4.3.3): a NaN if either operand is NaN (C's fmin would return the other
-   operand), and -0 is below +0 (C's comparison treats them as equal). */
+   operand), and -0 is below +0 (C's comparison treats them as equal). The NaN is the first NaN
+   operand's, quieted (x + x), chosen here rather than by `a + b`, whose operands a compiler may swap:
+   the interpreter and compiled code must give the same bits. */
 static inline float rn_f32_min(float a, float b)
 {
     if (isnan(a) || isnan(b))
-        return a + b;
+        return isnan(a) ? a + a : b + b;
     if (a == b) /* equal, possibly zeros of different sign: the one with the sign bit is smaller */
         return signbit(a) ? a : b;
     return a < b ? a : b;
@@ -379,7 +386,7 @@ static inline float rn_f32_min(float a, float b)
 static inline float rn_f32_max(float a, float b)
 {
     if (isnan(a) || isnan(b))
-        return a + b;
+        return isnan(a) ? a + a : b + b;
     if (a == b)
         return signbit(a) ? b : a;
     return a > b ? a : b;
@@ -388,7 +395,7 @@ static inline float rn_f32_max(float a, float b)
 static inline double rn_f64_min(double a, double b)
 {
     if (isnan(a) || isnan(b))
-        return a + b;
+        return isnan(a) ? a + a : b + b;
     if (a == b)
         return signbit(a) ? a : b;
     return a < b ? a : b;
@@ -397,7 +404,7 @@ static inline double rn_f64_min(double a, double b)
 static inline double rn_f64_max(double a, double b)
 {
     if (isnan(a) || isnan(b))
-        return a + b;
+        return isnan(a) ? a + a : b + b;
     if (a == b)
         return signbit(a) ? b : a;
     return a > b ? a : b;
