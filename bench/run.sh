@@ -64,7 +64,7 @@ node=$(command -v node || true)
 compiled=()
 if [ -n "${COMPILED:-}" ]; then
     read -ra compiled <<<"$COMPILED"
-elif "$runnel" run --help 2>&1 | grep -q -- --compiled; then
+elif [[ $("$runnel" run --help 2>&1 || true) == *--compiled* ]]; then
     compiled=("$runnel" run --compiled --invoke run)
 else
     echo "run.sh: $runnel has no run --compiled (set COMPILED); the compiled column stays empty" >&2
