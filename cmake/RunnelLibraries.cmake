@@ -67,7 +67,7 @@ function(runnel_objects_setup target)
 endfunction()
 
 # The headers compiled code is written against, as one string for translate.c (cmake/RunnelEmbed.cmake).
-set(RUNNEL_NATIVE_HEADERS "${CMAKE_SOURCE_DIR}/include/runnel/export.h" "${CMAKE_SOURCE_DIR}/include/runnel/engine.h"
+set(RUNNEL_NATIVE_HEADERS "${CMAKE_SOURCE_DIR}/include/runnel/engine.h"
     "${CMAKE_SOURCE_DIR}/src/engine/insn.h" "${CMAKE_SOURCE_DIR}/src/engine/numeric.h"
     "${CMAKE_SOURCE_DIR}/src/engine/native_abi.h")
 set(RUNNEL_NATIVE_PREAMBLE "${CMAKE_BINARY_DIR}/generated/native_preamble.c")

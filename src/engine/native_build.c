@@ -431,8 +431,9 @@ static runnel_status link_objects(const cmdline *ccw, const cmdline *flw, const 
         return st;
     }
     close(fd);
-    char *mid[3] = {"-shared", "-o", tmp};
-    char **argv = make_argv(ccw, flw, mid, 3, objs, n);
+    /* the compile flags too: a single C file is compiled and linked in this one step */
+    char *mid[] = {"-fPIC", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden", "-w", "-shared", "-o", tmp};
+    char **argv = make_argv(ccw, flw, mid, sizeof mid / sizeof *mid, objs, n);
     size_t started;
     runnel_status st = RUNNEL_OK;
     int err;
@@ -477,7 +478,9 @@ runnel_status rn_cc_build(const char *cc, const char *cflags, char *const *c_fil
             jobs = cpus > 0 && cpus < 4096 ? (uint32_t)cpus : 1;
         }
         size_t width = jobs < n ? jobs : n;
-        if (!run_all(argvs, n, width, true, progress, progress_user, (uint32_t)n + 1, c, &started))
+        if (n == 1) /* one compiler process, not two: most modules are one unit */
+            st = link_objects(&ccw, &flw, cc, c_files, 1, so_path, c, r);
+        else if (!run_all(argvs, n, width, true, progress, progress_user, (uint32_t)n + 1, c, &started))
             st = child_fail(r, cc, "the C compiler failed", c);
         else
             st = link_objects(&ccw, &flw, cc, objs, n, so_path, c, r);
