@@ -139,7 +139,9 @@ bool rn_cli_tier_begin(rn_cli_tier *t, const char *what, bool quiet)
     t->compiled = t->compiled || env;
     t->progress = (rn_cli_progress){.what = runnel_text_escape(what), .start_ns = rn_now_ns(),
                                     .tty = !quiet && isatty(STDERR_FILENO)};
-    t->opts = (runnel_compile_options){.size = sizeof(runnel_compile_options), .progress = rn_cli_progress_fn,
+    /* no callback when nothing is shown: a one-unit module is then built by one compiler process */
+    t->opts = (runnel_compile_options){.size = sizeof(runnel_compile_options),
+                                       .progress = t->progress.tty ? rn_cli_progress_fn : NULL,
                                        .progress_user = &t->progress};
     return true;
 }

@@ -108,6 +108,7 @@ typedef struct rn_native_store {
     runnel_status fail_status;
     int fail_kind, exit_code;
     char *fail_message;
+    rnx_trace here;            /* the function a trap happened in when it is not the trace's top (inst NULL: none) */
     runnel_frame *fail_frames; /* an interpreted callee's frames, innermost first, before compiled ones */
     size_t fail_nframes;
     /* what a call out of compiled code (rt_call) left */
@@ -250,12 +251,17 @@ static RNX_NORETURN void fail(rn_native_store *ns, runnel_status st, int kind, c
     longjmp(*ns->jb, 1);
 }
 
-static RNX_NORETURN void rt_trap(rnx_inst *c, int kind)
+/* A trap in function func of c (RNX_NO_FUNC: the function is the trace's top already). */
+static RNX_NORETURN void trap_in(rnx_inst *c, int kind, uint32_t func)
 {
+    rn_native_store *ns = store_of(c);
+    ns->here = func == RNX_NO_FUNC ? (rnx_trace){NULL, 0} : (rnx_trace){c, func};
     if (kind == RNX_UNDEFINED_ELEMENT)
-        fail(store_of(c), RUNNEL_TRAP, RUNNEL_TRAP_TABLE_OOB, strdup("undefined element"));
-    fail(store_of(c), RUNNEL_TRAP, kind, NULL);
+        fail(ns, RUNNEL_TRAP, RUNNEL_TRAP_TABLE_OOB, strdup("undefined element"));
+    fail(ns, RUNNEL_TRAP, kind, NULL);
 }
+
+static RNX_NORETURN void rt_trap(rnx_inst *c, int kind, uint32_t func) { trap_in(c, kind, func); }
 
 static void add_frame(runnel_report *r, const rnx_trace *t)
 {
@@ -279,6 +285,8 @@ static void report_failure(rn_native_store *ns, uint32_t depth0, runnel_report *
     r->trap = (runnel_trap_kind)ns->fail_kind;
     for (size_t k = 0; k < ns->fail_nframes; k++)
         rn_report_frame(r, ns->fail_frames[k].func_index, ns->fail_frames[k].func_name, ns->fail_frames[k].offset);
+    if (ns->here.inst)
+        add_frame(r, &ns->here);
     for (uint32_t d = ns->st.depth; d-- > depth0;)
         add_frame(r, &ns->st.trace[d]);
 }
@@ -303,6 +311,7 @@ static runnel_status run_entry(rn_native_store *ns, runnel_func *f, uint64_t *sl
         free(ns->fail_frames);
         ns->fail_frames = NULL;
         ns->fail_nframes = 0;
+        ns->here = (rnx_trace){NULL, 0};
     }
     ns->st.depth = depth0;
     ns->jb = prev;
@@ -364,7 +373,7 @@ static void park(rn_native_store *ns, int tk)
     }
 }
 
-static void rt_poll(rnx_inst *c)
+static void rt_poll(rnx_inst *c, uint32_t func)
 {
     rn_native_store *ns = store_of(c);
     runnel_store *s = ns->s;
@@ -386,7 +395,7 @@ static void rt_poll(rnx_inst *c)
             return;
         }
         if (!ns->can_suspend || ns->nest != 1)
-            fail(ns, RUNNEL_TRAP, tk, NULL);
+            trap_in(c, tk, func);
         park(ns, tk);
         grant(ns);
         return;
@@ -465,7 +474,7 @@ static void rt_call(rnx_inst *c, rnx_func *fh, uint64_t *slots)
     rn_native_store *ns = store_of(c);
     runnel_func *f = (runnel_func *)fh;
     if (f->code && --ns->st.budget < 0) /* an interpreted callee's entry polls, as in exec.c */
-        rt_poll(c);
+        rt_poll(c, RNX_NO_FUNC);
     /* the callee may spend the store's fuel itself: settle this chunk first, and go on after the call
        with what was left of it (so that the slow poll still comes at least once a chunk) */
     int64_t left = ns->st.budget > 0 ? ns->st.budget : 0;
@@ -479,6 +488,7 @@ static void rt_call(rnx_inst *c, rnx_func *fh, uint64_t *slots)
         return;
     char *msg = ns->call_message;
     ns->call_message = NULL;
+    ns->here = (rnx_trace){NULL, 0}; /* the caller is entered (ENSURE) */
     fail(ns, st, ns->call_trap, msg);
 }
 
@@ -496,14 +506,14 @@ static void rt_memory_init(rnx_inst *c, uint32_t seg, uint32_t d, uint32_t s, ui
 {
     int k = rn_memory_init(inst_of(c), seg, d, s, n);
     if (k)
-        rt_trap(c, k);
+        trap_in(c, k, RNX_NO_FUNC);
 }
 
 static void rt_memory_copy(rnx_inst *c, uint32_t d, uint32_t s, uint32_t n)
 {
     rnx_memory *m = c->mem;
     if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size)
-        rt_trap(c, RUNNEL_TRAP_MEMORY_OOB);
+        trap_in(c, RUNNEL_TRAP_MEMORY_OOB, RNX_NO_FUNC);
     if (n)
         memmove(m->data + d, m->data + s, n);
 }
@@ -512,7 +522,7 @@ static void rt_memory_fill(rnx_inst *c, uint32_t d, uint32_t v, uint32_t n)
 {
     rnx_memory *m = c->mem;
     if ((uint64_t)d + n > m->size)
-        rt_trap(c, RUNNEL_TRAP_MEMORY_OOB);
+        trap_in(c, RUNNEL_TRAP_MEMORY_OOB, RNX_NO_FUNC);
     if (n)
         memset(m->data + d, (int)(uint8_t)v, n);
 }
@@ -528,21 +538,21 @@ static void rt_table_init(rnx_inst *c, uint32_t t, uint32_t seg, uint32_t d, uin
 {
     int k = rn_table_init(inst_of(c), t, seg, d, s, n);
     if (k)
-        rt_trap(c, k);
+        trap_in(c, k, RNX_NO_FUNC);
 }
 
 static void rt_table_copy(rnx_inst *c, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n)
 {
     int k = rn_table_copy(inst_of(c), dt, st, d, s, n);
     if (k)
-        rt_trap(c, k);
+        trap_in(c, k, RNX_NO_FUNC);
 }
 
 static void rt_table_fill(rnx_inst *c, uint32_t t, uint32_t i, uint64_t v, uint32_t n)
 {
     int k = rn_table_fill(inst_of(c)->tables[t], i, v, n);
     if (k)
-        rt_trap(c, k);
+        trap_in(c, k, RNX_NO_FUNC);
 }
 
 static void rt_elem_drop(rnx_inst *c, uint32_t seg) { inst_of(c)->elem_len[seg] = 0; }
@@ -551,7 +561,7 @@ static void rt_simd(rnx_inst *c, const uint32_t *ip, uint64_t *frame)
 {
     int k = rn_simd_exec(ip, frame, c->mem->data, c->mem->size, inst_of(c));
     if (k)
-        rt_trap(c, k);
+        trap_in(c, k, RNX_NO_FUNC);
 }
 
 static const rnx_runtime runtime = {

@@ -11,8 +11,8 @@
  *   rnx_* structs below are their leading fields, checked by _Static_assert in native.c.
  * - rnx_state: one per store, for what every function touches: the fuel budget left in the current
  *   chunk (a poll is a decrement and a branch, as in the interpreter), the call depth with the trace
- *   of (instance, function) entered (the backtrace of a trap and the depth limit) and the lowest
- *   address the native stack may reach.
+ *   of (instance, function) entered (the backtrace of a trap and the depth limit; a function enters
+ *   only on paths that call) and the lowest address the native stack may reach.
  * - rnx_runtime: the helpers compiled code calls out of line (traps, the slow poll, calls to host or
  *   interpreted functions, memory and table instructions that allocate or copy, SIMD).
  * - rnx_module_desc: the one symbol an artifact exports, `rnx_module`.
@@ -27,7 +27,7 @@
 #include <string.h>
 
 /* Changes whenever anything in this file or in the code translate.c emits changes meaning. */
-#define RNX_ABI_VERSION 1
+#define RNX_ABI_VERSION 2
 
 typedef struct rnx_v128 {
     uint64_t lo, hi;
@@ -83,13 +83,19 @@ typedef struct rnx_inst {
 
 /* call_indirect's index beyond the table: TABLE_OOB, with the spec's words for it, as exec.c reports it */
 #define RNX_UNDEFINED_ELEMENT 0x100
+/* trap and poll: the function is in the trace already (a function enters itself there only on paths
+   that call, so a trap elsewhere names its function) */
+#define RNX_NO_FUNC 0xFFFFFFFFu
+/* frames up to this size are not checked against the stack limit on paths that call nothing */
+#define RN_NATIVE_LEAF_FRAME (256u << 10)
 
 struct rnx_runtime {
-    /* leave the compiled call with a trap of this kind (runnel_trap_kind, or RNX_UNDEFINED_ELEMENT);
-       never returns */
-    RNX_NORETURN void (*trap)(rnx_inst *c, int kind);
-    /* the budget ran out: charge fuel, look at interrupts and the deadline; may suspend or trap */
-    void (*poll)(rnx_inst *c);
+    /* leave the compiled call with a trap of this kind (runnel_trap_kind, or RNX_UNDEFINED_ELEMENT) in
+       function func (RNX_NO_FUNC: the trace's top); never returns */
+    RNX_NORETURN void (*trap)(rnx_inst *c, int kind, uint32_t func);
+    /* the budget ran out: charge fuel, look at interrupts and the deadline; may suspend, or trap (in
+       func, as for trap) */
+    void (*poll)(rnx_inst *c, uint32_t func);
     /* call f, which is not compiled (host or interpreted), with its arguments in slots; its results
        replace them (a v128 takes two slots) */
     void (*call)(rnx_inst *c, rnx_func *f, uint64_t *slots);

@@ -478,7 +478,7 @@ runnel_status rn_cc_build(const char *cc, const char *cflags, char *const *c_fil
             jobs = cpus > 0 && cpus < 4096 ? (uint32_t)cpus : 1;
         }
         size_t width = jobs < n ? jobs : n;
-        if (n == 1) /* one compiler process, not two: most modules are one unit */
+        if (n == 1 && !progress) /* one compiler process, not two: most modules are one unit */
             st = link_objects(&ccw, &flw, cc, c_files, 1, so_path, c, r);
         else if (!run_all(argvs, n, width, true, progress, progress_user, (uint32_t)n + 1, c, &started))
             st = child_fail(r, cc, "the C compiler failed", c);

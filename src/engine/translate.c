@@ -44,13 +44,20 @@ static const char fp_rules[] = "#if defined(__clang__)\n#pragma clang fp excepti
 /* The macros compiled code is written in. M and MS are memory 0's base and size, cached per function. */
 static const char macros[] =
     "#define UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
-    "#define TRAP(k) (c->rt->trap(c, (k)), __builtin_unreachable())\n"
+    /* A trap names the function it happens in unless the function has entered itself in the trace. */
+    "#define TRAP(k) (c->rt->trap(c, (k), entered_ ? RNX_NO_FUNC : fn_), __builtin_unreachable())\n"
     "#define RELOAD() (M = c->mem->data, MS = c->mem->size)\n"
-    "#define POLL() do { if (UNLIKELY(--S->budget < 0)) { c->rt->poll(c); RELOAD(); } } while (0)\n"
-    "#define ENTER(idx, frame) do { char here_; if (UNLIKELY(S->depth >= S->max_depth || (uintptr_t)&here_ < "
-    "(uintptr_t)S->stack_limit + (frame))) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); S->trace[S->depth].inst = c; "
-    "S->trace[S->depth].func = (idx); S->depth++; } while (0)\n"
-    "#define LEAVE() (S->depth--)\n"
+    "#define POLL() do { if (UNLIKELY(--S->budget < 0)) { c->rt->poll(c, entered_ ? RNX_NO_FUNC : fn_); RELOAD(); } "
+    "} while (0)\n"
+    /* Entering the trace (for backtraces and the depth limit) and checking the stack is done on the
+       paths that call, once (ENSURE): a path that calls nothing (fib's base case) pays nothing. */
+    "#define ENTER() do { char here_; if (UNLIKELY(S->depth >= S->max_depth || (uintptr_t)&here_ < "
+    "(uintptr_t)S->stack_limit + frame_)) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); S->trace[S->depth].inst = c; "
+    "S->trace[S->depth].func = fn_; S->depth++; entered_ = 1; } while (0)\n"
+    "#define ENSURE() do { if (!entered_) ENTER(); } while (0)\n"
+    /* ...but the depth limit is checked on entry, as if entered: the same limit as the interpreter's */
+    "#define DEPTH() do { if (UNLIKELY(S->depth >= S->max_depth)) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); } while (0)\n"
+    "#define LEAVE() do { if (entered_) S->depth--; } while (0)\n"
     "#define EA(addr, off, n) uint64_t ea_ = (uint64_t)(addr) + (off); "
     "if (UNLIKELY(ea_ + (n) > MS)) TRAP(RUNNEL_TRAP_MEMORY_OOB)\n"
     "#define LOAD(dst, CT, MT, addr, off) do { EA(addr, off, sizeof(MT)); MT v_; memcpy(&v_, M + ea_, sizeof(MT)); "
@@ -364,7 +371,7 @@ static void dynamic_call(fx *f, uint32_t ti)
     const rn_functype *t = &f->m->types[ti];
     char callee[64];
     snprintf(callee, sizeof callee, "((rnx_t%" PRIu32 ")f_->native)", ti);
-    put(f->b, " if (f_->native) { POLL(); ");
+    put(f->b, " ENSURE(); if (f_->native) { POLL(); ");
     typed_call(f, t, ti, callee, "f_->nctx");
     put(f->b, " } else { ");
     slot_call(f, t);
@@ -384,7 +391,7 @@ static void call(fx *f, uint32_t fi)
     }
     char callee[32];
     snprintf(callee, sizeof callee, "rnx_f%" PRIu32, fi);
-    put(f->b, "{ POLL(); ");
+    put(f->b, "{ POLL(); ENSURE(); ");
     typed_call(f, t, ti, callee, "c");
     put(f->b, " RELOAD(); }\n");
     pop_params_push_results(f, t);
@@ -484,7 +491,7 @@ static void simd(fx *f, const rn_insn *in)
     put(f->b, " static const uint32_t ip_[] = {");
     for (uint32_t q = 0; q < k; q++)
         put(f->b, q ? ", %" PRIu32 "u" : "%" PRIu32 "u", w[q]);
-    put(f->b, "}; c->rt->simd(c, ip_, F_);");
+    put(f->b, "}; ENSURE(); c->rt->simd(c, ip_, F_);");
     f->nts -= nops;
     if (result) {
         uint32_t p = f->nts;
@@ -685,6 +692,7 @@ static void constant(fx *f, uint8_t t, const char *fmt, uint64_t v)
 static void helper(fx *f, const char *name, const char *imms, uint32_t nops, uint8_t result)
 {
     uint32_t base = f->nts - nops;
+    put(f->b, "ENSURE(); "); /* the helper may trap: this function must be in the trace */
     if (result)
         put(f->b, SV " = ", SVA(result, base));
     put(f->b, "c->rt->%s(c%s", name, imms);
@@ -933,15 +941,17 @@ static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel
             put(out, "%s " SV, p ? "," : "", SVA(order[li], p));
         put(out, ";\n");
     }
-    /* ENTER checks that the frame fits: at most 16 bytes for each local and stack value, plus room */
+    /* ENTER checks that the frame fits: at most 16 bytes for each local and stack value, plus room. A
+       path that calls nothing is not checked: the stack limit keeps a margin below it (native.c) that a
+       frame this size fits in; a function with a larger frame enters at once. */
     uint64_t frame = 1024 + 16 * ((uint64_t)t->nparams + fn->nlocals);
     for (int li = 0; li < NLETTERS; li++)
         frame += 16 * (uint64_t)f.maxpos[li];
     for (uint32_t k = 0; k < f.nglobals; k++)
         put(out, "rnx_global *const G%" PRIu32 " = c->globals[%" PRIu32 "];\n", f.globals[k], f.globals[k]);
     put(out, "rnx_state *S = c->st;\nuint8_t *M = c->mem->data;\nuint64_t MS = c->mem->size;\n(void)M;\n(void)MS;\n"
-             "ENTER(%" PRIu32 "u, %" PRIu64 "u);\n",
-        fi, frame);
+             "const uint32_t fn_ = %" PRIu32 "u;\nconst uint64_t frame_ = %" PRIu64 "u;\nint entered_ = 0;\n%s",
+        fi, frame, frame > RN_NATIVE_LEAF_FRAME ? "ENTER();\n" : "DEPTH();\n");
     put_bytes(out, body.s ? body.s : "", body.n);
     put(out, "LEAVE();\n");
     if (t->nresults == 1)
