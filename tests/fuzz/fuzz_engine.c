@@ -5,7 +5,9 @@
  * read or write outside its own memory, hit undefined behaviour, leak, or run without bound. So the
  * target does what an embedder does with an untrusted module, under ASan/UBSan and tight limits:
  *
- *   1. runnel_module_new (decode, validate, compile) on the bytes;
+ *   1. runnel_module_new (decode, validate, compile) on the bytes; a module that is accepted is also
+ *      translated to C (runnel_module_translate: the compiling tier's translator, which reads every
+ *      validated body; building it with a C compiler would be far too slow for fuzzing);
  *   2. if that succeeds, satisfy every import with something of the right type: a host function that
  *      returns zeros, or a fresh memory/table/global made exactly to the import's declared type;
  *   3. instantiate (which runs segment initialisation and the start function) with fuel;
@@ -86,6 +88,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(r.status == RUNNEL_NOMEM || r.offset <= size);
         runnel_report_clear(&r);
         return 0;
+    }
+    /* The compiling tier's translation of every module the engine accepts succeeds. */
+    FILE *sink = fopen("/dev/null", "w");
+    if (sink) {
+        runnel_report tr = {0};
+        runnel_status ts = runnel_module_translate(data, size, sink, &tr);
+        CHECK(ts == RUNNEL_OK || ts == RUNNEL_NOMEM);
+        runnel_report_clear(&tr);
+        fclose(sink);
     }
     /* Introspection must give sound strings for every entry. */
     for (size_t i = 0, n = runnel_module_export_count(m); i < n; i++) {
