@@ -220,8 +220,16 @@ RUNNEL_API runnel_status runnel_module_disasm(const uint8_t *bytes, size_t len, 
    The compiler is needed only where a module is compiled: artifacts are content-addressed in a cache
    (the module's SHA-256, runnel's version, the compiler's identity and flags) so a module is compiled
    once, and a cached artifact is checked against its key before it is loaded.
-   No signal handler is installed: bounds are checked by explicit compares. */
+   Bounds: compiled code checks each memory access with a compare, unless the process has enabled guard
+   pages (runnel_guard_pages_enable), the faster way: then each memory is a reservation of 8 GiB of
+   address space of which only its current size is accessible, so no access of compiled code can reach
+   past it without touching an inaccessible page, and the fault becomes a trap. */
 typedef void (*runnel_progress_fn)(void *user, uint32_t done, uint32_t total);
+typedef enum runnel_bounds {
+    RUNNEL_BOUNDS_AUTO = 0, /* guard pages if runnel_guard_pages_enabled(), else compares */
+    RUNNEL_BOUNDS_CHECKED,  /* an explicit compare before each access */
+    RUNNEL_BOUNDS_GUARDED,  /* none: guard pages (runnel_guard_pages_enable first, else RUNNEL_BADARG) */
+} runnel_bounds;
 typedef struct runnel_compile_options {
     size_t size;              /* sizeof(runnel_compile_options): RUNNEL_OPTIONS_INIT */
     const char *cc;           /* the C compiler; NULL: $RUNNEL_CC, else "cc" */
@@ -231,7 +239,21 @@ typedef struct runnel_compile_options {
     uint32_t jobs;            /* compiler processes at once; 0: the number of CPUs */
     runnel_progress_fn progress; /* called as translation units are built (done of total) */
     void *progress_user;
+    runnel_bounds bounds;     /* how memory accesses are bounded (part of the cache key) */
 } runnel_compile_options;
+
+/* Guard pages for compiled code, for the whole process (idempotent, thread-safe). This installs a
+   handler for SIGSEGV and SIGBUS: a fault that is an access of compiled code to the inaccessible part of
+   its memory becomes a RUNNEL_TRAP_MEMORY_OOB trap; any other fault goes to the handler installed before
+   (or, if that was the default, kills the process as it would have). Memories made after this call are
+   reservations of 8 GiB of address space (not of memory; without the allocator hook); a reservation that
+   fails (a limit on address space) leaves a plain memory, which only code compiled with compares can
+   use. The library never calls this itself; the runnel command does unless RUNNEL_GUARD_PAGES=0.
+   Errors: RUNNEL_TOOL where the system does not allow it (not 64-bit Linux on x86-64 or arm64, a
+   handler that keeps SIGSEGV to itself, as some sanitizers do, or a limit on address space); compiled
+   code then keeps its compares (RUNNEL_BOUNDS_AUTO). */
+RUNNEL_API runnel_status runnel_guard_pages_enable(runnel_report *r);
+RUNNEL_API bool runnel_guard_pages_enabled(void);
 
 /* A compiled module, from the cache or built now (then cached). NULL options = defaults.
    Errors: those of runnel_module_new; RUNNEL_TOOL when the compiler cannot be run or fails (its

@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* X(NAME, SUMMARY): one line per subcommand, in the order `runnel --help` lists them. */
@@ -62,7 +63,9 @@ static void usage(FILE *out)
                  "WASI proc_exit exits with its own code.\n\n"
                  "environment: RUNNEL_COMPILE=1 compiles modules to native code with the system C compiler\n"
                  "(--compiled on run, call, send and graph runs; 0 or unset: interpreted); RUNNEL_CC the C\n"
-                 "compiler (default cc); XDG_CACHE_HOME the place of the compile cache (runnel compile).\n");
+                 "compiler (default cc); XDG_CACHE_HOME the place of the compile cache (runnel compile);\n"
+                 "RUNNEL_GUARD_PAGES=0 makes compiled code compare each memory access with the memory's size\n"
+                 "instead of relying on guard pages and a SIGSEGV handler (docs/compiling.md).\n");
 }
 
 int main(int argc, char **argv)
@@ -98,5 +101,10 @@ int main(int argc, char **argv)
         rn_cli_error("no command '%s' (see runnel --help)", cmd);
         return RN_CLI_USAGE;
     }
+    /* The command is the application: it may take SIGSEGV for compiled code's guard pages (engine.h).
+       Where that is not possible, compiled code compares instead; nothing else changes. */
+    const char *guard = getenv("RUNNEL_GUARD_PAGES");
+    if (!guard || strcmp(guard, "0") != 0)
+        runnel_guard_pages_enable(NULL);
     return c->main(argc - 1, argv + 1);
 }

@@ -20,8 +20,14 @@
  *   interpreter code is kept); compiled code calling an interpreted or host function goes through
  *   rt->call.
  *
- * No signal handler is installed: bounds checks are explicit compares (translate.c), so the
- * embedder's signals stay its own. The sanitizers are told about the stack switches.
+ * - Bounds: explicit compares (translate.c), or, for code compiled for guard pages, none: an access
+ *   past the memory faults, and guard.c's signal handler brings the fault here (rn_native_fault), which
+ *   traps as the compare would have. Such code enters every function that accesses memory in the trace
+ *   first thing, so the trace's top names the function, its instance and so its memory; the fault is
+ *   taken only if the program counter is in that instance's compiled code and the address in its
+ *   memory's reservation. `running` is the store whose compiled code this thread runs.
+ *
+ * The sanitizers are told about the stack switches.
  */
 #define _GNU_SOURCE /* memmem, MAP_ANONYMOUS/MAP_NORESERVE/MAP_STACK */
 #include "native.h"
@@ -141,6 +147,8 @@ typedef struct rn_native_store {
 #endif
 } rn_native_store;
 
+static _Thread_local rn_native_store *running;
+
 static rn_native_store *store_of(rnx_inst *c) { return (rn_native_store *)c->st; }
 static runnel_instance *inst_of(rnx_inst *c) { return c->inst; }
 
@@ -156,7 +164,10 @@ static void switch_in(rn_native_store *ns)
     ns->tsan_caller = __tsan_get_current_fiber();
     __tsan_switch_to_fiber(ns->tsan_coro, 0);
 #endif
+    rn_native_store *was = running;
+    running = ns;
     swapcontext(&ns->caller, &ns->coro);
+    running = was;
 #if RN_ASAN
     __sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
@@ -263,6 +274,23 @@ static RNX_NORETURN void trap_in(rnx_inst *c, int kind, uint32_t func)
 
 static RNX_NORETURN void rt_trap(rnx_inst *c, int kind, uint32_t func) { trap_in(c, kind, func); }
 
+void rn_native_fault(const void *addr, uintptr_t pc)
+{
+    rn_native_store *ns = running;
+    if (!ns || ns->nest == 0 || ns->st.depth == 0)
+        return;
+    rnx_inst *c = ns->st.trace[ns->st.depth - 1].inst;
+    runnel_instance *inst = inst_of(c);
+    const rn_native_module *nm = inst->module->native;
+    const runnel_memory *mem = inst->mem0;
+    uintptr_t a = (uintptr_t)addr, base = (uintptr_t)mem->data;
+    if (!nm || !nm->guarded || pc < nm->code_lo || pc >= nm->code_hi || !mem->guarded || a < base + mem->size ||
+        a - base >= RN_GUARD_RESERVE)
+        return;
+    rn_guard_unblock();
+    trap_in(c, RUNNEL_TRAP_MEMORY_OOB, RNX_NO_FUNC);
+}
+
 static void add_frame(runnel_report *r, const rnx_trace *t)
 {
     runnel_instance *inst = t->inst->inst;
@@ -299,8 +327,10 @@ static runnel_status run_entry(rn_native_store *ns, runnel_func *f, uint64_t *sl
     jmp_buf *prev = ns->jb;
     uint32_t depth0 = ns->st.depth;
     volatile runnel_status st = RUNNEL_OK;
+    rn_native_store *was = running;
     ns->jb = &jb;
     ns->nest++;
+    running = ns;
     if (setjmp(jb) == 0) {
         f->entry(f->head.nctx, slots);
     } else {
@@ -316,6 +346,7 @@ static runnel_status run_entry(rn_native_store *ns, runnel_func *f, uint64_t *sl
     ns->st.depth = depth0;
     ns->jb = prev;
     ns->nest--;
+    running = was;
     return st;
 }
 
@@ -577,6 +608,11 @@ runnel_status rn_native_instance(runnel_instance *inst, runnel_report *r)
     runnel_store *s = inst->store;
     const rn_module *m = &inst->module->mod;
     const rnx_module_desc *d = inst->module->native->desc;
+    if (inst->module->native->guarded && m->nmems && !inst->mem0->guarded)
+        return rn_fail(r, RUNNEL_UNLINKABLE, 0,
+                       "the module was compiled for guard pages, and its memory is not a guard-page reservation "
+                       "(made before runnel_guard_pages_enable, or the reservation failed): compile it with "
+                       "RUNNEL_BOUNDS_CHECKED");
     rn_native_store *ns = native_store(s);
     rnx_inst *c = ns ? rn_store_alloc(s, sizeof *c, NULL) : NULL;
     if (!c)

@@ -22,7 +22,7 @@ typedef struct rn_ctext {
 /* translate.c: m must still hold its function bodies (before rn_module_keep_data), and be validated.
    stamp is embedded as the artifact's rnx_stamp. unit_bytes: start a new unit after this many bytes of
    wasm code (0: one unit). */
-runnel_status rn_translate(const rn_module *m, const char *stamp, size_t unit_bytes, rn_ctext *out,
+runnel_status rn_translate(const rn_module *m, const char *stamp, size_t unit_bytes, bool guarded, rn_ctext *out,
                            runnel_report *r);
 void rn_ctext_free(rn_ctext *t);
 
@@ -43,6 +43,8 @@ typedef struct rn_native_module {
     void *dl; /* dlopen's handle */
     const rnx_module_desc *desc;
     char *path; /* the file loaded, absolute (malloc'ed); NULL once removed (no_cache) */
+    bool guarded;                /* compiled for guard pages (RNX_GUARDED) */
+    uintptr_t code_lo, code_hi; /* its executable code, for the fault handler */
 } rn_native_module;
 void rn_native_module_free(rn_native_module *nm);
 
@@ -59,6 +61,9 @@ bool rn_native_suspended(const runnel_store *s); /* the store's suspended call i
    with the poll's unit charged. false when that cannot be done (not under a suspendable compiled call,
    or host functions' frames in between): the interpreter then traps as for any nested call. */
 bool rn_native_park(runnel_store *s, runnel_trap_kind tk);
+/* native.c, from guard.c's signal handler: if the fault at addr (program counter pc) is compiled code's
+   access to the inaccessible part of its memory, trap (no return); else return. */
+void rn_native_fault(const void *addr, uintptr_t pc);
 /* native.c: the store's native state, freed with the store */
 void rn_native_store_free(runnel_store *s);
 

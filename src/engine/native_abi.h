@@ -27,7 +27,7 @@
 #include <string.h>
 
 /* Changes whenever anything in this file or in the code translate.c emits changes meaning. */
-#define RNX_ABI_VERSION 2
+#define RNX_ABI_VERSION 3
 
 typedef struct rnx_v128 {
     uint64_t lo, hi;
@@ -124,6 +124,8 @@ typedef struct rnx_module_desc {
     uint32_t nfuncs;     /* defined functions */
     const rnx_entry_fn *entries;
     void *const *natives; /* the typed functions */
+    uint32_t flags;       /* RNX_GUARDED: memory accesses are not compared, guard pages bound them */
 } rnx_module_desc;
+#define RNX_GUARDED 1u
 
 #endif

@@ -23,6 +23,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -38,16 +39,28 @@
 typedef struct compile_opts {
     runnel_compile_options o;
     const char *cc, *cflags;
+    bool guarded; /* o.bounds resolved */
 } compile_opts;
 
-static bool read_options(compile_opts *co, const runnel_compile_options *o)
+static runnel_status read_options(compile_opts *co, const runnel_compile_options *o, runnel_report *r)
 {
     if (!rn_options_read(&co->o, sizeof co->o, o, RN_OPTIONS_V1(runnel_compile_options, progress_user)))
-        return false;
+        return rn_fail(r, RUNNEL_BADARG, 0, "runnel_compile_options: a size this library cannot read");
     const char *env = getenv("RUNNEL_CC");
     co->cc = co->o.cc ? co->o.cc : env && *env ? env : "cc";
     co->cflags = co->o.cflags ? co->o.cflags : "-O2";
-    return true;
+    switch (co->o.bounds) {
+    case RUNNEL_BOUNDS_AUTO: co->guarded = runnel_guard_pages_enabled(); break;
+    case RUNNEL_BOUNDS_CHECKED: co->guarded = false; break;
+    case RUNNEL_BOUNDS_GUARDED:
+        if (!runnel_guard_pages_enabled())
+            return rn_fail(r, RUNNEL_BADARG, 0, "RUNNEL_BOUNDS_GUARDED: guard pages are not enabled "
+                                                "(runnel_guard_pages_enable)");
+        co->guarded = true;
+        break;
+    default: return rn_fail(r, RUNNEL_BADARG, 0, "runnel_compile_options: unknown bounds %d", (int)co->o.bounds);
+    }
+    return RUNNEL_OK;
 }
 
 void rn_native_module_free(rn_native_module *nm)
@@ -79,8 +92,9 @@ static char *make_key(const char *module_hex, const compile_opts *co, runnel_rep
                 co->cc);
         return NULL;
     }
-    char *text = rn_format("abi=%d\nversion=%s\ntranslator=%s\nmodule=%s\ncompiler=%s\ncflags=%s\n", RNX_ABI_VERSION,
-                           RUNNEL_VERSION, rn_native_translator_id, module_hex, id, co->cflags);
+    char *text = rn_format("abi=%d\nversion=%s\ntranslator=%s\nmodule=%s\ncompiler=%s\ncflags=%s\nbounds=%s\n",
+                           RNX_ABI_VERSION, RUNNEL_VERSION, rn_native_translator_id, module_hex, id, co->cflags,
+                           co->guarded ? "guarded" : "checked");
     free(id);
     char *hex = text ? malloc(65) : NULL;
     if (hex)
@@ -104,6 +118,28 @@ static bool has_stamp(const uint8_t *data, size_t len, const char *want, bool pr
         p = at + 1;
     }
     return false;
+}
+
+/* The executable segments of the loaded object whose base is `base` (dl_iterate_phdr's callback). */
+typedef struct code_range {
+    uintptr_t base, lo, hi;
+} code_range;
+
+static int find_code(struct dl_phdr_info *info, size_t size, void *user)
+{
+    (void)size;
+    code_range *cr = user;
+    if (info->dlpi_addr != cr->base)
+        return 0;
+    for (size_t k = 0; k < info->dlpi_phnum; k++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[k];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        cr->lo = cr->lo && cr->lo < lo ? cr->lo : lo;
+        cr->hi = cr->hi > hi ? cr->hi : hi;
+    }
+    return 1;
 }
 
 /* Load the artifact at path into m if its stamp is `want` (or begins with it). The stamp is read
@@ -163,6 +199,14 @@ static runnel_status load_checked(runnel_module *m, const char *path, const char
     nm->dl = dl;
     nm->desc = d;
     nm->path = real;
+    nm->guarded = d->flags & RNX_GUARDED;
+    struct link_map *lm = NULL;
+    if (dlinfo(dl, RTLD_DI_LINKMAP, &lm) == 0 && lm) {
+        code_range cr = {.base = (uintptr_t)lm->l_addr};
+        dl_iterate_phdr(find_code, &cr);
+        nm->code_lo = cr.lo;
+        nm->code_hi = cr.hi;
+    }
     m->native = nm;
     return RUNNEL_OK;
 }
@@ -188,7 +232,8 @@ static runnel_status build(runnel_module *m, const char *stamp, const char *so_p
         code += m->mod.funcs[i].body_len;
     size_t unit = code / (2 * (jobs ? jobs : 1));
     rn_ctext text;
-    runnel_status st = rn_translate(&m->mod, stamp, unit < RN_UNIT_MIN_BYTES ? RN_UNIT_MIN_BYTES : unit, &text, r);
+    runnel_status st = rn_translate(&m->mod, stamp, unit < RN_UNIT_MIN_BYTES ? RN_UNIT_MIN_BYTES : unit, co->guarded,
+                                    &text, r);
     if (st != RUNNEL_OK)
         return st;
     /* the C files go to a directory of their own next to the artifact */
@@ -305,7 +350,8 @@ static runnel_status hook(runnel_module *m, void *user, runnel_report *r)
     case TRANSLATE: {
         char *stamp = make_stamp(module_hex, "none");
         rn_ctext text;
-        runnel_status st = stamp ? rn_translate(&m->mod, stamp, 0, &text, r) : rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
+        runnel_status st = stamp ? rn_translate(&m->mod, stamp, 0, j->co.guarded, &text, r)
+                                 : rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
         free(stamp);
         if (st != RUNNEL_OK)
             return st;
@@ -328,11 +374,7 @@ runnel_module *runnel_module_compile(const uint8_t *bytes, size_t len, const run
                                      runnel_report *r)
 {
     job j = {.bytes = bytes, .len = len, .what = COMPILE};
-    if (!read_options(&j.co, o)) {
-        rn_fail(r, RUNNEL_BADARG, 0, "runnel_compile_options: a size this library cannot read");
-        return NULL;
-    }
-    return with_job(&j, r);
+    return read_options(&j.co, o, r) == RUNNEL_OK ? with_job(&j, r) : NULL;
 }
 
 runnel_status runnel_module_compile_to(const uint8_t *bytes, size_t len, const char *path,
@@ -341,8 +383,9 @@ runnel_status runnel_module_compile_to(const uint8_t *bytes, size_t len, const c
     job j = {.bytes = bytes, .len = len, .path = path, .what = COMPILE_TO};
     if (!path)
         return rn_fail(r, RUNNEL_BADARG, 0, "no path");
-    if (!read_options(&j.co, o))
-        return rn_fail(r, RUNNEL_BADARG, 0, "runnel_compile_options: a size this library cannot read");
+    runnel_status st = read_options(&j.co, o, r);
+    if (st != RUNNEL_OK)
+        return st;
     runnel_module *m = with_job(&j, r);
     runnel_module_free(m);
     return m ? RUNNEL_OK : r ? r->status : RUNNEL_BADARG;
@@ -355,7 +398,7 @@ runnel_module *runnel_module_load_artifact(const uint8_t *bytes, size_t len, con
         rn_fail(r, RUNNEL_BADARG, 0, "no path");
         return NULL;
     }
-    read_options(&j.co, NULL);
+    read_options(&j.co, NULL, NULL);
     return with_job(&j, r);
 }
 
@@ -364,7 +407,7 @@ runnel_status runnel_module_translate(const uint8_t *bytes, size_t len, FILE *ou
     job j = {.bytes = bytes, .len = len, .what = TRANSLATE, .out = out};
     if (!out)
         return rn_fail(r, RUNNEL_BADARG, 0, "no output");
-    read_options(&j.co, NULL);
+    read_options(&j.co, NULL, NULL);
     runnel_module *m = with_job(&j, r);
     runnel_module_free(m);
     return m ? RUNNEL_OK : r ? r->status : RUNNEL_BADARG;

@@ -36,6 +36,7 @@ struct runnel_memory {
     uint32_t pages, max_pages; /* max_pages: the growth limit, declared max and store limit in one */
     uint32_t decl_max;         /* the declared max, for import matching */
     bool has_max;
+    bool guarded; /* data is the start of a guard-page reservation (guard.c), not an allocation */
     runnel_store *store;
 };
 
@@ -151,6 +152,14 @@ runnel_status rn_exec(runnel_store *s, runnel_report *r);
 runnel_memory *rn_memory_alloc(runnel_store *s, uint32_t min, uint32_t max, bool has_max);
 runnel_table *rn_table_alloc(runnel_store *s, uint8_t elem, uint32_t min, uint32_t max, bool has_max);
 int64_t rn_memory_grow(runnel_memory *m, uint64_t delta);
+/* guard.c: memories as reservations of RN_GUARD_RESERVE bytes of address space, of which the first
+   `size` are accessible: room below it for any i32 address plus u32 offset plus an 8-byte access.
+   rn_guard_reserve gives NULL unless guard pages are enabled (or when the mapping fails). */
+#define RN_GUARD_RESERVE ((8ull << 30) + (64u << 10))
+uint8_t *rn_guard_reserve(uint64_t size);
+bool rn_guard_commit(uint8_t *base, uint64_t old, uint64_t size);
+void rn_guard_release(uint8_t *base);
+void rn_guard_unblock(void); /* before a trap leaves the signal handler */
 int64_t rn_table_grow(runnel_table *t, uint64_t delta, rn_slot init);
 rn_slot rn_val_to_slot(runnel_val v);
 /* exec.c: what both tiers run out of line. The table and memory instructions give 0 or a trap kind. */

@@ -102,7 +102,14 @@ void runnel_store_set_table_grow_hook(runnel_store *s, runnel_table_grow_hook ho
 
 /* ---------------------------------------------------------------- memories */
 
-static void memory_free(void *p) { rn_free(((runnel_memory *)p)->data); }
+static void memory_free(void *p)
+{
+    runnel_memory *m = p;
+    if (m->guarded)
+        rn_guard_release(m->data);
+    else
+        rn_free(m->data);
+}
 
 runnel_memory *rn_memory_alloc(runnel_store *s, uint32_t min, uint32_t max, bool has_max)
 {
@@ -118,7 +125,10 @@ runnel_memory *rn_memory_alloc(runnel_store *s, uint32_t min, uint32_t max, bool
     m->decl_max = max;
     m->has_max = has_max;
     m->size = (uint64_t)min * RUNNEL_PAGE_SIZE;
-    m->data = rn_calloc(1, m->size ? m->size : 1);
+    m->data = rn_guard_reserve(m->size);
+    m->guarded = m->data != NULL;
+    if (!m->guarded)
+        m->data = rn_calloc(1, m->size ? m->size : 1);
     if (!m->data)
         return NULL; /* the object stays in the arena and is freed with it */
     return m;
@@ -142,11 +152,16 @@ int64_t rn_memory_grow(runnel_memory *m, uint64_t delta)
     if (s->grow_hook && !s->grow_hook(s->grow_user, m, old, want))
         return -1;
     uint64_t bytes = want * RUNNEL_PAGE_SIZE;
-    uint8_t *d = rn_realloc(m->data, bytes);
-    if (!d)
-        return -1;
-    memset(d + m->size, 0, bytes - m->size);
-    m->data = d;
+    if (m->guarded) {
+        if (!rn_guard_commit(m->data, m->size, bytes))
+            return -1;
+    } else {
+        uint8_t *d = rn_realloc(m->data, bytes);
+        if (!d)
+            return -1;
+        memset(d + m->size, 0, bytes - m->size);
+        m->data = d;
+    }
     m->size = bytes;
     m->pages = (uint32_t)want;
     return (int64_t)old;

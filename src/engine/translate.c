@@ -58,10 +58,8 @@ static const char macros[] =
     /* ...but the depth limit is checked on entry, as if entered: the same limit as the interpreter's */
     "#define DEPTH() do { if (UNLIKELY(S->depth >= S->max_depth)) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); } while (0)\n"
     "#define LEAVE() do { if (entered_) S->depth--; } while (0)\n"
-    "#define EA(addr, off, n) uint64_t ea_ = (uint64_t)(addr) + (off); "
-    "if (UNLIKELY(ea_ + (n) > MS)) TRAP(RUNNEL_TRAP_MEMORY_OOB)\n"
     "#define LOAD(dst, CT, MT, addr, off) do { EA(addr, off, sizeof(MT)); MT v_; memcpy(&v_, M + ea_, sizeof(MT)); "
-    "dst = (CT)v_; } while (0)\n"
+    "KEEP(v_); dst = (CT)v_; } while (0)\n"
     "#define STORE(MT, addr, off, val) do { EA(addr, off, sizeof(MT)); MT v_ = (MT)(val); "
     "memcpy(M + ea_, &v_, sizeof(MT)); } while (0)\n"
     "#define TRAPPING(call) do { int k_ = (call); if (UNLIKELY(k_)) TRAP(k_); } while (0)\n"
@@ -82,6 +80,22 @@ static const char macros[] =
        change the sign of the NaN that comes out (the interpreter adds the constant as it is). */
     "static inline float rnx_nan_f32(uint32_t b) { __asm__(\"\" : \"+r\"(b)); return rn_f32_from_bits(b); }\n"
     "static inline double rnx_nan_f64(uint64_t b) { __asm__(\"\" : \"+r\"(b)); return rn_f64_from_bits(b); }\n";
+
+/* The effective address of an access of n bytes (spec 4.4.7), checked against the memory's size... */
+static const char ea_checked[] = "#define EA(addr, off, n) uint64_t ea_ = (uint64_t)(addr) + (off); "
+                                 "if (UNLIKELY(ea_ + (n) > MS)) TRAP(RUNNEL_TRAP_MEMORY_OOB)\n"
+                                 "#define KEEP(v) ((void)0)\n";
+/* ...or not, when guard pages bound it (guard.c): then a function that accesses memory enters the
+   trace first thing, so that the fault handler finds it on top (native.c, rn_native_fault). A load must
+   fault even when its value is never used, which the C compiler would otherwise drop: KEEP hands the
+   value to an empty asm, so the load happens but can still be optimised like any other. */
+static const char ea_guarded[] =
+    "#define EA(addr, off, n) uint64_t ea_ = (uint64_t)(addr) + (off)\n"
+    "#if defined(__x86_64__)\n#define RNX_FREG \"x\"\n#else\n#define RNX_FREG \"w\"\n#endif\n"
+    "static inline void rnx_keep_i(uint64_t v) { __asm__ volatile(\"\" : : \"r\"(v)); }\n"
+    "static inline void rnx_keep_f(float v) { __asm__ volatile(\"\" : : RNX_FREG(v)); }\n"
+    "static inline void rnx_keep_d(double v) { __asm__ volatile(\"\" : : RNX_FREG(v)); }\n"
+    "#define KEEP(v) _Generic((v), float: rnx_keep_f, double: rnx_keep_d, default: rnx_keep_i)(v)\n";
 
 /* ---------------------------------------------------------------- text buffers */
 
@@ -182,6 +196,9 @@ typedef struct ctrl {
     bool targeted;     /* a branch goes to the end label */
     bool has_else;
     bool else_live;    /* an if reached live: its else (or its end, without else) is reachable */
+    bool entered;      /* every path to the current point has entered the trace (ENSURE) */
+    bool entered_then; /* ...as it was where the block began: an if's else starts from there */
+    uint32_t loop;     /* a loop's number in the function (live loops, in order) */
 } ctrl;
 
 typedef struct fx {
@@ -199,6 +216,14 @@ typedef struct fx {
     uint32_t maxpos[NLETTERS]; /* positions used per letter, for the declarations */
     uint32_t *globals;         /* the globals the function uses: their objects are loaded once, at entry */
     uint32_t nglobals, capglobals;
+    /* Loops that call: the first pass notes each loop with an ENSURE inside, the second enters the trace
+       once before such a loop, so its body knows it has entered and tests no flag at each call (a test
+       that also keeps the C compiler from simplifying the loop: fib runs 20 % faster without). */
+    bool *loop_calls;
+    uint32_t nloops, caploops;
+    bool first_pass;
+    bool accesses;   /* the function loads or stores (the first pass notes it) */
+    bool enter_now;  /* the second pass: the function enters the trace at once */
     bool oom;
 } fx;
 
@@ -253,6 +278,20 @@ static bool push_ctrl(fx *f, ctrl c)
     }
     f->cs[f->ncs++] = c;
     return true;
+}
+
+/* `ENSURE(); ` where some path to here may not have entered the trace yet. */
+static void ensure(fx *f)
+{
+    ctrl *c = &f->cs[f->ncs - 1];
+    if (c->entered)
+        return;
+    put(f->b, "ENSURE(); ");
+    c->entered = true;
+    if (f->first_pass)
+        for (uint32_t k = 0; k < f->ncs; k++)
+            if (f->cs[k].kind == K_LOOP)
+                f->loop_calls[f->cs[k].loop] = true;
 }
 
 /* Copy the top n values to positions from `to` (a branch to a label whose values sit there). */
@@ -371,7 +410,9 @@ static void dynamic_call(fx *f, uint32_t ti)
     const rn_functype *t = &f->m->types[ti];
     char callee[64];
     snprintf(callee, sizeof callee, "((rnx_t%" PRIu32 ")f_->native)", ti);
-    put(f->b, " ENSURE(); if (f_->native) { POLL(); ");
+    put(f->b, " ");
+    ensure(f);
+    put(f->b, "if (f_->native) { POLL(); ");
     typed_call(f, t, ti, callee, "f_->nctx");
     put(f->b, " } else { ");
     slot_call(f, t);
@@ -391,7 +432,8 @@ static void call(fx *f, uint32_t fi)
     }
     char callee[32];
     snprintf(callee, sizeof callee, "rnx_f%" PRIu32, fi);
-    put(f->b, "{ POLL(); ENSURE(); ");
+    put(f->b, "{ POLL(); ");
+    ensure(f);
     typed_call(f, t, ti, callee, "c");
     put(f->b, " RELOAD(); }\n");
     pop_params_push_results(f, t);
@@ -491,7 +533,9 @@ static void simd(fx *f, const rn_insn *in)
     put(f->b, " static const uint32_t ip_[] = {");
     for (uint32_t q = 0; q < k; q++)
         put(f->b, q ? ", %" PRIu32 "u" : "%" PRIu32 "u", w[q]);
-    put(f->b, "}; ENSURE(); c->rt->simd(c, ip_, F_);");
+    put(f->b, "}; ");
+    ensure(f);
+    put(f->b, "c->rt->simd(c, ip_, F_);");
     f->nts -= nops;
     if (result) {
         uint32_t p = f->nts;
@@ -540,6 +584,7 @@ static void load(fx *f, const rn_insn *in, uint8_t t, const char *mt)
     uint32_t p = top(f);
     f->nts--;
     push(f, t);
+    f->accesses = true;
     put(f->b, "LOAD(" SV ", %s, %s, si%" PRIu32 ", %" PRIu32 "u);\n", SVA(t, p), ctype(t), mt, p, in->b);
 }
 
@@ -547,6 +592,7 @@ static void store(fx *f, const rn_insn *in, uint8_t t, const char *mt)
 {
     uint32_t p = f->nts - 2;
     f->nts -= 2;
+    f->accesses = true;
     put(f->b, "STORE(%s, si%" PRIu32 ", %" PRIu32 "u, " SV ");\n", mt, p, in->b, SVA(t, p + 1));
 }
 
@@ -563,10 +609,34 @@ static void end_block(fx *f)
         put(f->b, "L%" PRIu32 ":;\n", c.label);
         live = true;
     }
+    /* an end reached only by falling through keeps what the block's last path entered */
+    if (c.entered && (c.kind == K_LOOP || (c.kind == K_BLOCK && !c.targeted)) && f->ncs > 0)
+        f->cs[f->ncs - 1].entered = true;
     f->nts = c.height;
     for (uint32_t k = 0; k < c.nresults; k++)
         push(f, c.results ? c.results[k] : c.single);
     f->dead = !live;
+}
+
+/* Number loop c; in the second pass, a loop that calls enters the trace before its label. */
+static bool loop_number(fx *f, ctrl *c)
+{
+    c->loop = f->nloops++;
+    if (f->first_pass) {
+        if (c->loop == f->caploops) {
+            uint32_t cap = f->caploops ? 2 * f->caploops : 16;
+            bool *lc = realloc(f->loop_calls, cap * sizeof *lc);
+            if (!lc)
+                return f->oom = true, false;
+            memset(lc + f->caploops, 0, (cap - f->caploops) * sizeof *lc);
+            f->loop_calls = lc;
+            f->caploops = cap;
+        }
+    } else if (f->loop_calls[c->loop] && !c->entered) {
+        put(f->b, "ENSURE();\n");
+        c->entered = true;
+    }
+    return true;
 }
 
 static void begin_block(fx *f, int kind, const rn_insn *in)
@@ -585,6 +655,9 @@ static void begin_block(fx *f, int kind, const rn_insn *in)
         c.else_live = true;
     }
     c.height = f->nts - c.nparams;
+    c.entered = c.entered_then = f->cs[f->ncs - 1].entered;
+    if (kind == K_LOOP && !loop_number(f, &c))
+        return;
     push_ctrl(f, c);
     if (kind == K_LOOP)
         put(f->b, "L%" PRIu32 ":;\n", c.label);
@@ -598,6 +671,7 @@ static void else_branch(fx *f)
         put(f->b, "goto L%" PRIu32 ";\n", c->label);
     }
     c->has_else = true;
+    c->entered = c->entered_then;
     put(f->b, "E%" PRIu32 ":;\n", c->label);
     f->nts = c->height;
     for (uint32_t k = 0; k < c->nparams; k++) {
@@ -692,7 +766,7 @@ static void constant(fx *f, uint8_t t, const char *fmt, uint64_t v)
 static void helper(fx *f, const char *name, const char *imms, uint32_t nops, uint8_t result)
 {
     uint32_t base = f->nts - nops;
-    put(f->b, "ENSURE(); "); /* the helper may trap: this function must be in the trace */
+    ensure(f); /* the helper may trap: this function must be in the trace */
     if (result)
         put(f->b, SV " = ", SVA(result, base));
     put(f->b, "c->rt->%s(c%s", name, imms);
@@ -901,30 +975,57 @@ static void signature(sbuf *b, const rn_module *m, uint32_t fi)
     put(b, ")");
 }
 
+/* One pass over the body of fn, into f->b; false if an instruction cannot be read. */
+static bool body_pass(fx *f, const rn_func *fn, const rn_functype *t)
+{
+    f->rd = (rn_reader){fn->body, fn->body + fn->body_len, fn->body};
+    ctrl top_ctrl = {.kind = K_FUNC, .label = f->nlabels++, .nresults = t->nresults, .results = t->results,
+                     .entered = f->enter_now};
+    push_ctrl(f, top_ctrl);
+    while (f->ncs > 0 && !f->oom && !f->b->oom) {
+        rn_insn in;
+        if (!rn_insn_read(&f->rd, &in))
+            return false;
+        if (f->dead)
+            skip(f, &in);
+        else
+            instruction(f, &in);
+    }
+    return true;
+}
+
+/* Back to the state before body_pass, keeping the buffers and what the first pass learnt of loops. */
+static void second_pass(fx *f)
+{
+    f->b->n = 0;
+    f->nts = f->ncs = f->nlabels = f->nloops = f->nglobals = f->dead_depth = 0;
+    f->dead = f->first_pass = false;
+    memset(f->maxpos, 0, sizeof f->maxpos);
+}
+
 /* Translate defined function di (its body must still be in m) into out. */
-static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel_report *r)
+static runnel_status function(const rn_module *m, uint32_t di, bool guarded, sbuf *out, runnel_report *r)
 {
     const rn_func *fn = &m->funcs[di];
     uint32_t fi = m->nfunc_imports + di, ti = m->func_types[fi];
     const rn_functype *t = &m->types[ti];
     sbuf body = {0};
-    fx f = {.m = m, .b = &body, .idx = fi};
-    f.rd = (rn_reader){fn->body, fn->body + fn->body_len, fn->body};
-    ctrl top_ctrl = {.kind = K_FUNC, .label = f.nlabels++, .nresults = t->nresults, .results = t->results};
-    push_ctrl(&f, top_ctrl);
-    while (f.ncs > 0 && !f.oom && !body.oom) {
-        rn_insn in;
-        if (!rn_insn_read(&f.rd, &in)) {
-            free(body.s);
-            free(f.ts);
-            free(f.cs);
-            free(f.globals);
-            return rn_fail(r, RUNNEL_INVALID, fn->body_offset, "function %" PRIu32 ": cannot translate", fi);
-        }
-        if (f.dead)
-            skip(&f, &in);
-        else
-            instruction(&f, &in);
+    fx f = {.m = m, .b = &body, .idx = fi, .first_pass = true};
+    bool ok = body_pass(&f, fn, t), again = guarded && f.accesses;
+    for (uint32_t k = 0; k < f.nloops && f.loop_calls; k++)
+        again = again || f.loop_calls[k];
+    if (ok && again && !f.oom && !body.oom) {
+        second_pass(&f);
+        f.enter_now = guarded && f.accesses;
+        ok = body_pass(&f, fn, t);
+    }
+    if (!ok) {
+        free(body.s);
+        free(f.ts);
+        free(f.cs);
+        free(f.globals);
+        free(f.loop_calls);
+        return rn_fail(r, RUNNEL_INVALID, fn->body_offset, "function %" PRIu32 ": cannot translate", fi);
     }
     signature(out, m, fi);
     put(out, "\n{\n");
@@ -951,7 +1052,7 @@ static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel
         put(out, "rnx_global *const G%" PRIu32 " = c->globals[%" PRIu32 "];\n", f.globals[k], f.globals[k]);
     put(out, "rnx_state *S = c->st;\nuint8_t *M = c->mem->data;\nuint64_t MS = c->mem->size;\n(void)M;\n(void)MS;\n"
              "const uint32_t fn_ = %" PRIu32 "u;\nconst uint64_t frame_ = %" PRIu64 "u;\nint entered_ = 0;\n%s",
-        fi, frame, frame > RN_NATIVE_LEAF_FRAME ? "ENTER();\n" : "DEPTH();\n");
+        fi, frame, frame > RN_NATIVE_LEAF_FRAME || f.enter_now ? "ENTER();\n" : "DEPTH();\n");
     put_bytes(out, body.s ? body.s : "", body.n);
     put(out, "LEAVE();\n");
     if (t->nresults == 1)
@@ -968,18 +1069,20 @@ static runnel_status function(const rn_module *m, uint32_t di, sbuf *out, runnel
     free(f.ts);
     free(f.cs);
     free(f.globals);
+    free(f.loop_calls);
     return oom ? rn_fail(r, RUNNEL_NOMEM, 0, "out of memory") : RUNNEL_OK;
 }
 
 /* ---------------------------------------------------------------- the module */
 
 /* The head every unit starts with: the preamble, the macros, the function types and prototypes. */
-static void head(sbuf *b, const rn_module *m)
+static void head(sbuf *b, const rn_module *m, bool guarded)
 {
     put(b, "/* Made by runnel %s from a WebAssembly module (docs/compiling.md). */\n", RUNNEL_VERSION);
     put_bytes(b, fp_rules, sizeof fp_rules - 1);
     put_bytes(b, rn_native_preamble, strlen(rn_native_preamble));
     put_bytes(b, macros, sizeof macros - 1);
+    put_bytes(b, guarded ? ea_guarded : ea_checked, strlen(guarded ? ea_guarded : ea_checked));
     for (uint32_t ti = 0; ti < m->ntypes; ti++) {
         const rn_functype *t = &m->types[ti];
         if (t->nresults > 1) {
@@ -1039,7 +1142,7 @@ static void entry(sbuf *b, const rn_module *m, uint32_t fi)
     put(b, "}\n");
 }
 
-static void descriptor(sbuf *b, const rn_module *m, const char *stamp)
+static void descriptor(sbuf *b, const rn_module *m, const char *stamp, bool guarded)
 {
     for (uint32_t fi = m->nfunc_imports; fi < m->nfuncs; fi++)
         entry(b, m, fi);
@@ -1053,8 +1156,8 @@ static void descriptor(sbuf *b, const rn_module *m, const char *stamp)
     put(b,
         "__attribute__((visibility(\"default\"), used)) const char rnx_stamp[] = \"%s\";\n"
         "__attribute__((visibility(\"default\"))) const rnx_module_desc rnx_module = {RNX_ABI_VERSION, rnx_stamp, "
-        "%" PRIu32 "u, rnx_entries, rnx_natives};\n",
-        stamp, m->nfuncs_defined);
+        "%" PRIu32 "u, rnx_entries, rnx_natives, %s};\n",
+        stamp, m->nfuncs_defined, guarded ? "RNX_GUARDED" : "0u");
 }
 
 void rn_ctext_free(rn_ctext *t)
@@ -1085,16 +1188,17 @@ static bool new_unit(rn_ctext *out, sbuf *cur, const sbuf *hd)
     return !cur->oom;
 }
 
-runnel_status rn_translate(const rn_module *m, const char *stamp, size_t unit_bytes, rn_ctext *out, runnel_report *r)
+runnel_status rn_translate(const rn_module *m, const char *stamp, size_t unit_bytes, bool guarded, rn_ctext *out,
+                           runnel_report *r)
 {
     memset(out, 0, sizeof *out);
     sbuf hd = {0}, cur = {0};
-    head(&hd, m);
+    head(&hd, m, guarded);
     runnel_status st = hd.oom ? RUNNEL_NOMEM : RUNNEL_OK;
     if (st == RUNNEL_OK && !new_unit(out, &cur, &hd))
         st = RUNNEL_NOMEM;
     if (st == RUNNEL_OK)
-        descriptor(&cur, m, stamp);
+        descriptor(&cur, m, stamp, guarded);
     size_t in_unit = 0;
     for (uint32_t di = 0; st == RUNNEL_OK && di < m->nfuncs_defined; di++) {
         if (unit_bytes && in_unit >= unit_bytes) {
@@ -1104,7 +1208,7 @@ runnel_status rn_translate(const rn_module *m, const char *stamp, size_t unit_by
             }
             in_unit = 0;
         }
-        st = function(m, di, &cur, r);
+        st = function(m, di, guarded, &cur, r);
         in_unit += m->funcs[di].body_len;
         if (st == RUNNEL_OK && cur.oom)
             st = RUNNEL_NOMEM;

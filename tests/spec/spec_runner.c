@@ -930,9 +930,11 @@ static counts run_script(const char *path, bool verbose)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: spec_runner [-v] FILE.json...\n"
+    fprintf(stderr, "usage: spec_runner [-v] [--compiled [--guard-pages]] FILE.json...\n"
                     "Runs wast2json command lists; prints one line per script and a total.\n"
-                    "  -v   print every failure with its .wast line\n");
+                    "  -v             print every failure with its .wast line\n"
+                    "  --compiled     every module through the compiling tier\n"
+                    "  --guard-pages  runnel_guard_pages_enable first (compiled code then has no compares)\n");
 }
 
 int main(int argc, char **argv)
@@ -944,7 +946,13 @@ int main(int argc, char **argv)
             verbose = true;
         else if (strcmp(argv[first], "--compiled") == 0)
             compiled = true;
-        else if (strcmp(argv[first], "--") == 0) {
+        else if (strcmp(argv[first], "--guard-pages") == 0) {
+            runnel_report r = {0};
+            if (runnel_guard_pages_enable(&r) != RUNNEL_OK) {
+                fprintf(stderr, "spec_runner: %s\n", r.message);
+                return 1;
+            }
+        } else if (strcmp(argv[first], "--") == 0) {
             first++;
             break;
         } else {

@@ -13,8 +13,11 @@
  * compiler every test is skipped. Everything is written under NATIVE_TEST_DIR (in the build tree): the
  * compile cache too, never ~/.cache.
  *
- *   test_native [PATTERN...]   only the tests whose name matches one of the glob PATTERNs (the TSan
- *                              run, native_threads, takes '*thread*' and '*fuel*')
+ *   test_native [--guard-pages] [PATTERN...]
+ *     --guard-pages   enable guard pages first (runnel_guard_pages_enable), so that every test compiles
+ *                     for them (RUNNEL_BOUNDS_AUTO) instead of with compares: test_native_guarded
+ *     PATTERN         only the tests whose name matches one of these globs (the TSan runs,
+ *                     native_threads and native_threads_guarded, take '*thread*' and '*fuel*')
  */
 #include "runnel/engine.h"
 
@@ -37,207 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#ifndef RUNNEL_WAT2WASM
-#define RUNNEL_WAT2WASM ""
-#endif
-#ifndef NATIVE_TEST_DIR
-#define NATIVE_TEST_DIR "/tmp/runnel-test-native"
-#endif
-
-static char cache_dir[4096]; /* NATIVE_TEST_DIR/cache: the cache of every test but the cache tests */
-static bool can_run;
-
-/* ---------------------------------------------------------------- files and modules */
-
-static void path_of(char *buf, size_t n, const char *name)
-{
-    int k = snprintf(buf, n, "%s/%s", NATIVE_TEST_DIR, name);
-    assert_true(k > 0 && (size_t)k < n);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0, got;
-    do {
-        if (n == cap) {
-            buf = realloc(buf, cap = cap ? cap * 2 : 4096);
-            assert_non_null(buf);
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-static int run_sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* The binary of a WAT text (wat2wasm --debug-names). */
-static uint8_t *wasm_of(const char *wat, size_t *len)
-{
-    static unsigned seq;
-    char w[4200], b[4300], cmd[9000];
-    char name[64];
-    snprintf(name, sizeof name, "m%u-%ld.wat", seq++, (long)getpid());
-    path_of(w, sizeof w, name);
-    snprintf(b, sizeof b, "%s.wasm", w);
-    write_file(w, wat, strlen(wat));
-    snprintf(cmd, sizeof cmd, "'%s' --debug-names '%s' -o '%s'", RUNNEL_WAT2WASM, w, b);
-    if (run_sh(cmd) != 0)
-        fail_msg("wat2wasm failed on:\n%s", wat);
-    uint8_t *bytes = read_all(b, len);
-    unlink(w);
-    unlink(b);
-    return bytes;
-}
-
-static runnel_compile_options copts(const char *dir)
-{
-    runnel_compile_options o = RUNNEL_OPTIONS_INIT(runnel_compile_options);
-    o.cache_dir = dir;
-    return o;
-}
-
-/* The same module in both tiers: m[0] interpreted, m[1] compiled. */
-typedef struct pair {
-    uint8_t *bytes;
-    size_t len;
-    runnel_module *m[2];
-} pair;
-
-static pair pair_of(const char *wat)
-{
-    pair p = {0};
-    p.bytes = wasm_of(wat, &p.len);
-    runnel_report r = {0};
-    p.m[0] = runnel_module_new(p.bytes, p.len, &r);
-    if (!p.m[0])
-        fail_msg("runnel_module_new: %s", r.message);
-    runnel_compile_options o = copts(cache_dir);
-    p.m[1] = runnel_module_compile(p.bytes, p.len, &o, &r);
-    if (!p.m[1])
-        fail_msg("runnel_module_compile: %s", r.message);
-    assert_false(runnel_module_is_compiled(p.m[0]));
-    assert_true(runnel_module_is_compiled(p.m[1]));
-    runnel_report_clear(&r);
-    return p;
-}
-
-static void pair_free(pair *p)
-{
-    runnel_module_free(p->m[0]);
-    runnel_module_free(p->m[1]);
-    free(p->bytes);
-}
-
-static runnel_instance *inst_of(runnel_store *s, const runnel_module *m, const runnel_linker *l)
-{
-    runnel_report r = {0};
-    runnel_instance *i = runnel_instantiate(s, m, l, &r);
-    if (!i)
-        fail_msg("instantiate: %s", r.message);
-    runnel_report_clear(&r);
-    return i;
-}
-
-static runnel_func *fn(runnel_instance *i, const char *name)
-{
-    runnel_func *f = runnel_instance_func(i, name);
-    if (!f)
-        fail_msg("no export %s", name);
-    return f;
-}
-
-/* One call's outcome, to compare between tiers. */
-typedef struct outcome {
-    runnel_status st;
-    runnel_trap_kind trap;
-    int exit_code;
-    runnel_val res[8];
-    uint32_t frames[64];
-    const char *names[64];
-    size_t nframes;
-    char message[256];
-} outcome;
-
-static outcome call(runnel_instance *i, const char *name, const runnel_val *args, size_t nargs)
-{
-    runnel_func *f = fn(i, name);
-    outcome o = {0};
-    runnel_report r = {0};
-    size_t nr = runnel_func_result_count(f);
-    assert_true(nr <= 8);
-    o.st = runnel_call(f, args, nargs, o.res, nr, &r);
-    o.trap = r.trap;
-    o.exit_code = r.exit_code;
-    o.nframes = r.nframes < 64 ? r.nframes : 64;
-    for (size_t k = 0; k < o.nframes; k++) {
-        o.frames[k] = r.frames[k].func_index;
-        o.names[k] = r.frames[k].func_name;
-    }
-    snprintf(o.message, sizeof o.message, "%s", r.message ? r.message : "");
-    runnel_report_clear(&r);
-    return o;
-}
-
-static void assert_same_val(runnel_val a, runnel_val b)
-{
-    assert_int_equal(a.type, b.type);
-    if (a.type == RUNNEL_TYPE_V128) {
-        assert_int_equal(a.of.v128.lo, b.of.v128.lo);
-        assert_int_equal(a.of.v128.hi, b.of.v128.hi);
-    } else if (a.type == RUNNEL_TYPE_FUNCREF || a.type == RUNNEL_TYPE_EXTERNREF) {
-        assert_int_equal(a.of.externref == NULL, b.of.externref == NULL);
-    } else {
-        assert_int_equal(a.of.f64_bits & (a.type == RUNNEL_TYPE_I32 || a.type == RUNNEL_TYPE_F32 ? 0xffffffffu : ~0ull),
-                         b.of.f64_bits & (b.type == RUNNEL_TYPE_I32 || b.type == RUNNEL_TYPE_F32 ? 0xffffffffu : ~0ull));
-    }
-}
-
-static bool same_name(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
-
-/* Both tiers' outcomes agree: status, trap kind, results, and the backtrace function by function. */
-static void assert_same(const outcome *a, const outcome *b, size_t nres)
-{
-    if (a->st != b->st || a->trap != b->trap)
-        fail_msg("interpreter %s/%s (%s), compiled %s/%s (%s)", runnel_status_name(a->st), runnel_trap_message(a->trap),
-                 a->message, runnel_status_name(b->st), runnel_trap_message(b->trap), b->message);
-    assert_int_equal(a->exit_code, b->exit_code);
-    if (a->st == RUNNEL_OK)
-        for (size_t k = 0; k < nres; k++)
-            assert_same_val(a->res[k], b->res[k]);
-    if (a->st == RUNNEL_TRAP) {
-        assert_int_equal(a->nframes, b->nframes);
-        for (size_t k = 0; k < a->nframes; k++) {
-            assert_int_equal(a->frames[k], b->frames[k]);
-            assert_true(same_name(a->names[k], b->names[k]));
-        }
-    }
-}
-
-#define SKIP_UNLESS_TOOLS()                                                                                              \
-    do {                                                                                                               \
-        if (!can_run)                                                                                                  \
-            skip();                                                                                                    \
-    } while (0)
+#include "native_util.h"
 
 /* ---------------------------------------------------------------- traps */
 
@@ -349,6 +152,79 @@ static void test_traps(void **state)
             assert_int_equal(ok.st, RUNNEL_OK);
             assert_int_equal(ok.res[0].of.i32, 1);
         }
+    }
+    for (int t = 0; t < 2; t++)
+        runnel_store_free(s[t]);
+    pair_free(&p);
+}
+
+/* Memory accesses at the edges, where guard pages and compares could differ: a load whose value is
+   dropped, or only feeds a loop that never ends, must still trap (the C compiler would drop such a load
+   if it could); the largest effective address (0xffffffff + offset 0xffffffff); a store across the end
+   writes nothing; after memory.grow the new page is there and the one after it is not. Each case runs in
+   both tiers and must agree, memory included; test_native_guarded runs it with guard pages. */
+static const char *edge_wat =
+    "(module\n"
+    "  (memory (export \"mem\") 1 4)\n"
+    "  (func $leaf (param i32) (result i32) (i32.load offset=4 (local.get 0)))\n"
+    "  (func (export \"dropped\") (param i32) (drop (i32.load8_u (local.get 0))))\n"
+    "  (func (export \"dropped_f64\") (param i32) (drop (f64.load (local.get 0))))\n"
+    "  (func (export \"endless\") (param i32) (result i32) (local i32)\n"
+    "    (loop $l (local.set 1 (i32.add (local.get 1) (i32.load (local.get 0))))\n"
+    "      (local.set 0 (i32.add (local.get 0) (i32.const 4096))) (br $l))\n"
+    "    (local.get 1))\n"
+    "  (func (export \"far\") (param i32) (result i64) (i64.load offset=0xffffffff (local.get 0)))\n"
+    "  (func (export \"across\") (param i32) (i64.store (local.get 0) (i64.const -1)))\n"
+    "  (func (export \"peek\") (param i32) (result i32) (i32.load (local.get 0)))\n"
+    "  (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0)))\n"
+    "  (func (export \"in_loop\") (param i32) (result i32) (local i32)\n"
+    "    (loop $l (local.set 1 (i32.add (local.get 1) (call $leaf (local.get 0))))\n"
+    "      (local.set 0 (i32.add (local.get 0) (i32.const 8192))) (br $l))\n"
+    "    (local.get 1))\n"
+    ")\n";
+
+static void test_memory_edges(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    pair p = pair_of(edge_wat);
+    static const struct {
+        const char *name;
+        int32_t arg;
+        runnel_status st;
+    } steps[] = {
+        {"dropped", 65535, RUNNEL_OK},         {"dropped", 65536, RUNNEL_TRAP},
+        {"dropped_f64", 65528, RUNNEL_OK},     {"dropped_f64", 65529, RUNNEL_TRAP},
+        {"endless", 0, RUNNEL_TRAP},           {"far", -1, RUNNEL_TRAP},
+        {"far", 0, RUNNEL_TRAP},               {"across", 65532, RUNNEL_TRAP},
+        {"peek", 65532, RUNNEL_OK},            {"across", 65528, RUNNEL_OK},
+        {"peek", 65532, RUNNEL_OK},            {"grow", 1, RUNNEL_OK},
+        {"peek", 131068, RUNNEL_OK},           {"dropped", 131072, RUNNEL_TRAP},
+        {"across", 131068, RUNNEL_TRAP},       {"in_loop", 0, RUNNEL_TRAP},
+        {"grow", 2, RUNNEL_OK},                {"in_loop", 4, RUNNEL_TRAP},
+        {"far", -4, RUNNEL_TRAP},
+    };
+    runnel_store *s[2];
+    runnel_instance *in[2];
+    for (int t = 0; t < 2; t++) {
+        s[t] = runnel_store_new(NULL);
+        runnel_store_set_fuel(s[t], 1000000); /* "endless" and "in_loop" end by the trap, not the fuel */
+        in[t] = inst_of(s[t], p.m[t], NULL);
+    }
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        runnel_val arg = RUNNEL_I32(steps[k].arg);
+        outcome o[2];
+        for (int t = 0; t < 2; t++)
+            o[t] = call(in[t], steps[k].name, &arg, 1);
+        print_message("%s(%d): %s %s\n", steps[k].name, steps[k].arg, runnel_status_name(o[1].st), o[1].message);
+        assert_same(&o[0], &o[1], runnel_func_result_count(fn(in[0], steps[k].name)));
+        assert_int_equal(o[1].st, steps[k].st);
+        if (o[1].st == RUNNEL_TRAP)
+            assert_int_equal(o[1].trap, RUNNEL_TRAP_MEMORY_OOB);
+        assert_int_equal(runnel_store_fuel(s[0]), runnel_store_fuel(s[1]));
+        runnel_memory *m[2] = {runnel_instance_memory(in[0], "mem"), runnel_instance_memory(in[1], "mem")};
+        assert_int_equal(runnel_memory_size(m[0]), runnel_memory_size(m[1]));
+        assert_memory_equal(runnel_memory_data(m[0]), runnel_memory_data(m[1]), runnel_memory_size(m[0]));
     }
     for (int t = 0; t < 2; t++)
         runnel_store_free(s[t]);
@@ -2494,14 +2370,20 @@ static void test_translate_compiles(void **state)
 
 int main(int argc, char **argv)
 {
-    mkdir(NATIVE_TEST_DIR, 0755);
-    snprintf(cache_dir, sizeof cache_dir, "%s/cache", NATIVE_TEST_DIR);
-    setenv("XDG_CACHE_HOME", cache_dir, 1); /* whatever a default would reach: the build tree */
-    can_run = RUNNEL_WAT2WASM[0] && access(RUNNEL_WAT2WASM, X_OK) == 0 && run_sh("command -v cc >/dev/null") == 0;
-    if (!can_run)
-        fprintf(stderr, "test_native: no wat2wasm or no cc: every test is skipped\n");
+    native_test_setup("test_native");
+    bool guard = argc > 1 && strcmp(argv[1], "--guard-pages") == 0;
+    if (guard) {
+        runnel_report r = {0};
+        if (runnel_guard_pages_enable(&r) != RUNNEL_OK) {
+            fprintf(stderr, "test_native: %s\n", r.message);
+            return 1;
+        }
+        guard_capture();
+        argc--, argv++;
+    }
     const struct CMUnitTest all[] = {
         cmocka_unit_test(test_traps),
+        cmocka_unit_test(test_memory_edges),
         cmocka_unit_test(test_call_depth_limit),
         cmocka_unit_test(test_stack_exhaustion_deep),
         cmocka_unit_test(test_start_trap),
@@ -2557,5 +2439,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "test_native: no test matches\n");
         return 1;
     }
-    return _cmocka_run_group_tests("test_native", tests, n, NULL, NULL);
+    if (guard)
+        guard_wrap(tests, n);
+    return _cmocka_run_group_tests(guard ? "test_native_guarded" : "test_native", tests, n, NULL, NULL);
 }
