@@ -11,7 +11,11 @@
 # decoding and compiling the module, as a user would see it; the "v8" column is Node's own time without
 # its start-up (instantiate + call, measured inside the process by node_run.mjs). The compiled tier is
 # timed with a warm cache (its artifact built once before, by a first run whose time is the second
-# table's "cold run"), as a module is run after its first time.
+# table's "cold run"), as a module is run after its first time, and measured twice: as the command's wall
+# time ("compiled") and, like V8's column, inside the process without its start-up ("comp-in": loading
+# the cached artifact, instantiating and the call, by bench_engine_run, bench/engine_run.c). The
+# compiled/v8 ratio compares those two, like with like. runnel runs compiled code with guard pages (as
+# the runnel command does; RUNNEL_GUARD_PAGES=0 in the environment: with a compare per access).
 # Results are reported, never asserted: no test depends on them.
 #
 # usage: bench/run.sh [--quick] [WORKLOAD...]   (workloads: fib matmul sort hash coremix json; default all)
@@ -25,11 +29,14 @@
 #                    run()'s result as the last number of its output (default: $RUNNEL run --compiled
 #                    --invoke run). Its compile cache is $BUILD_DIR/bench/cache (XDG_CACHE_HOME), emptied
 #                    before each workload's cold run. RUNNEL_CC and the cc it names apply as usual.
+#   ENGINE_RUN       bench_engine_run, for "comp-in" (default: $BUILD_DIR/bench/bench_engine_run, built
+#                    there if missing; the column stays empty if it cannot be)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 build=${BUILD_DIR:-$root/build}
+mkdir -p "$build" && build=$(cd "$build" && pwd) # absolute: XDG_CACHE_HOME below must be (XDG spec)
 runs=${RUNS:-3}
 quick=0
 workloads=()
@@ -57,6 +64,11 @@ if [ ! -x "$runnel" ]; then
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
     cmake --build "$build" --target runnel_cli -j2 >/dev/null
 fi
+engine_run=${ENGINE_RUN:-$build/bench/bench_engine_run}
+if [ ! -x "$engine_run" ] && [ -z "${ENGINE_RUN:-}" ] && [ -f "$build/CMakeCache.txt" ]; then
+    cmake --build "$build" --target bench_engine_run -j2 >/dev/null 2>&1 || true
+fi
+[ -x "$engine_run" ] || echo "run.sh: no bench_engine_run ($engine_run); the comp-in column stays empty" >&2
 interp=$(command -v wasm-interp || true)
 [ -n "$interp" ] || echo "run.sh: wasm-interp not found (Debian: wabt); its column stays empty" >&2
 node=$(command -v node || true)
@@ -134,6 +146,13 @@ v8_time() {
          END { if (best == "") print "-"; else printf "%.3f", best }' "$1"
 }
 
+# runnel's own time in a bench_engine_run run, without the process's start-up: the best of
+# "runnel_load" + "runnel_run" over the runs (as v8_time).
+engine_time() {
+    awk '/^runnel_load / { c = $2 } /^runnel_run / { t = c + $2; if (best == "" || t < best) best = t }
+         END { if (best == "") print "-"; else printf "%.3f", best }' "$1"
+}
+
 # The header says where each number comes from; X/native and X/node are "how many times slower than
 # compiled code" (lower is better), wasm-interp/runnel "how many times faster than another interpreter"
 # (higher is better), so each normally reads as a factor above 1.
@@ -143,11 +162,12 @@ printf 'runnel %s | compiled by %s: %s | native: %s | node: %s | wasm-interp: %s
     "$("${rcc%% *}" --version 2>/dev/null | head -n 1 || echo '?')" "$("$cc" --version | head -n 1)" \
     "$([ -n "$node" ] && "$node" --version || echo none)" "$([ -n "$interp" ] && "$interp" --version || echo none)"
 printf 'best of %d, wall clock in seconds, process start-up included (v8: inside node, without it);\n' "$runs"
-printf 'runnel = the interpreter, compiled = runnel run --compiled with a warm cache; ratios: lower is\n'
-printf 'better, but wasm-interp/runnel: higher is better\n\n'
-row='%-8s %8s %11s %7s %7s %8s %7s %7s %11s %15s %11s %13s %11s %18s%s\n'
+printf 'runnel = the interpreter, compiled = runnel run --compiled with a warm cache, comp-in = the same\n'
+printf 'inside the process (load + call, as v8); ratios: lower is better, but wasm-interp/runnel: higher is\n'
+printf 'better; compiled/v8 is comp-in/v8\n\n'
+row='%-8s %8s %11s %7s %7s %8s %7s %7s %7s %11s %15s %11s %13s %11s %18s%s\n'
 # shellcheck disable=SC2059 # the format is the one above, shared by the header and the rows
-printf "$row" workload N result native runnel compiled node v8 wasm-interp compiled/native compiled/v8 \
+printf "$row" workload N result native runnel compiled comp-in node v8 wasm-interp compiled/native compiled/v8 \
     runnel/native runnel/node wasm-interp/runnel ""
 ctable=()
 for w in "${workloads[@]}"; do
@@ -162,7 +182,7 @@ for w in "${workloads[@]}"; do
 
     t_native=$(measure "$out/$w.native.out" "$out/$w.native")
     t_runnel=$(measure "$out/$w.runnel.out" "$runnel" run --invoke run "$out/$w.wasm")
-    t_comp=- t_cold=-
+    t_comp=- t_cold=- t_in=-
     if [ ${#compiled[@]} -gt 0 ]; then
         # The first run compiles (an empty cache), the measured ones find the artifact.
         rm -rf "$cache"
@@ -170,7 +190,11 @@ for w in "${workloads[@]}"; do
         t_comp=$t_cold
         [ "$t_cold" = fail ] ||
             t_comp=$(measure "$out/$w.compiled.out" env XDG_CACHE_HOME="$cache" "${compiled[@]}" "$out/$w.wasm")
-        so=$(find "$cache" -name '*.so' -printf '%s\n' 2>/dev/null | head -n 1)
+        if [ "$t_comp" != fail ] && [ -x "$engine_run" ]; then
+            t_in=$(measure "$out/$w.in.out" env XDG_CACHE_HOME="$cache" "$engine_run" --compiled "$out/$w.wasm")
+            [ "$t_in" = fail ] || t_in=$(engine_time "$out/$w.in.out.errs")
+        fi
+        so=$(find "$cache" -name '*.so' -printf '%s\n' 2>/dev/null | head -n 1 || true)
         ctable+=("$(printf '%-8s %10s %10s %10s %10s %12s' "$w" "$(stat -c %s "$out/$w.wasm")" "${so:--}" "$t_cold" \
             "$t_comp" "$(awk -v a="$t_cold" -v b="$t_comp" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a - b; else printf "-" }')")")
     fi
@@ -187,10 +211,11 @@ for w in "${workloads[@]}"; do
     expect=$(result_of "$out/$w.native.out")
     note=
     [ "$t_native" != fail ] || note+=" native failed;"
-    for e in runnel compiled node interp; do
+    for e in runnel compiled in node interp; do
         case $e in
         runnel) t=$t_runnel name=runnel ;;
         compiled) t=$t_comp name=compiled ;;
+        in) t=$t_in name=comp-in ;;
         node) t=$t_node name=node ;;
         interp) t=$t_interp name=wasm-interp ;;
         esac
@@ -202,8 +227,8 @@ for w in "${workloads[@]}"; do
         fi
     done
     # shellcheck disable=SC2059
-    printf "$row" "$w" "$n" "$expect" "$t_native" "$t_runnel" "$t_comp" "$t_node" "$t_v8" "$t_interp" \
-        "$(ratio "$t_comp" "$t_native")" "$(ratio "$t_comp" "$t_v8")" "$(ratio "$t_runnel" "$t_native")" \
+    printf "$row" "$w" "$n" "$expect" "$t_native" "$t_runnel" "$t_comp" "$t_in" "$t_node" "$t_v8" "$t_interp" \
+        "$(ratio "$t_comp" "$t_native")" "$(ratio "$t_in" "$t_v8")" "$(ratio "$t_runnel" "$t_native")" \
         "$(ratio "$t_runnel" "$t_node")" "$(ratio "$t_interp" "$t_runnel")" "${note:+  !!$note}"
 done
 

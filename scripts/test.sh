@@ -81,7 +81,7 @@ if [ "${RUNNEL_SKIP_TSAN:-0}" != 1 ]; then
         test_plugin_bounds test_native
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   if ! (cd build-tsan && ctest --output-on-failure -j"$jobs" \
-          -R '^(graph_(test_network|kill_restart|hot_reload|examples_three_formats|cli_run_picky)|serve_(test_protocol|security)|plugin_bounds_cancel|native_threads)$'); then
+          -R '^(graph_(test_network|kill_restart|hot_reload|examples_three_formats|cli_run_picky)|serve_(test_protocol|security)|plugin_bounds_cancel|native_threads|native_threads_guarded)$'); then
     failed+=("tests (build-tsan/)")
   fi
 fi

@@ -10,7 +10,8 @@
  *
  * With CACHE_DIR, the plugin is made by the compiling tier (runnel_plugin_options.compiled) with its
  * compile cache in CACHE_DIR, which should start empty: the first compile builds the module's native
- * code (printed as compile_cold_ms), the measured ones load it from the cache.
+ * code (printed as compile_cold_ms), the measured ones load it from the cache. Guard pages are enabled
+ * first, as the runnel command enables them (RUNNEL_GUARD_PAGES=0: not; docs/compiling.md, "Bounds").
  *
  * usage: bench_plugin CODE.wasm [SECONDS_PER_FIGURE [CACHE_DIR]]
  */
@@ -92,6 +93,9 @@ int main(int argc, char **argv)
         return 2;
     }
     double secs = argc > 2 ? atof(argv[2]) : 3.0;
+    const char *guard = getenv("RUNNEL_GUARD_PAGES");
+    if (!guard || strcmp(guard, "0") != 0)
+        runnel_guard_pages_enable(NULL);
     size_t len;
     uint8_t *wasm = read_all(argv[1], &len);
     if (!wasm)
