@@ -240,6 +240,11 @@ typedef struct runnel_compile_options {
     runnel_progress_fn progress; /* called as translation units are built (done of total) */
     void *progress_user;
     runnel_bounds bounds;     /* how memory accesses are bounded (part of the cache key) */
+    /* Limits on each compiler process, since the C comes from the module: CPU seconds (0: 600; twice
+       that in wall-clock time and it is killed) and address space in MiB (0: 4096). Beyond them the
+       compile fails with RUNNEL_TOOL, saying which. */
+    uint32_t cc_seconds;
+    uint32_t cc_memory_mb;
 } runnel_compile_options;
 
 /* Guard pages for compiled code, for the whole process (idempotent, thread-safe). This installs a

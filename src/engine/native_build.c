@@ -1,11 +1,20 @@
 /*
- * native_build.c - SHA-256, the compile cache directory and the C compiler runs of native_build.h.
+ * native_build.c - the compile cache directory and the C compiler runs of native_build.h.
  *
  * Children are run by one loop, run_all: it starts up to `jobs` of them, polls their output pipes
  * (each child's stdout and, for compiles, stderr too), and reaps each by its pid. A child is done when
  * its pipe reaches end of file and waitpid says it ended, or when waitpid says it ended while the pipe
  * is still open: a grandchild (a compiler cache's server, say) may hold the pipe long after, and
  * waiting for its end of file would hang the build. Hence the poll has a timeout.
+ *
+ * Limits: the module, and so the C, may come from anyone, and a C compiler can be made to take minutes
+ * or gigabytes on a pathological function. Each compiler gets a CPU time and an address space limit,
+ * set before it starts (so that the processes it starts in turn, cc1, as, ld, inherit them) by
+ * /bin/sh's ulimit, then `exec "$0" "$@"`: the compiler's words and arguments reach it as arguments,
+ * never parsed by the shell. (prlimit on the running child would race with it: under load a compiler
+ * can start cc1 before the parent gets to run.) A limit the process already has that is lower stays.
+ * A compiler still running after twice its CPU time in wall time (one that waits on something uses no
+ * CPU) is killed.
  */
 #define _GNU_SOURCE /* pipe2, mkostemp: POSIX.1-2024, declared by glibc for _GNU_SOURCE */
 #include "native_build.h"
@@ -23,6 +32,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -136,6 +146,8 @@ typedef struct child {
     int status;
     int spawn_err, wait_err;
     bool cut;
+    bool timed_out; /* killed: it outlived the wall-clock limit */
+    uint64_t started_ns;
     size_t len;
     char out[OUT_MAX];
 } child;
@@ -154,6 +166,13 @@ static int above_stdio(int fd)
    pipe. The pipes are O_CLOEXEC: a child another thread starts at the same time must not hold our
    write end, or our end of file would wait for its exit. The child gets an empty signal mask and
    default signal actions, so a host that ignores SIGCHLD or SIGPIPE does not break the compiler. */
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 static int spawn(char *const *argv, bool merge, child *c)
 {
     int p[2];
@@ -176,6 +195,8 @@ static int spawn(char *const *argv, bool merge, child *c)
                 !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) &&
                 !(err = posix_spawnattr_setsigmask(&at, &none)) && !(err = posix_spawnattr_setsigdefault(&at, &all)))
                 err = posix_spawnp(&c->pid, argv[0], &fa, &at, argv, environ);
+            if (!err)
+                c->started_ns = now_ns();
             posix_spawnattr_destroy(&at);
         }
         posix_spawn_file_actions_destroy(&fa);
@@ -231,8 +252,8 @@ static bool reaped(child *c, bool block)
    no more are started, but every one started is waited for. progress (if any) is told (done, total)
    after each success. *last: the child that failed, or the last to finish. *started: how many were
    started, argvs[0 .. *started). true when every command succeeded. */
-static bool run_all(char **const *argvs, size_t n, size_t jobs, bool merge, runnel_progress_fn progress,
-                    void *user, uint32_t total, child *last, size_t *started)
+static bool run_all(char **const *argvs, size_t n, size_t jobs, bool merge, const rn_cc_limits *lim,
+                    runnel_progress_fn progress, void *user, uint32_t total, child *last, size_t *started)
 {
     child *kids = calloc(jobs, sizeof *kids);
     struct pollfd *pfd = calloc(jobs, sizeof *pfd);
@@ -265,6 +286,10 @@ static bool run_all(char **const *argvs, size_t n, size_t jobs, bool merge, runn
             if (!c->pid)
                 continue;
             drain(c);
+            if (!c->timed_out && now_ns() - c->started_ns > 2u * lim->seconds * 1000000000ull) {
+                kill(c->pid, SIGKILL);
+                c->timed_out = true;
+            }
             if (!reaped(c, c->fd < 0)) /* at end of file the child is exiting: wait for it */
                 continue;
             drain(c); /* what it wrote before it ended */
@@ -302,7 +327,8 @@ static const char *signal_name(int sig)
 /* The report for a child that failed. Its output may name the module's functions (the author's text),
    so it is escaped; newlines are kept, as a compiler's messages are lines. The message is not cut at
    rn_fail's 512 bytes: the compiler's first errors are the point of it. */
-static runnel_status child_fail(runnel_report *r, const char *cc, const char *what, const child *c)
+static runnel_status child_fail(runnel_report *r, const char *cc, const char *what, const rn_cc_limits *lim,
+                                const child *c)
 {
     if (!r)
         return RUNNEL_TOOL;
@@ -313,18 +339,35 @@ static runnel_status child_fail(runnel_report *r, const char *cc, const char *wh
         len--;
     char *raw = rn_format("%.*s", (int)len, c->out), *out = raw ? runnel_text_escape_lines(raw) : NULL;
     char *msg = NULL;
-    if (name && c->spawn_err)
+    int exec_err = 0; /* the wrapper's exec of the compiler failed: sh's 127 (not found) or 126 */
+    if (!c->spawn_err && !c->wait_err && !c->timed_out && WIFEXITED(c->status) &&
+        (WEXITSTATUS(c->status) == 127 || WEXITSTATUS(c->status) == 126) && memmem(c->out, c->len, "exec: ", 6))
+        exec_err = WEXITSTATUS(c->status) == 127 ? ENOENT : EACCES;
+    if (name && (c->spawn_err || exec_err)) {
+        int e = c->spawn_err ? c->spawn_err : exec_err;
+        msg = rn_format("cannot run the C compiler \"%s\": %s%s", name, rn_io_strerror(e, err, sizeof err),
+                        e == ENOENT ? "; set RUNNEL_CC or install one (apt-get install gcc)" : "");
+    } else if (name && c->spawn_err)
         msg = rn_format("cannot run the C compiler \"%s\": %s%s", name, rn_io_strerror(c->spawn_err, err, sizeof err),
                         c->spawn_err == ENOENT ? "; set RUNNEL_CC or install one (apt-get install gcc)" : "");
     else if (name && c->wait_err)
         msg = rn_format("cannot wait for the C compiler \"%s\": %s%s", name, rn_io_strerror(c->wait_err, err, sizeof err),
                         c->wait_err == ECHILD ? " (is SIGCHLD ignored?)" : "");
     else if (name && out) {
-        if (WIFSIGNALED(c->status))
+        if (c->timed_out)
+            snprintf(how, sizeof how, "was stopped after %u s of wall-clock time", 2 * lim->seconds);
+        else if (WIFSIGNALED(c->status))
             snprintf(how, sizeof how, "was killed by signal %d, %s", WTERMSIG(c->status), signal_name(WTERMSIG(c->status)));
         else
             snprintf(how, sizeof how, "exited with %d", WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1);
-        msg = rn_format("%s (%s %s): %s%s", what, name, how, len ? out : "(no messages)", c->cut ? " ..." : "");
+        char limits[160] = "";
+        if (c->timed_out || WIFSIGNALED(c->status) || memmem(c->out, c->len, "emory", 5))
+            snprintf(limits, sizeof limits,
+                     "\nits limits: %u s of CPU time and %llu MiB of address space per compiler process "
+                     "(runnel_compile_options.cc_seconds, cc_memory_mb)",
+                     lim->seconds, (unsigned long long)(lim->memory_bytes >> 20));
+        msg = rn_format("%s (%s %s): %s%s%s", what, name, how, len ? out : "(no messages)", c->cut ? " ..." : "",
+                        limits);
     }
     runnel_report_clear(r);
     r->status = msg ? RUNNEL_TOOL : RUNNEL_NOMEM;
@@ -378,17 +421,37 @@ static char *object_name(const char *c_file)
     return rn_format("%.*s.o", (int)len, c_file);
 }
 
-/* cc words, cflags words, then the middle words, then tail[0..ntail), NULL-terminated. */
-static char **make_argv(const cmdline *cc, const cmdline *flags, char *const *mid, size_t nmid, char *const *tail,
-                        size_t ntail)
+/* The shell's part of a command (see the top of the file): /bin/sh -c SCRIPT, the script setting the
+   limits (soft CPU time first: SIGXCPU there, SIGKILL a second later at the hard one) and exec'ing its
+   arguments. Each ulimit may fail where a lower limit is there already; that one stays. */
+typedef struct wrapper {
+    char script[192];
+    char *v[3];
+} wrapper;
+
+static void make_wrapper(wrapper *w, const rn_cc_limits *lim)
 {
-    char **v = malloc((cc->n + flags->n + nmid + ntail + 1) * sizeof *v);
+    snprintf(w->script, sizeof w->script,
+             "{ ulimit -S -t %u && ulimit -H -t %u; ulimit -v %llu; } 2>/dev/null; exec \"$0\" \"$@\"", lim->seconds,
+             lim->seconds + 1, (unsigned long long)(lim->memory_bytes >> 10));
+    w->v[0] = "/bin/sh";
+    w->v[1] = "-c";
+    w->v[2] = w->script;
+}
+
+/* The wrapper's words, cc words, cflags words, then the middle words, then tail[0..ntail), NULL-terminated. */
+static char **make_argv(const wrapper *w, const cmdline *cc, const cmdline *flags, char *const *mid, size_t nmid,
+                        char *const *tail, size_t ntail)
+{
+    size_t nw = sizeof w->v / sizeof *w->v;
+    char **v = malloc((nw + cc->n + flags->n + nmid + ntail + 1) * sizeof *v);
     if (v) {
-        memcpy(v, cc->v, cc->n * sizeof *v);
-        memcpy(v + cc->n, flags->v, flags->n * sizeof *v);
-        memcpy(v + cc->n + flags->n, mid, nmid * sizeof *v);
-        memcpy(v + cc->n + flags->n + nmid, tail, ntail * sizeof *v);
-        v[cc->n + flags->n + nmid + ntail] = NULL;
+        memcpy(v, w->v, nw * sizeof *v);
+        memcpy(v + nw, cc->v, cc->n * sizeof *v);
+        memcpy(v + nw + cc->n, flags->v, flags->n * sizeof *v);
+        memcpy(v + nw + cc->n + flags->n, mid, nmid * sizeof *v);
+        memcpy(v + nw + cc->n + flags->n + nmid, tail, ntail * sizeof *v);
+        v[nw + cc->n + flags->n + nmid + ntail] = NULL;
     }
     return v;
 }
@@ -418,7 +481,7 @@ static int publish(const char *tmp, const char *path)
 
 /* The link: cc cflags -shared -o TMP objects, TMP then published over so_path. */
 static runnel_status link_objects(const cmdline *ccw, const cmdline *flw, const char *cc, char *const *objs, size_t n,
-                                  const char *so_path, child *c, runnel_report *r)
+                                  const char *so_path, const rn_cc_limits *lim, child *c, runnel_report *r)
 {
     char buf[128];
     char *tmp = rn_format("%s.tmpXXXXXX", so_path);
@@ -433,14 +496,16 @@ static runnel_status link_objects(const cmdline *ccw, const cmdline *flw, const 
     close(fd);
     /* the compile flags too: a single C file is compiled and linked in this one step */
     char *mid[] = {"-fPIC", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden", "-w", "-shared", "-o", tmp};
-    char **argv = make_argv(ccw, flw, mid, sizeof mid / sizeof *mid, objs, n);
+    wrapper w;
+    make_wrapper(&w, lim);
+    char **argv = make_argv(&w, ccw, flw, mid, sizeof mid / sizeof *mid, objs, n);
     size_t started;
     runnel_status st = RUNNEL_OK;
     int err;
     if (!argv)
         st = rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
-    else if (!run_all(&argv, 1, 1, true, NULL, NULL, 0, c, &started))
-        st = child_fail(r, cc, "the C compiler failed to link", c);
+    else if (!run_all(&argv, 1, 1, true, lim, NULL, NULL, 0, c, &started))
+        st = child_fail(r, cc, "the C compiler failed to link", lim, c);
     else if ((err = publish(tmp, so_path)) != 0)
         st = rn_fail(r, RUNNEL_TOOL, 0, "cannot write %s: %s", so_path, rn_io_strerror(err, buf, sizeof buf));
     if (st != RUNNEL_OK)
@@ -451,10 +516,14 @@ static runnel_status link_objects(const cmdline *ccw, const cmdline *flw, const 
 }
 
 runnel_status rn_cc_build(const char *cc, const char *cflags, char *const *c_files, size_t n, const char *so_path,
-                          uint32_t jobs, runnel_progress_fn progress, void *progress_user, runnel_report *r)
+                          uint32_t jobs, const rn_cc_limits *lim, runnel_progress_fn progress, void *progress_user,
+                          runnel_report *r)
 {
     if (!cc || !c_files || !so_path || n == 0 || n >= UINT32_MAX)
         return rn_fail(r, RUNNEL_BADARG, 0, "nothing to build: no C compiler, no C files or no output path");
+    const rn_cc_limits defaults = {RN_CC_SECONDS, (uint64_t)RN_CC_MEMORY_MB << 20};
+    if (!lim)
+        lim = &defaults;
     cmdline ccw = {0}, flw = {0};
     char **objs = calloc(n, sizeof *objs), ***argvs = calloc(n, sizeof *argvs);
     child *c = malloc(sizeof *c);
@@ -463,10 +532,12 @@ runnel_status rn_cc_build(const char *cc, const char *cflags, char *const *c_fil
     bool ok = objs && argvs && c && split_words(cc, &ccw) && split_words(cflags ? cflags : "-O2", &flw);
     char *fixed[] = {"-fPIC", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden", "-w", "-c"};
     size_t nfixed = sizeof fixed / sizeof *fixed;
+    wrapper w;
+    make_wrapper(&w, lim);
     for (size_t i = 0; ok && i < n; i++) {
         ok = (objs[i] = object_name(c_files[i])) != NULL;
         char *tail[3] = {c_files[i], "-o", objs[i]};
-        ok = ok && (argvs[i] = make_argv(&ccw, &flw, fixed, nfixed, tail, 3)) != NULL;
+        ok = ok && (argvs[i] = make_argv(&w, &ccw, &flw, fixed, nfixed, tail, 3)) != NULL;
     }
     if (!ok)
         rn_fail(r, RUNNEL_NOMEM, 0, "out of memory");
@@ -479,11 +550,11 @@ runnel_status rn_cc_build(const char *cc, const char *cflags, char *const *c_fil
         }
         size_t width = jobs < n ? jobs : n;
         if (n == 1 && !progress) /* one compiler process, not two: most modules are one unit */
-            st = link_objects(&ccw, &flw, cc, c_files, 1, so_path, c, r);
-        else if (!run_all(argvs, n, width, true, progress, progress_user, (uint32_t)n + 1, c, &started))
-            st = child_fail(r, cc, "the C compiler failed", c);
+            st = link_objects(&ccw, &flw, cc, c_files, 1, so_path, lim, c, r);
+        else if (!run_all(argvs, n, width, true, lim, progress, progress_user, (uint32_t)n + 1, c, &started))
+            st = child_fail(r, cc, "the C compiler failed", lim, c);
         else
-            st = link_objects(&ccw, &flw, cc, objs, n, so_path, c, r);
+            st = link_objects(&ccw, &flw, cc, objs, n, so_path, lim, c, r);
         if (st == RUNNEL_OK && progress)
             progress(progress_user, (uint32_t)n + 1, (uint32_t)n + 1);
     }

@@ -16,7 +16,8 @@
  *   old artifact or the whole new one, never half of one, even after a crash.
  * - A compiler's messages are text the module's author partly controls (names end up in the C), so
  *   they reach the report escaped, and at most the first 4 KiB of them.
- * - SHA-256 (FIPS 180-4) is here because cache keys are content hashes and the engine links libc only.
+ * - Limits: each compiler process gets a CPU time and an address space limit, and is killed after twice
+ *   its CPU time in wall time (rn_cc_limits): the C comes from modules anyone may write.
  *
  * A process that ignores SIGCHLD (SIG_IGN) has its children reaped by the kernel: the compiler's exit
  * status is then lost, and rn_cc_build reports that instead of guessing.
@@ -49,8 +50,16 @@ char *rn_cc_identity(const char *cc);
    removes the objects. progress (may be NULL) is called with (user, done, n + 1) after each object and
    with (user, n + 1, n + 1) after the link, from the calling thread. On failure nothing is left behind
    (no objects, no temporary file; an existing so_path is untouched) and r says why: RUNNEL_TOOL with
-   the compiler's messages, RUNNEL_BADARG for an empty compiler or no files, RUNNEL_NOMEM. */
+   the compiler's messages, RUNNEL_BADARG for an empty compiler or no files, RUNNEL_NOMEM. lim: NULL for
+   RN_CC_SECONDS and RN_CC_MEMORY_MB. */
+typedef struct rn_cc_limits {
+    uint32_t seconds;      /* CPU time of each compiler process (SIGXCPU); twice that in wall time, then killed */
+    uint64_t memory_bytes; /* address space of each compiler process */
+} rn_cc_limits;
+#define RN_CC_SECONDS 600u
+#define RN_CC_MEMORY_MB 4096u
 runnel_status rn_cc_build(const char *cc, const char *cflags, char *const *c_files, size_t n, const char *so_path,
-                          uint32_t jobs, runnel_progress_fn progress, void *progress_user, runnel_report *r);
+                          uint32_t jobs, const rn_cc_limits *lim, runnel_progress_fn progress, void *progress_user,
+                          runnel_report *r);
 
 #endif

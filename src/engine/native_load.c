@@ -40,6 +40,7 @@ typedef struct compile_opts {
     runnel_compile_options o;
     const char *cc, *cflags;
     bool guarded; /* o.bounds resolved */
+    rn_cc_limits limits;
 } compile_opts;
 
 static runnel_status read_options(compile_opts *co, const runnel_compile_options *o, runnel_report *r)
@@ -49,6 +50,8 @@ static runnel_status read_options(compile_opts *co, const runnel_compile_options
     const char *env = getenv("RUNNEL_CC");
     co->cc = co->o.cc ? co->o.cc : env && *env ? env : "cc";
     co->cflags = co->o.cflags ? co->o.cflags : "-O2";
+    co->limits.seconds = co->o.cc_seconds ? co->o.cc_seconds : RN_CC_SECONDS;
+    co->limits.memory_bytes = (uint64_t)(co->o.cc_memory_mb ? co->o.cc_memory_mb : RN_CC_MEMORY_MB) << 20;
     switch (co->o.bounds) {
     case RUNNEL_BOUNDS_AUTO: co->guarded = runnel_guard_pages_enabled(); break;
     case RUNNEL_BOUNDS_CHECKED: co->guarded = false; break;
@@ -253,7 +256,7 @@ static runnel_status build(runnel_module *m, const char *stamp, const char *so_p
             st = rn_fail(r, RUNNEL_TOOL, 0, "cannot write %s: %s", files[i] ? files[i] : dir, strerror(errno));
     }
     if (st == RUNNEL_OK)
-        st = rn_cc_build(co->cc, co->cflags, files, text.n, so_path, co->o.jobs, co->o.progress,
+        st = rn_cc_build(co->cc, co->cflags, files, text.n, so_path, co->o.jobs, &co->limits, co->o.progress,
                          co->o.progress_user, r);
     for (uint32_t i = 0; i < text.n; i++) {
         if (files[i])

@@ -373,7 +373,7 @@ static void test_build_and_load(void **state)
     char *dir = path_in("ok");
     progress_log log = {0};
     runnel_report r = {0};
-    assert_int_equal(rn_cc_build("cc", NULL, files, 3, so, 2, on_progress, &log, &r), RUNNEL_OK);
+    assert_int_equal(rn_cc_build("cc", NULL, files, 3, so, 2, NULL, on_progress, &log, &r), RUNNEL_OK);
     assert_null(r.message);
 
     void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
@@ -394,7 +394,7 @@ static void test_build_and_load(void **state)
     assert_int_equal(count_named(dir, ".tmp"), 0);
 
     /* a rebuild replaces it, with jobs 0 (the CPUs) and flags of one's own */
-    assert_int_equal(rn_cc_build("cc", "-O0 -g", files, 2, so, 0, NULL, NULL, &r), RUNNEL_OK);
+    assert_int_equal(rn_cc_build("cc", "-O0 -g", files, 2, so, 0, NULL, NULL, NULL, &r), RUNNEL_OK);
     lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
     assert_non_null(lib);
     assert_non_null(dlsym(lib, "rnx_a"));
@@ -415,7 +415,7 @@ static void test_compile_error(void **state)
     char *so = path_in("bad/module.so");
     char *dir = path_in("bad");
     runnel_report r = {0};
-    assert_int_equal(rn_cc_build("cc", NULL, files, 2, so, 2, NULL, NULL, &r), RUNNEL_TOOL);
+    assert_int_equal(rn_cc_build("cc", NULL, files, 2, so, 2, NULL, NULL, NULL, &r), RUNNEL_TOOL);
     assert_int_equal(r.status, RUNNEL_TOOL);
     assert_non_null(r.message);
     assert_true(strncmp(r.message, "the C compiler failed (cc exited with 1): ", 42) == 0);
@@ -443,7 +443,7 @@ static void test_link_error(void **state)
     char *dir = path_in("link");
     write_text(so, "old", 0644);
     runnel_report r = {0};
-    assert_int_equal(rn_cc_build("cc", "-O1 -Wl,--no-undefined", files, 1, so, 1, NULL, NULL, &r), RUNNEL_TOOL);
+    assert_int_equal(rn_cc_build("cc", "-O1 -Wl,--no-undefined", files, 1, so, 1, NULL, NULL, NULL, &r), RUNNEL_TOOL);
     assert_non_null(strstr(r.message, "the C compiler failed to link"));
     assert_non_null(strstr(r.message, "missing"));
     runnel_report_clear(&r);
@@ -468,14 +468,14 @@ static void test_no_compiler(void **state)
     make_units("nocc", texts, 1, files);
     char *so = path_in("nocc/module.so");
     runnel_report r = {0};
-    assert_int_equal(rn_cc_build("no-such-compiler-xyz", NULL, files, 1, so, 1, NULL, NULL, &r), RUNNEL_TOOL);
+    assert_int_equal(rn_cc_build("no-such-compiler-xyz", NULL, files, 1, so, 1, NULL, NULL, NULL, &r), RUNNEL_TOOL);
     assert_string_equal(r.message, "cannot run the C compiler \"no-such-compiler-xyz\": No such file or directory; "
                                    "set RUNNEL_CC or install one (apt-get install gcc)");
     runnel_report_clear(&r);
     assert_false(exists(so));
-    assert_int_equal(rn_cc_build(" \t", NULL, files, 1, so, 1, NULL, NULL, &r), RUNNEL_BADARG);
+    assert_int_equal(rn_cc_build(" \t", NULL, files, 1, so, 1, NULL, NULL, NULL, &r), RUNNEL_BADARG);
     runnel_report_clear(&r);
-    assert_int_equal(rn_cc_build("cc", NULL, files, 0, so, 1, NULL, NULL, &r), RUNNEL_BADARG);
+    assert_int_equal(rn_cc_build("cc", NULL, files, 0, so, 1, NULL, NULL, NULL, &r), RUNNEL_BADARG);
     runnel_report_clear(&r);
     free_units(files, 1);
     free(so);
@@ -496,19 +496,19 @@ static void test_odd_compilers(void **state)
     char *talker = path_in("odd/talker.sh"); /* far more than a pipe holds: read while it runs, keep 4 KiB */
     write_text(talker, "#!/bin/sh\nyes 'error: a long line of complaint' | head -c 300000 >&2\nexit 1\n", 0755);
     runnel_report r = {0};
-    assert_int_equal(rn_cc_build(killer, NULL, files, 1, so, 1, NULL, NULL, &r), RUNNEL_TOOL);
+    assert_int_equal(rn_cc_build(killer, NULL, files, 1, so, 1, NULL, NULL, NULL, &r), RUNNEL_TOOL);
     assert_non_null(strstr(r.message, "was killed by signal 9, SIGKILL): dying"));
     runnel_report_clear(&r);
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(rn_cc_build(leaver, NULL, files, 1, so, 1, NULL, NULL, &r), RUNNEL_TOOL);
+    assert_int_equal(rn_cc_build(leaver, NULL, files, 1, so, 1, NULL, NULL, NULL, &r), RUNNEL_TOOL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_true(t1.tv_sec - t0.tv_sec < 3);
     assert_non_null(strstr(r.message, "exited with 3): leaving \\x1b[2J a child"));
     runnel_report_clear(&r);
 
-    assert_int_equal(rn_cc_build(talker, NULL, files, 1, so, 1, NULL, NULL, &r), RUNNEL_TOOL);
+    assert_int_equal(rn_cc_build(talker, NULL, files, 1, so, 1, NULL, NULL, NULL, &r), RUNNEL_TOOL);
     size_t len = strlen(r.message);
     assert_true(len > 4096 && len < 4096 + 200);
     assert_string_equal(r.message + len - 4, " ...");
@@ -519,6 +519,51 @@ static void test_odd_compilers(void **state)
     free(killer);
     free(leaver);
     free(talker);
+}
+
+/* Each compiler process runs under the limits: CPU time (SIGXCPU), twice that in wall time (killed),
+   address space; the report says which limit and how to change it. */
+static void test_compiler_limits(void **state)
+{
+    (void)state;
+    const char *texts[] = {unit_a};
+    char *files[1];
+    make_units("limits", texts, 1, files);
+    char *so = path_in("limits/module.so");
+    char *busy = path_in("limits/busy.sh"), *sleeper = path_in("limits/sleeper.sh"), *teller = path_in("limits/teller.sh");
+    write_text(busy, "#!/bin/sh\nwhile :; do :; done\n", 0755);
+    write_text(sleeper, "#!/bin/sh\nexec sleep 30\n", 0755);
+    write_text(teller, "#!/bin/sh\necho \"cpu $(ulimit -t) memory $(ulimit -v)\" >&2\nexit 1\n", 0755);
+    const rn_cc_limits one = {1, 300u << 20};
+    runnel_report r = {0};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(rn_cc_build(busy, NULL, files, 1, so, 1, &one, NULL, NULL, &r), RUNNEL_TOOL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_non_null(strstr(r.message, "SIGXCPU"));
+    assert_non_null(strstr(r.message, "its limits: 1 s of CPU time and 300 MiB"));
+    assert_true(t1.tv_sec - t0.tv_sec < 10);
+    runnel_report_clear(&r);
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(rn_cc_build(sleeper, NULL, files, 1, so, 1, &one, NULL, NULL, &r), RUNNEL_TOOL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_non_null(strstr(r.message, "was stopped after 2 s of wall-clock time"));
+    assert_true(t1.tv_sec - t0.tv_sec >= 1 && t1.tv_sec - t0.tv_sec < 10);
+    runnel_report_clear(&r);
+
+    assert_int_equal(rn_cc_build(teller, NULL, files, 1, so, 1, &one, NULL, NULL, &r), RUNNEL_TOOL);
+    assert_non_null(strstr(r.message, "cpu 1 memory 307200"));
+    runnel_report_clear(&r);
+    assert_int_equal(rn_cc_build(teller, NULL, files, 1, so, 1, NULL, NULL, NULL, &r), RUNNEL_TOOL); /* defaults */
+    assert_non_null(strstr(r.message, "cpu 600 memory 4194304"));
+    runnel_report_clear(&r);
+    assert_false(exists(so));
+    free_units(files, 1);
+    free(so);
+    free(busy);
+    free(sleeper);
+    free(teller);
 }
 
 /* At most `jobs` compilers run at once, and more than one does. */
@@ -535,7 +580,7 @@ static void test_jobs(void **state)
              running, running, running, counts, running);
     write_text(cc, script, 0755);
     runnel_report r = {0};
-    assert_int_equal(rn_cc_build(cc, NULL, files, 5, so, 2, NULL, NULL, &r), RUNNEL_OK);
+    assert_int_equal(rn_cc_build(cc, NULL, files, 5, so, 2, NULL, NULL, NULL, &r), RUNNEL_OK);
     FILE *f = fopen(counts, "r");
     assert_non_null(f);
     int most = 0, lines = 0;
@@ -563,7 +608,7 @@ static void test_other_children(void **state)
     make_units("kids", texts, 2, files);
     char *so = path_in("kids/module.so");
     runnel_report r = {0};
-    assert_int_equal(rn_cc_build("cc", NULL, files, 2, so, 2, NULL, NULL, &r), RUNNEL_OK);
+    assert_int_equal(rn_cc_build("cc", NULL, files, 2, so, 2, NULL, NULL, NULL, &r), RUNNEL_OK);
     int st;
     assert_int_equal(waitpid(mine, &st, 0), mine);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -581,7 +626,7 @@ static void *build_thread(void *p)
 {
     build_arg *a = p;
     runnel_report r = {0};
-    a->st = rn_cc_build("cc", "-O1", a->files, 2, a->so, 2, NULL, NULL, &r);
+    a->st = rn_cc_build("cc", "-O1", a->files, 2, a->so, 2, NULL, NULL, NULL, &r);
     runnel_report_clear(&r);
     return NULL;
 }
@@ -647,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_link_error),
         cmocka_unit_test(test_no_compiler),
         cmocka_unit_test(test_odd_compilers),
+        cmocka_unit_test(test_compiler_limits),
         cmocka_unit_test(test_jobs),
         cmocka_unit_test(test_other_children),
         cmocka_unit_test(test_threads),
