@@ -87,7 +87,8 @@ static int plain_swapcontext(ucontext_t *from, const ucontext_t *to)
 
 #define RN_FUEL_CHUNK 1024                 /* as exec.c's */
 #define RN_NATIVE_STACK (16u << 20)        /* the stack compiled code runs on */
-#define RN_NATIVE_STACK_MARGIN (1u << 20)  /* kept free below the limit for host functions and helpers */
+#define RN_NATIVE_STACK_MARGIN (2u << 20)  /* below the limit: unchecked frames, then host functions and helpers
+                                              (native_abi.h, RNX_STACK_EVERY) */
 #define RN_NATIVE_GUARD (64u << 10)        /* inaccessible pages under the stack */
 
 _Static_assert(offsetof(runnel_memory, data) == offsetof(rnx_memory, data) &&

@@ -86,8 +86,15 @@ typedef struct rnx_inst {
 /* trap and poll: the function is in the trace already (a function enters itself there only on paths
    that call, so a trap elsewhere names its function) */
 #define RNX_NO_FUNC 0xFFFFFFFFu
-/* frames up to this size are not checked against the stack limit on paths that call nothing */
+/* Stack checks (translate.c, ENTER). A frame up to RN_NATIVE_LEAF_FRAME is not checked on paths that
+   call nothing; a function that calls checks at every RNX_STACK_EVERY-th depth when its frame is at most
+   RNX_STACK_SKIP_FRAME, else always. So below the last check lie at most RNX_STACK_EVERY - 1 unchecked
+   frames of at most RNX_STACK_SKIP_FRAME and one leaf: 7 x 64 KiB + 256 KiB = 704 KiB, which the margin
+   kept below the limit (native.c, RN_NATIVE_STACK_MARGIN: 2 MiB) holds with room for host functions.
+   (Checking every call cost fib 5 %.) */
 #define RN_NATIVE_LEAF_FRAME (256u << 10)
+#define RNX_STACK_EVERY 8u
+#define RNX_STACK_SKIP_FRAME (64u << 10)
 
 struct rnx_runtime {
     /* leave the compiled call with a trap of this kind (runnel_trap_kind, or RNX_UNDEFINED_ELEMENT) in

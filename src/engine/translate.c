@@ -50,12 +50,15 @@ static const char macros[] =
     "#define POLL() do { if (UNLIKELY(--S->budget < 0)) { c->rt->poll(c, entered_ ? RNX_NO_FUNC : fn_); RELOAD(); } "
     "} while (0)\n"
     /* Entering the trace (for backtraces and the depth limit) and checking the stack is done on the
-       paths that call, once (ENSURE): a path that calls nothing (fib's base case) pays nothing. */
-    "#define ENTER() do { char here_; if (UNLIKELY(S->depth >= S->max_depth || (uintptr_t)&here_ < "
-    "(uintptr_t)S->stack_limit + frame_)) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); S->trace[S->depth].inst = c; "
-    "S->trace[S->depth].func = fn_; S->depth++; entered_ = 1; } while (0)\n"
+       paths that call, once (ENSURE): a path that calls nothing (fib's base case) pays nothing. The
+       stack is checked at every RNX_STACK_EVERY-th depth unless the frame is large (native_abi.h). */
+    "#define ENTER() do { uint32_t d_ = S->depth; char here_; if (UNLIKELY((frame_ > RNX_STACK_SKIP_FRAME || "
+    "d_ % RNX_STACK_EVERY == 0) && (uintptr_t)&here_ < (uintptr_t)S->stack_limit + frame_)) "
+    "TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); S->trace[d_].inst = c; S->trace[d_].func = fn_; S->depth = d_ + 1; "
+    "entered_ = 1; } while (0)\n"
     "#define ENSURE() do { if (!entered_) ENTER(); } while (0)\n"
-    /* ...but the depth limit is checked on entry, as if entered: the same limit as the interpreter's */
+    /* ...but the depth limit is checked on entry, as if entered: the same limit as the interpreter's
+       (so ENTER, which comes after it with no call between, need not) */
     "#define DEPTH() do { if (UNLIKELY(S->depth >= S->max_depth)) TRAP(RUNNEL_TRAP_STACK_EXHAUSTED); } while (0)\n"
     "#define LEAVE() do { if (entered_) S->depth--; } while (0)\n"
     "#define LOAD(dst, CT, MT, addr, off) do { EA(addr, off, sizeof(MT)); MT v_; memcpy(&v_, M + ea_, sizeof(MT)); "
@@ -1052,7 +1055,7 @@ static runnel_status function(const rn_module *m, uint32_t di, bool guarded, sbu
         put(out, "rnx_global *const G%" PRIu32 " = c->globals[%" PRIu32 "];\n", f.globals[k], f.globals[k]);
     put(out, "rnx_state *S = c->st;\nuint8_t *M = c->mem->data;\nuint64_t MS = c->mem->size;\n(void)M;\n(void)MS;\n"
              "const uint32_t fn_ = %" PRIu32 "u;\nconst uint64_t frame_ = %" PRIu64 "u;\nint entered_ = 0;\n%s",
-        fi, frame, frame > RN_NATIVE_LEAF_FRAME || f.enter_now ? "ENTER();\n" : "DEPTH();\n");
+        fi, frame, frame > RN_NATIVE_LEAF_FRAME || f.enter_now ? "DEPTH();\nENTER();\n" : "DEPTH();\n");
     put_bytes(out, body.s ? body.s : "", body.n);
     put(out, "LEAVE();\n");
     if (t->nresults == 1)
