@@ -41,12 +41,19 @@ bool runnel_guard_pages_enabled(void) { return atomic_load_explicit(&enabled, me
 
 /* ---------------------------------------------------------------- reservations */
 
+/* An inaccessible reservation of RN_GUARD_RESERVE bytes of address space, or NULL. */
+static uint8_t *reserve(void)
+{
+    void *p = mmap(NULL, RN_GUARD_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
 uint8_t *rn_guard_reserve(uint64_t size)
 {
     if (!runnel_guard_pages_enabled() || size > RN_GUARD_RESERVE)
         return NULL;
-    void *p = mmap(NULL, RN_GUARD_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
+    uint8_t *p = reserve();
+    if (!p)
         return NULL;
     if (size && mprotect(p, size, PROT_READ | PROT_WRITE) != 0) {
         munmap(p, RN_GUARD_RESERVE);
@@ -105,10 +112,10 @@ void rn_guard_unblock(void)
 static runnel_status install(runnel_report *r)
 {
     /* the address space must be there to be reserved (ulimit -v) */
-    void *p = mmap(NULL, RN_GUARD_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
+    uint8_t *p = reserve();
+    if (!p)
         return rn_fail(r, RUNNEL_TOOL, 0, "guard pages: cannot reserve 8 GiB of address space: %s", strerror(errno));
-    munmap(p, RN_GUARD_RESERVE);
+    rn_guard_release(p);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_fault;
