@@ -131,10 +131,28 @@ bool rn_cli_compile_env(bool *on)
     return false;
 }
 
+/* A limit on the C compiler from the environment (name: RUNNEL_CC_SECONDS or RUNNEL_CC_MEMORY_MB):
+   unset or empty leaves *out as it is (0: the library's default); else an integer in 1..max. */
+static bool cc_limit_env(const char *name, uint64_t max, uint32_t *out)
+{
+    const char *v = getenv(name);
+    uint64_t n;
+    if (!v || !*v)
+        return true;
+    if (!rn_cli_parse_u64(v, max, &n) || n == 0) {
+        rn_cli_error("%s must be an integer in 1..%" PRIu64 ", not '%s'", name, max, v);
+        return false;
+    }
+    *out = (uint32_t)n;
+    return true;
+}
+
 bool rn_cli_tier_begin(rn_cli_tier *t, const char *what, bool quiet)
 {
     bool env;
-    if (!rn_cli_compile_env(&env))
+    uint32_t cc_seconds = 0, cc_memory_mb = 0;
+    if (!rn_cli_compile_env(&env) || !cc_limit_env("RUNNEL_CC_SECONDS", RN_CLI_CC_SECONDS_MAX, &cc_seconds) ||
+        !cc_limit_env("RUNNEL_CC_MEMORY_MB", RN_CLI_CC_MEMORY_MB_MAX, &cc_memory_mb))
         return false;
     t->compiled = t->compiled || env;
     t->progress = (rn_cli_progress){.what = runnel_text_escape(what), .start_ns = rn_now_ns(),
@@ -142,7 +160,9 @@ bool rn_cli_tier_begin(rn_cli_tier *t, const char *what, bool quiet)
     /* no callback when nothing is shown: a one-unit module is then built by one compiler process */
     t->opts = (runnel_compile_options){.size = sizeof(runnel_compile_options),
                                        .progress = t->progress.tty ? rn_cli_progress_fn : NULL,
-                                       .progress_user = &t->progress};
+                                       .progress_user = &t->progress,
+                                       .cc_seconds = cc_seconds,
+                                       .cc_memory_mb = cc_memory_mb};
     return true;
 }
 

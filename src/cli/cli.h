@@ -75,9 +75,12 @@ typedef struct rn_cli_tier {
 /* RUNNEL_COMPILE: unset, empty or "0" false, "1" true. Anything else: prints why and returns false
    (the command then exits 2). */
 bool rn_cli_compile_env(bool *on);
-/* Before a command compiles: RUNNEL_COMPILE read into t->compiled (unless --compiled set it already;
-   false after printing why when its value is wrong) and t->opts set up with the progress line about
-   `what` (a file name; quiet: never show it). */
+/* Before a command compiles: RUNNEL_COMPILE read into t->compiled (unless --compiled set it already)
+   and t->opts set up with the progress line about `what` (a file name; quiet: never show it) and the
+   limits on each compiler process from RUNNEL_CC_SECONDS and RUNNEL_CC_MEMORY_MB (unset: the library's
+   defaults); false after printing why when a value is wrong. */
+#define RN_CLI_CC_SECONDS_MAX 1000000u     /* about 11 days of CPU time */
+#define RN_CLI_CC_MEMORY_MB_MAX (1u << 24) /* 16 TiB of address space */
 bool rn_cli_tier_begin(rn_cli_tier *t, const char *what, bool quiet);
 /* After it: a progress line left on the screen (a failed compile) is erased; t->progress freed. */
 void rn_cli_tier_end(rn_cli_tier *t);

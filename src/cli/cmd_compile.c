@@ -11,6 +11,7 @@
  */
 #include "cli.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,11 @@ void rn_cli_help_compile(FILE *out)
             "  --cflags FLAGS       its flags (default: -O2); the cache keeps one artifact per compiler\n"
             "                       and flags\n"
             "  --jobs N             compiler processes at once (default: the number of CPUs)\n"
+            "  --cc-seconds N       CPU seconds each compiler process may use (default:\n"
+            "                       $RUNNEL_CC_SECONDS, else 600); one still running after twice that\n"
+            "                       in wall-clock time is killed\n"
+            "  --cc-memory-mb N     address space of each compiler process, in MiB (default:\n"
+            "                       $RUNNEL_CC_MEMORY_MB, else 4096)\n"
             "  --no-cache           neither read nor write the cache; without -o the module is compiled\n"
             "                       and thrown away (a check that it builds) and nothing is printed\n"
             "  --emit-c             write the C translation (one self-contained file) to -o or stdout\n"
@@ -38,7 +44,9 @@ void rn_cli_help_compile(FILE *out)
             "While a module compiles for more than a second, a line on stderr counts the units done\n"
             "(\"runnel: compiling FILE: 3 of 9 units done\"), redrawn in place and erased at the end; only\n"
             "when stderr is a terminal. Every command that compiles (run, call, send, graph runs with\n"
-            "--compiled) shows it the same way.\n\n"
+            "--compiled) shows it the same way, and takes the compiler's limits from RUNNEL_CC_SECONDS\n"
+            "and RUNNEL_CC_MEMORY_MB: the C comes from the module, so a hostile module must not make\n"
+            "the compiler run away with the machine.\n\n"
             "exit status: 0 compiled; 1 the module is not valid, or the C compiler cannot be run or\n"
             "failed (its messages are printed); 2 wrong command line.\n\n"
             "examples: runnel compile build/examples/fib.wasm\n"
@@ -48,9 +56,21 @@ void rn_cli_help_compile(FILE *out)
 typedef struct compile_opts {
     const char *file, *output;
     const char *cc, *cflags;
-    uint32_t jobs;
+    uint32_t jobs, cc_seconds, cc_memory_mb; /* 0: not given */
     bool has_jobs, no_cache, emit_c;
 } compile_opts;
+
+/* --NAME N for an integer in 1..max; false after printing why */
+static bool positive_option(const char *name, const char *v, uint64_t max, uint32_t *out)
+{
+    uint64_t n;
+    if (!rn_cli_parse_u64(v, max, &n) || n == 0) {
+        rn_cli_error("compile: --%s wants an integer in 1..%" PRIu64 ", not '%s'", name, max, v);
+        return false;
+    }
+    *out = (uint32_t)n;
+    return true;
+}
 
 static int parse_args(int argc, char **argv, compile_opts *o)
 {
@@ -97,14 +117,16 @@ static int parse_args(int argc, char **argv, compile_opts *o)
         if (rn_cli_next_option(argc, argv, &i, "cflags", &v, &got))
             o->cflags = v;
         if (rn_cli_next_option(argc, argv, &i, "jobs", &v, &got)) {
-            uint64_t n;
-            if (!rn_cli_parse_u64(v, 4096, &n) || n == 0) {
-                rn_cli_error("compile: --jobs wants an integer in 1..4096, not '%s'", v);
+            if (!positive_option("jobs", v, 4096, &o->jobs))
                 return RN_CLI_USAGE;
-            }
-            o->jobs = (uint32_t)n;
             o->has_jobs = true;
         }
+        if (rn_cli_next_option(argc, argv, &i, "cc-seconds", &v, &got) &&
+            !positive_option("cc-seconds", v, RN_CLI_CC_SECONDS_MAX, &o->cc_seconds))
+            return RN_CLI_USAGE;
+        if (rn_cli_next_option(argc, argv, &i, "cc-memory-mb", &v, &got) &&
+            !positive_option("cc-memory-mb", v, RN_CLI_CC_MEMORY_MB_MAX, &o->cc_memory_mb))
+            return RN_CLI_USAGE;
         if (got < 0)
             return RN_CLI_USAGE;
         if (got == 0) {
@@ -116,8 +138,9 @@ static int parse_args(int argc, char **argv, compile_opts *o)
         rn_cli_error("compile: no module given (see runnel help compile)");
         return RN_CLI_USAGE;
     }
-    if (o->emit_c && (o->cc || o->cflags || o->has_jobs || o->no_cache)) {
-        rn_cli_error("compile: --emit-c only translates: --cc, --cflags, --jobs and --no-cache do not apply");
+    if (o->emit_c && (o->cc || o->cflags || o->has_jobs || o->no_cache || o->cc_seconds || o->cc_memory_mb)) {
+        rn_cli_error("compile: --emit-c only translates: --cc, --cflags, --jobs, --cc-seconds, --cc-memory-mb and "
+                     "--no-cache do not apply");
         return RN_CLI_USAGE;
     }
     if (o->cc && !o->cc[strspn(o->cc, " \t")]) {
@@ -161,6 +184,10 @@ static int compile(const compile_opts *o, rn_cli_tier *t, const uint8_t *bytes, 
     t->opts.cflags = o->cflags;
     t->opts.jobs = o->jobs;
     t->opts.no_cache = o->no_cache;
+    if (o->cc_seconds) /* else what rn_cli_tier_begin took from the environment */
+        t->opts.cc_seconds = o->cc_seconds;
+    if (o->cc_memory_mb)
+        t->opts.cc_memory_mb = o->cc_memory_mb;
     runnel_report r = {0};
     char *path = NULL;
     bool ok;

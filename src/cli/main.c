@@ -63,9 +63,11 @@ static void usage(FILE *out)
                  "WASI proc_exit exits with its own code.\n\n"
                  "environment: RUNNEL_COMPILE=1 compiles modules to native code with the system C compiler\n"
                  "(--compiled on run, call, send and graph runs; 0 or unset: interpreted); RUNNEL_CC the C\n"
-                 "compiler (default cc); XDG_CACHE_HOME the place of the compile cache (runnel compile);\n"
-                 "RUNNEL_GUARD_PAGES=0 makes compiled code compare each memory access with the memory's size\n"
-                 "instead of relying on guard pages and a SIGSEGV handler (docs/compiling.md).\n");
+                 "compiler (default cc), RUNNEL_CC_SECONDS and RUNNEL_CC_MEMORY_MB its limits (CPU seconds,\n"
+                 "default 600; address space in MiB, default 4096); XDG_CACHE_HOME the place of the compile\n"
+                 "cache (runnel compile); RUNNEL_GUARD_PAGES=0 makes compiled code compare each memory\n"
+                 "access with the memory's size instead of relying on guard pages and a SIGSEGV handler\n"
+                 "(docs/compiling.md).\n");
 }
 
 int main(int argc, char **argv)

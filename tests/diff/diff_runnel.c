@@ -22,7 +22,7 @@
  * The arguments come from argset() below, which diff_v8.mjs reproduces exactly (splitmix64 over K and
  * the parameter's position), so both sides call with the same bits.
  *
- *   diff_runnel --tiers [--cache DIR] [--arg-sets N] [--fuel N] [--show] MODULE.wasm...
+ *   diff_runnel --tiers [--cache DIR] [--bounds checked|guarded] [--arg-sets N] [--fuel N] [--show] MODULE.wasm...
  *
  * runnel's compiling tier against its interpreter (run.sh --tiers; ctest diff_compiled_short): each
  * module is loaded both ways (runnel_module_new; runnel_module_compile with its cache in DIR), every
@@ -35,7 +35,12 @@
  * suspended where they ran out (compared there too), and are resumed with N more. Only a call that
  * exhausts the stack on either side is not compared (the tiers' stacks differ in size). Each
  * disagreement is printed with both texts (NAN BITS when it lies in NaN bits alone); the last line has
- * the figures; exit status 1 when anything but NaN bits disagreed.
+ * the figures; exit status 1 when anything but NaN bits disagreed. --bounds picks how compiled code
+ * bounds its memory accesses (docs/compiling.md, "Bounds"): "checked" (the default) compares every
+ * effective address; "guarded" enables guard pages first (runnel_guard_pages_enable, as the runnel
+ * command does), so accesses are not compared and an out-of-bounds one faults and becomes the trap in
+ * the signal handler: then every trap's kind, frames and fuel, and memory up to the fault, are checked
+ * against the interpreter's through that path.
  */
 #include "runnel/engine.h"
 
@@ -53,6 +58,7 @@ typedef struct options {
     bool tiers;            /* --tiers: the compiled tier against the interpreter, nothing printed for V8 */
     const char *cache_dir; /* --cache DIR: the compile cache of --tiers */
     bool show;             /* --show: print every call's text (the interpreter's) in --tiers */
+    bool guarded;          /* --bounds guarded: compiled code bounded by guard pages, not compares */
 } options;
 
 static options opt = {.arg_sets = 3, .fuel = 100000000};
@@ -604,6 +610,7 @@ static void tiers_module(const char *path)
     runnel_module *mi = bytes ? runnel_module_new(bytes, len, &r) : NULL;
     runnel_compile_options co = RUNNEL_OPTIONS_INIT(runnel_compile_options);
     co.cache_dir = opt.cache_dir;
+    co.bounds = opt.guarded ? RUNNEL_BOUNDS_GUARDED : RUNNEL_BOUNDS_CHECKED;
     co.jobs = 1; /* run.sh runs one process per core */
     double t0 = now_s();
     runnel_module *mc = bytes ? runnel_module_compile(bytes, len, &co, &rc) : NULL;
@@ -677,11 +684,24 @@ int main(int argc, char **argv)
             opt.show = true;
         else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
             opt.cache_dir = argv[++i];
+        else if (strcmp(argv[i], "--bounds") == 0 && i + 1 < argc && strcmp(argv[i + 1], "checked") == 0)
+            opt.guarded = false, i++;
+        else if (strcmp(argv[i], "--bounds") == 0 && i + 1 < argc && strcmp(argv[i + 1], "guarded") == 0)
+            opt.guarded = true, i++;
         else
             break;
     }
-    if (i >= argc || opt.arg_sets < 1 || opt.arg_sets > 100 || opt.fuel == 0) {
-        fprintf(stderr, "usage: diff_runnel [--arg-sets N (1..100)] [--fuel N] [--tiers [--cache DIR]] MODULE.wasm...\n");
+    if (i >= argc || opt.arg_sets < 1 || opt.arg_sets > 100 || opt.fuel == 0 || (opt.guarded && !opt.tiers) ||
+        (i < argc && strncmp(argv[i], "--", 2) == 0)) {
+        fprintf(stderr, "usage: diff_runnel [--arg-sets N (1..100)] [--fuel N] [--tiers [--cache DIR] [--bounds "
+                        "checked|guarded]] MODULE.wasm...\n");
+        return 2;
+    }
+    runnel_report gr = {0};
+    if (opt.guarded && runnel_guard_pages_enable(&gr) != RUNNEL_OK) {
+        fprintf(stderr, "diff_runnel: guard pages: ");
+        runnel_report_print(&gr, stderr);
+        runnel_report_clear(&gr);
         return 2;
     }
     if (opt.tiers) {

@@ -3,7 +3,7 @@
 # `wasm-opt -ttf` (translate-to-fuzz) from random bytes. docs/testing.md describes it.
 #
 #   tests/diff/run.sh [--modules N] [--seed S|random] [--first I] [--arg-sets K] [--runner PATH]
-#                     [--work DIR] [--keep] [--denan] [--tiers]
+#                     [--work DIR] [--keep] [--denan] [--tiers [--bounds checked|guarded]]
 #
 #   --modules N    how many modules (default 40)
 #   --seed S       the seed of the random inputs (default 1); "random" picks one and prints it
@@ -20,6 +20,8 @@
 #                  start with a few units of fuel, so calls suspend and are resumed), memory 0 and
 #                  every exported memory and global. Only calls that exhaust the stack on either side
 #                  go uncompared. Needs node (gen.mjs) and wasm-opt, a C compiler; not V8
+#   --bounds B     with --tiers: how compiled code bounds memory accesses, "checked" (compares; the
+#                  default) or "guarded" (guard pages and the fault handler, as the runnel command runs it)
 #   --denan        also run binaryen's DeNaN pass (NaNs become 0 at run time): for runs that must not
 #                  stop on a NaN payload read back as integer bits (f32x4 lanes through
 #                  i16x8.extract_lane, say), which compare.mjs cannot tell from a real difference; it
@@ -33,7 +35,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-modules=40 seed=1 first=0 arg_sets=3 runner= work= keep=0 denan=() tiers=0
+modules=40 seed=1 first=0 arg_sets=3 runner= work= keep=0 denan=() tiers=0 bounds=checked
 while [ $# -gt 0 ]; do
     case "$1" in
     --modules) modules=$2; shift 2 ;;
@@ -45,9 +47,11 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --denan) denan=(--denan); shift ;;
     --tiers) tiers=1; shift ;;
+    --bounds) bounds=${2:-}; shift 2 ;;
     *) echo "run.sh: unknown option $1 (see the top of $0)" >&2; exit 2 ;;
     esac
 done
+case "$bounds" in checked | guarded) ;; *) echo "run.sh: --bounds takes checked or guarded" >&2; exit 2 ;; esac
 if [ "$seed" = random ]; then
     seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 fi
@@ -95,10 +99,10 @@ if [ $tiers = 1 ]; then
     # Two processes (the machine's two cores), each on half of the modules, with one compile cache.
     half=$(( (${#wasms[@]} + 1) / 2 ))
     rc=0
-    "$runner" --tiers --cache "$work/cache" --arg-sets "$arg_sets" "${wasms[@]:0:$half}" > "$work/tiers-a.txt" 2> "$work/tiers-a.err" &
+    "$runner" --tiers --cache "$work/cache" --bounds "$bounds" --arg-sets "$arg_sets" "${wasms[@]:0:$half}" > "$work/tiers-a.txt" 2> "$work/tiers-a.err" &
     pid_a=$!
     if [ ${#wasms[@]} -gt "$half" ]; then
-        "$runner" --tiers --cache "$work/cache" --arg-sets "$arg_sets" "${wasms[@]:$half}" > "$work/tiers-b.txt" 2> "$work/tiers-b.err" || rc=$?
+        "$runner" --tiers --cache "$work/cache" --bounds "$bounds" --arg-sets "$arg_sets" "${wasms[@]:$half}" > "$work/tiers-b.txt" 2> "$work/tiers-b.err" || rc=$?
     else
         : > "$work/tiers-b.txt"
     fi
@@ -113,9 +117,9 @@ if [ $tiers = 1 ]; then
         END { if (runs == 0) exit 1; for (i = 1; i <= count; i++) out = out pre[i] v[i]; print out rest }' ||
         { echo "run.sh: diff_runnel --tiers printed no figures:" >&2; cat "$work"/tiers-*.err >&2; rc=2; }
     [ $rc -le 1 ] || { echo "run.sh: diff_runnel --tiers failed ($rc):" >&2; cat "$work"/tiers-*.err >&2; }
-    echo "run.sh: ${#wasms[@]} modules from seed $seed, compiled against interpreted, in $(($(date +%s) - start)) s"
+    echo "run.sh: ${#wasms[@]} modules from seed $seed, compiled ($bounds) against interpreted, in $(($(date +%s) - start)) s"
     if [ $rc -ne 0 ]; then
-        echo "run.sh: outputs kept in $work (tiers-*.txt, wasm/); one module again: $0 --tiers --seed $seed --first I --modules 1" >&2
+        echo "run.sh: outputs kept in $work (tiers-*.txt, wasm/); one module again: $0 --tiers --bounds $bounds --seed $seed --first I --modules 1" >&2
         exit 1
     elif [ $keep = 0 ]; then
         rm -rf "$work"
