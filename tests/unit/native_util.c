@@ -13,12 +13,16 @@
 
 char cache_dir[4096];
 bool can_run;
+/* This process's own directory under NATIVE_TEST_DIR (removed at exit): CTest runs test_native,
+   test_native_guarded, native_threads and test_native_loops at the same time, and the tests that empty a
+   directory of their own (cache-once, ...) must not empty another process's. */
+static char work_dir[4096];
 
 /* ---------------------------------------------------------------- files and modules */
 
 void path_of(char *buf, size_t n, const char *name)
 {
-    int k = snprintf(buf, n, "%s/%s", NATIVE_TEST_DIR, name);
+    int k = snprintf(buf, n, "%s/%s", work_dir, name);
     assert_true(k > 0 && (size_t)k < n);
 }
 
@@ -181,14 +185,44 @@ void assert_same(const outcome *a, const outcome *b, size_t nres)
     }
 }
 
+static void remove_work_dir(void)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%.4180s'", work_dir);
+    if (run_sh(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", work_dir);
+}
+
 void native_test_setup(const char *program)
 {
     mkdir(NATIVE_TEST_DIR, 0755);
+    snprintf(work_dir, sizeof work_dir, "%s/run-%ld", NATIVE_TEST_DIR, (long)getpid());
+    remove_work_dir(); /* one left by a crashed run of the same pid */
+    if (mkdir(work_dir, 0755) != 0) {
+        perror(work_dir);
+        exit(1);
+    }
+    atexit(remove_work_dir);
     snprintf(cache_dir, sizeof cache_dir, "%s/cache", NATIVE_TEST_DIR);
     setenv("XDG_CACHE_HOME", cache_dir, 1); /* whatever a default would reach: the build tree */
     can_run = RUNNEL_WAT2WASM[0] && access(RUNNEL_WAT2WASM, X_OK) == 0 && run_sh("command -v cc >/dev/null") == 0;
     if (!can_run)
         fprintf(stderr, "%s: no wat2wasm or no cc: every test is skipped\n", program);
+}
+
+bool native_test_guard_option(int *argc, char ***argv, const char *program)
+{
+    if (*argc < 2 || strcmp((*argv)[1], "--guard-pages") != 0)
+        return false;
+    runnel_report r = {0};
+    if (runnel_guard_pages_enable(&r) != RUNNEL_OK) {
+        fprintf(stderr, "%s: %s\n", program, r.message);
+        exit(1);
+    }
+    guard_capture();
+    --*argc;
+    ++*argv;
+    return true;
 }
 
 static struct sigaction runnel_segv, runnel_bus;

@@ -75,5 +75,9 @@ void guard_wrap(struct CMUnitTest *tests, size_t n);
 
 /* main's set-up: the directory, the cache, can_run (false: a message, and every test skips) */
 void native_test_setup(const char *program);
+/* main's option --guard-pages, first if given: enables guard pages (runnel_guard_pages_enable, then
+   guard_capture) and takes the option out of argc/argv; true if it was given. Exits 1, saying why, if
+   guard pages cannot be enabled. */
+bool native_test_guard_option(int *argc, char ***argv, const char *program);
 
 #endif

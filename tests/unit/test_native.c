@@ -10,8 +10,8 @@
  *
  * Modules are written in WAT in this file and converted at run time by wabt's wat2wasm (found by
  * CMake: RUNNEL_WAT2WASM), with --debug-names so that frames have names; without wat2wasm or a C
- * compiler every test is skipped. Everything is written under NATIVE_TEST_DIR (in the build tree): the
- * compile cache too, never ~/.cache.
+ * compiler every test is skipped. Everything is written under NATIVE_TEST_DIR (in the build tree; a
+ * directory of its own per process, native_util.c): the compile cache too, never ~/.cache.
  *
  *   test_native [--guard-pages] [PATTERN...]
  *     --guard-pages   enable guard pages first (runnel_guard_pages_enable), so that every test compiles
@@ -2371,16 +2371,7 @@ static void test_translate_compiles(void **state)
 int main(int argc, char **argv)
 {
     native_test_setup("test_native");
-    bool guard = argc > 1 && strcmp(argv[1], "--guard-pages") == 0;
-    if (guard) {
-        runnel_report r = {0};
-        if (runnel_guard_pages_enable(&r) != RUNNEL_OK) {
-            fprintf(stderr, "test_native: %s\n", r.message);
-            return 1;
-        }
-        guard_capture();
-        argc--, argv++;
-    }
+    bool guard = native_test_guard_option(&argc, &argv, "test_native");
     const struct CMUnitTest all[] = {
         cmocka_unit_test(test_traps),
         cmocka_unit_test(test_memory_edges),

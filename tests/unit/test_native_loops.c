@@ -78,30 +78,38 @@ static const char *loops_wat =
     "    (local.get $i))\n"
     ")\n";
 
-/* The loops that are unrolled, and the one that is not. */
-static void test_translation_unrolls(void **state)
+/* The C translation of a module (runnel_module_translate; malloc'ed), and in *rounds how many loops in
+   it have copies in front (unroll_loop's test of the budget). */
+static char *translation(const char *wat, size_t *rounds)
 {
-    (void)state;
-    SKIP_UNLESS_TOOLS();
-    size_t n;
-    uint8_t *b = wasm_of(loops_wat, &n);
+    size_t n, tlen = 0;
+    uint8_t *b = wasm_of(wat, &n);
     char *text = NULL;
-    size_t tlen = 0;
     FILE *f = open_memstream(&text, &tlen);
     assert_non_null(f);
     runnel_report r = {0};
     assert_int_equal(runnel_module_translate(b, n, f, &r), RUNNEL_OK);
     fclose(f);
-    /* count, scan, fill, sum and wide: one round of copies each, run while the budget holds */
-    size_t rounds = 0;
+    free(b);
+    *rounds = 0;
     for (const char *p = text; (p = strstr(p, "if (S->budget >= ")) != NULL; p++)
-        rounds++;
+        ++*rounds;
+    return text;
+}
+
+/* The loops that are unrolled, and the one that is not. */
+static void test_translation_unrolls(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_TOOLS();
+    size_t rounds;
+    char *text = translation(loops_wat, &rounds);
+    /* count, scan, fill, sum and wide: one round of copies each, run while the budget holds */
     assert_int_equal(rounds, 5);
     const char *calls = strstr(text, "rnx_f6(rnx_inst *c, uint32_t l0)\n{"); /* "calls", function 6 */
     assert_non_null(calls);
     assert_null(strstr(calls, "if (S->budget >= "));
     free(text);
-    free(b);
 }
 
 typedef struct loop_call {
@@ -321,22 +329,11 @@ static void test_random_unrolled_loops(void **state)
     SKIP_UNLESS_TOOLS();
     char *wat = random_loops_wat();
     pair p = pair_of(wat);
-    size_t n;
-    uint8_t *b = wasm_of(wat, &n);
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *f = open_memstream(&text, &tlen);
-    runnel_report r = {0};
-    assert_int_equal(runnel_module_translate(b, n, f, &r), RUNNEL_OK);
-    fclose(f);
-    size_t rounds = 0;
-    for (const char *q = text; (q = strstr(q, "if (S->budget >= ")) != NULL; q++)
-        rounds++;
+    size_t rounds;
+    free(translation(wat, &rounds));
     /* most loops are unrolled (the rest are over the translator's size limit, and run as before) */
     print_message("%zu of %d random loops unrolled\n", rounds, RANDOM_LOOPS);
     assert_true(rounds >= RANDOM_LOOPS * 3 / 4);
-    free(text);
-    free(b);
     static trail tr[2];
     static const int32_t counts[] = {1, 2, 3, 9, 200};
     static const uint64_t budgets[] = {1, 2, 3, 5, 8, 1024, 1000000};
@@ -365,15 +362,7 @@ static void test_random_unrolled_loops(void **state)
 int main(int argc, char **argv)
 {
     native_test_setup("test_native_loops");
-    bool guard = argc > 1 && strcmp(argv[1], "--guard-pages") == 0;
-    if (guard) {
-        runnel_report r = {0};
-        if (runnel_guard_pages_enable(&r) != RUNNEL_OK) {
-            fprintf(stderr, "test_native_loops: %s\n", r.message);
-            return 1;
-        }
-        guard_capture();
-    }
+    bool guard = native_test_guard_option(&argc, &argv, "test_native_loops");
     struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translation_unrolls),
         cmocka_unit_test(test_fuel_in_unrolled_loops),
