@@ -301,15 +301,21 @@ int rn_cli_parse_args(const rn_cli_syntax *syntax, int argc, char **argv, void *
     return -1;
 }
 
-/* One numeric option of rn_cli_limit_option: its value in min..max, or -1 after saying why. */
+bool rn_cli_option_in(const char *command, const char *name, const char *v, uint64_t min, uint64_t max,
+                      uint64_t *out)
+{
+    if (rn_cli_parse_u64(v, max, out) && *out >= min)
+        return true;
+    rn_cli_error("%s: --%s wants an integer in %llu..%llu%s, not '%s'", command, name, (unsigned long long)min,
+                 (unsigned long long)max, min == 0 ? " (0 = no limit)" : "", v);
+    return false;
+}
+
+/* One numeric option of rn_cli_limit_option: 1, or -1 after saying why. */
 static int limit_value(const char *command, const char *name, const char *v, uint64_t min, uint64_t max,
                        uint64_t *out)
 {
-    if (rn_cli_parse_u64(v, max, out) && *out >= min)
-        return 1;
-    rn_cli_error("%s: --%s wants an integer in %llu..%llu%s, not '%s'", command, name, (unsigned long long)min,
-                 (unsigned long long)max, min == 0 ? " (0 = no limit)" : "", v);
-    return -1;
+    return rn_cli_option_in(command, name, v, min, max, out) ? 1 : -1;
 }
 
 int rn_cli_limit_option(rn_cli_limits *l, const char *command, const char *memory_name, int argc, char **argv,

@@ -159,6 +159,10 @@ void rn_cli_limits_help(FILE *out, const char *memory_name);
 
 /* Unsigned integers in decimal or 0x hex, at most `max`. No sign, no spaces, nothing after. */
 bool rn_cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* The value v of option --name of `command` as an integer in min..max (rn_cli_parse_u64); false after
+   saying "COMMAND: --NAME wants an integer in MIN..MAX, not 'V'" (min 0: "0 = no limit"). */
+bool rn_cli_option_in(const char *command, const char *name, const char *v, uint64_t min, uint64_t max,
+                      uint64_t *out);
 
 /* A value of type t from text (see the top of this file). v128 and references other than "null"
    are not accepted. */

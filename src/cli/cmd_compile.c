@@ -11,7 +11,6 @@
  */
 #include "cli.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,14 +59,12 @@ typedef struct compile_opts {
     bool has_jobs, no_cache, emit_c;
 } compile_opts;
 
-/* --NAME N for an integer in 1..max; false after printing why */
+/* --NAME N for an integer in 1..max (at most UINT32_MAX); false after printing why */
 static bool positive_option(const char *name, const char *v, uint64_t max, uint32_t *out)
 {
     uint64_t n;
-    if (!rn_cli_parse_u64(v, max, &n) || n == 0) {
-        rn_cli_error("compile: --%s wants an integer in 1..%" PRIu64 ", not '%s'", name, max, v);
+    if (!rn_cli_option_in("compile", name, v, 1, max, &n))
         return false;
-    }
     *out = (uint32_t)n;
     return true;
 }

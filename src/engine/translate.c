@@ -355,21 +355,15 @@ static void branch(fx *f, uint32_t d)
     put(f->b, "goto L%" PRIu32 ";", c->label);
 }
 
-/* The back edge of an unrolled loop (unroll_loop), its condition in si<p>: in a copy, on to the next
-   copy, one unit of fuel spent; in the loop itself, a branch as any, then the label the copies leave by. */
-static void back_edge(fx *f, uint32_t p)
+/* The back edge of a copy of a loop's body (unroll_loop), its condition in si<p>: on to the next copy,
+   one unit of fuel spent, or out by X<label>. */
+static void copy_back_edge(fx *f, uint32_t p)
 {
     const ctrl *c = &f->cs[f->ncs - 1];
-    if (f->unrolling) {
-        put(f->b, "if (!si%" PRIu32 ") goto X%" PRIu32 "; ", p, c->label);
-        move_top(f, c->nparams, c->height);
-        put(f->b, "S->budget--;\n");
-        f->copy_done = true;
-        return;
-    }
-    put(f->b, "if (si%" PRIu32 ") { ", p);
-    branch(f, 0);
-    put(f->b, " }\nX%" PRIu32 ":;\n", c->label);
+    put(f->b, "if (!si%" PRIu32 ") goto X%" PRIu32 "; ", p, c->label);
+    move_top(f, c->nparams, c->height);
+    put(f->b, "S->budget--;\n");
+    f->copy_done = true;
 }
 
 /* ---- calls ---- */
@@ -946,11 +940,13 @@ static bool instruction(fx *f, const rn_insn *in)
     case RN_WASM_br_if:
         p = top(f);
         f->nts--;
-        if (in->a == 0 && f->cs[f->ncs - 1].unrolled)
-            return back_edge(f, p), true;
+        if (f->unrolling && in->a == 0) /* a copy holds no blocks: its one br_if 0 is the back edge */
+            return copy_back_edge(f, p), true;
         put(f->b, "if (si%" PRIu32 ") { ", p);
         branch(f, in->a);
         put(f->b, " }\n");
+        if (in->a == 0 && f->cs[f->ncs - 1].unrolled) /* the loop's own back edge: where the copies leave to */
+            put(f->b, "X%" PRIu32 ":;\n", f->cs[f->ncs - 1].label);
         return true;
     case RN_WASM_br_table:
         br_table(f, in);
